@@ -1,0 +1,119 @@
+import { BufferTooShortError } from './wire-errors.ts';
+
+/**
+ * A bounded little-endian cursor over bytes. Every read checks the bound first and throws
+ * {@link BufferTooShortError} instead of reading past the end. `bytes()` returns views into the
+ * input (no copy): they are valid only as long as the input is. A reader can be re-pointed with
+ * {@link ByteReader.reset} so hot paths allocate nothing per packet.
+ *
+ * @example
+ * const r = new ByteReader(datagram);
+ * const kind = r.u8();
+ * const session = r.u64();
+ */
+export class ByteReader {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos: number;
+  private end: number;
+
+  constructor(bytes: Uint8Array = new Uint8Array(0)) {
+    this.buf = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = 0;
+    this.end = bytes.byteLength;
+  }
+
+  /** Re-points the reader at new bytes, from offset 0. */
+  reset(bytes: Uint8Array): this {
+    if (bytes !== this.buf)
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = bytes;
+    this.pos = 0;
+    this.end = bytes.byteLength;
+    return this;
+  }
+
+  /** Current read offset from the start of the input. */
+  get offset(): number {
+    return this.pos;
+  }
+
+  /** Bytes left to read. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** Throws unless at least `n` bytes remain. */
+  need(n: number, what?: string): void {
+    if (this.end - this.pos < n) throw new BufferTooShortError(this.pos + n, this.end, what);
+  }
+
+  /** Moves the cursor forward by `n` bytes (bounded). */
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.view.getUint8(this.pos++);
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  i32(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  u64(): bigint {
+    this.need(8);
+    const v = this.view.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  i64(): bigint {
+    this.need(8);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  f32(): number {
+    this.need(4);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A view (no copy) of the next `n` bytes. */
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** A view of everything not yet read. */
+  rest(): Uint8Array {
+    const v = this.buf.subarray(this.pos, this.end);
+    this.pos = this.end;
+    return v;
+  }
+}

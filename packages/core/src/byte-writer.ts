@@ -1,0 +1,127 @@
+import { OutOfRangeError } from './elara-error.ts';
+import { TooLargeError } from './wire-errors.ts';
+
+/**
+ * A bounded little-endian writer into a fixed-capacity buffer. Writing past the capacity
+ * throws {@link TooLargeError}; integer fields outside their range throw
+ * {@link OutOfRangeError} (nothing is silently truncated). Call {@link ByteWriter.reset} to
+ * reuse the buffer on hot paths; {@link ByteWriter.finish} returns a view of what was written.
+ *
+ * @example
+ * const w = new ByteWriter(64);
+ * w.u8(0x10); w.u64(sessionId);
+ * socket.send(w.finish());
+ */
+export class ByteWriter {
+  private readonly buf: Uint8Array;
+  private readonly view: DataView;
+  private pos = 0;
+
+  constructor(
+    capacity: number,
+    private readonly what = 'buffer',
+  ) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Maximum number of bytes this writer accepts. */
+  get capacity(): number {
+    return this.buf.byteLength;
+  }
+
+  /** Forgets what was written; the buffer is reused. */
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n > this.buf.byteLength) {
+      throw new TooLargeError(this.pos + n, this.buf.byteLength, this.what);
+    }
+  }
+
+  u8(v: number): this {
+    checkInt(v, 0, 0xff, 'u8');
+    this.room(1);
+    this.view.setUint8(this.pos++, v);
+    return this;
+  }
+
+  u16(v: number): this {
+    checkInt(v, 0, 0xffff, 'u16');
+    this.room(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+    return this;
+  }
+
+  u32(v: number): this {
+    checkInt(v, 0, 0xffff_ffff, 'u32');
+    this.room(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+    return this;
+  }
+
+  i32(v: number): this {
+    checkInt(v, -0x8000_0000, 0x7fff_ffff, 'i32');
+    this.room(4);
+    this.view.setInt32(this.pos, v, true);
+    this.pos += 4;
+    return this;
+  }
+
+  u64(v: bigint): this {
+    if (v < 0n || v > 0xffff_ffff_ffff_ffffn) throw new OutOfRangeError(`u64 out of range: ${v}`);
+    this.room(8);
+    this.view.setBigUint64(this.pos, v, true);
+    this.pos += 8;
+    return this;
+  }
+
+  i64(v: bigint): this {
+    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new OutOfRangeError(`i64 out of range: ${v}`);
+    this.room(8);
+    this.view.setBigInt64(this.pos, v, true);
+    this.pos += 8;
+    return this;
+  }
+
+  f32(v: number): this {
+    this.room(4);
+    this.view.setFloat32(this.pos, v, true);
+    this.pos += 4;
+    return this;
+  }
+
+  /** Copies `bytes` in. */
+  bytes(bytes: Uint8Array): this {
+    this.room(bytes.byteLength);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.byteLength;
+    return this;
+  }
+
+  /** A view of the bytes written so far (valid until the next write or reset). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** A copy of the bytes written so far. */
+  toBytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+function checkInt(v: number, min: number, max: number, kind: string): void {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new OutOfRangeError(`${kind} out of range: ${v}`);
+  }
+}

@@ -1,0 +1,100 @@
+// Errors
+export { ElaraError, OutOfRangeError, ParseError, ClosedError } from './elara-error.ts';
+export {
+  WireError,
+  BufferTooShortError,
+  InvalidWireFormatError,
+  TooLargeError,
+  UnknownEnumValueError,
+} from './wire-errors.ts';
+
+// Bytes
+export { ByteReader } from './byte-reader.ts';
+export { ByteWriter } from './byte-writer.ts';
+export { U64_MAX, toU64, u64ToHex, u64FromHex } from './u64.ts';
+
+// Identifiers
+export { type NodeId, nodeId, nodeIdToHex, nodeIdFromHex, formatNodeId } from './node-id.ts';
+export { type SessionId, sessionId, sessionIdToHex, sessionIdFromHex } from './session-id.ts';
+export {
+  type StateId,
+  StateTypePrefix,
+  stateId,
+  stateIdFromParts,
+  stateIdStrict,
+  stateIdType,
+  stateIdInstance,
+  formatStateId,
+  parseStateId,
+} from './state-id.ts';
+export { type MessageId, messageId, messageIdFromEvent } from './message-id.ts';
+export {
+  type EventId,
+  MAX_EVENT_SEQ,
+  eventId,
+  compareEventIds,
+  eventIdEquals,
+  eventIdKey,
+  formatEventId,
+} from './event-id.ts';
+
+// Enumerations
+export {
+  PacketClass,
+  PACKET_CLASSES,
+  type PacketClassProperties,
+  isPacketClass,
+  packetClassFromByte,
+  packetClassProperties,
+} from './packet-class.ts';
+export {
+  RepresentationProfile,
+  representationProfileFromByte,
+  isMspProfile,
+} from './representation-profile.ts';
+export {
+  EventType,
+  eventTypeFromByte,
+  isCoreProtocolEvent,
+  packetClassForEvent,
+  profileForEvent,
+  stateTypeForEvent,
+} from './event-type.ts';
+export { StateType, stateTypeImportance, stateTypePacketClass, isStateType } from './state-type.ts';
+export {
+  DegradationLevel,
+  degradationLevelFromByte,
+  degrade,
+  improve,
+} from './degradation-level.ts';
+export { ExtensionType, EXTENSION_VALUE_LENGTH } from './extension-type.ts';
+export { SwarmRole, swarmRoleFromByte } from './swarm-role.ts';
+export { WireVersion, SuiteNibble, suiteNibbleFromValue, V1_FIRST_BYTE } from './wire-version.ts';
+export { FrameFlags, type FrameFlag, hasFlag } from './frame-flags.ts';
+
+// Time, scheduling, randomness
+export { type Clock, systemClock } from './clock.ts';
+export { type Scheduler, type Cancel, after, realTimeScheduler } from './scheduler.ts';
+export { type RandomSource, randomBytes, randomU64, secureRandomSource } from './random-source.ts';
+export {
+  type StateTime,
+  type PerceptualTime,
+  WIRE_OFFSET_UNIT_US,
+  toWireOffset,
+  fromWireOffset,
+  saturatingElapsed,
+} from './state-time.ts';
+export { type TimeIntent, NOW_INTENT, timeIntentToAbsolute } from './time-intent.ts';
+
+// Shared types
+export {
+  type Endpoint,
+  endpoint,
+  formatEndpoint,
+  parseEndpoint,
+  endpointEquals,
+  endpointKey,
+} from './endpoint.ts';
+export { type Datagram } from './datagram.ts';
+export { EventKind, eventKindForStateType } from './event-kind.ts';
+export { type EventSigner, type EventVerifier, SIGNATURE_LENGTH } from './event-signing.ts';

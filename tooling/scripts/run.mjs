@@ -1,0 +1,87 @@
+// The README's two commands. `npm run demo` and `npm test` need only Node.js 20 and npm:
+// this script installs the pinned pnpm's workspace, then runs the demo or every check and test.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const bin = join(root, 'node_modules', '.bin');
+const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+const [command, ...args] = process.argv.slice(2);
+
+function run(step, cmd, cmdArgs, extraEnv = {}) {
+  console.log(`\n▶ ${step}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  return r.status ?? 1;
+}
+
+function must(step, cmd, cmdArgs, extraEnv) {
+  const status = run(step, cmd, cmdArgs, extraEnv);
+  if (status !== 0) {
+    console.error(`\n✖ ${step} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+function install() {
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
+  must('install dependencies', 'npx', [
+    '-y',
+    packageManager,
+    'install',
+    ...frozen,
+    '--reporter=append-only',
+  ]);
+}
+
+if (command === 'demo') {
+  install();
+  const status = run('demo', 'node', [
+    '--conditions=@elara/source',
+    '--import',
+    'tsx',
+    join(root, 'apps/demo/src/main.ts'),
+    ...args,
+  ]);
+  process.exit(status);
+} else if (command === 'test') {
+  const quick = args.includes('--quick');
+  install();
+  must('system dependencies for real-network tests', 'bash', [
+    join(root, 'tooling/scripts/setup-system.sh'),
+  ]);
+  must('format check (prettier)', 'prettier', ['--check', '--log-level=warn', '.']);
+  must('lint (eslint, type-checked rules)', 'eslint', ['--max-warnings=0', '.']);
+  must('typecheck (tsc)', 'tsc', ['-p', 'tsconfig.json', '--noEmit']);
+  must('layering (ARCHITECTURE.md arrows, dependency-cruiser)', 'node', [
+    join(root, 'tooling/scripts/check-layers.mjs'),
+  ]);
+  mkdirSync(join(root, '.test-results'), { recursive: true });
+  const report = join(root, '.test-results', 'vitest.json');
+  const status = run(
+    `tests (vitest, ${quick ? 'quick' : 'including slow suites'})`,
+    'vitest',
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    quick ? {} : { ELARA_SLOW: '1' },
+  );
+  let passed = 0;
+  let failed = 0;
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed = r.numPassedTests ?? 0;
+    failed = (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0);
+    if (r.numPendingTests || r.numTodoTests) {
+      console.error(`✖ ${r.numPendingTests + r.numTodoTests} skipped or todo tests: not allowed`);
+      failed += r.numPendingTests + r.numTodoTests;
+    }
+  }
+  if (status !== 0 && failed === 0) failed = 1;
+  if (passed === 0 && failed === 0) failed = 1;
+  console.log(`\nTests: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && status === 0 ? 0 : 1);
+} else {
+  console.error('usage: node tooling/scripts/run.mjs demo|test [--quick]');
+  process.exit(2);
+}

@@ -1,0 +1,1 @@
+export { simWorld, STATISTICAL_SEEDS, type SimWorld } from './sim-world.ts';
