@@ -44,6 +44,7 @@ module.exports = {
           '^packages/core/src/sim/index\\.ts$',
           '^packages/time/src/rx/index\\.ts$',
           '^packages/net/src/testing/index\\.ts$',
+          '^packages/crypto/src/portable/index\\.ts$',
         ],
       },
     },
