@@ -51,6 +51,7 @@ if (command === 'demo') {
   install();
   must('system dependencies for real-network tests', 'bash', [
     join(root, 'tooling/scripts/setup-system.sh'),
+    'coturn',
   ]);
   must('format check (prettier)', 'prettier', ['--check', '--log-level=warn', '.']);
   must('lint (eslint, type-checked rules)', 'eslint', ['--max-warnings=0', '.']);

@@ -49,7 +49,11 @@ export function networkProject(repoRoot) {
     test: {
       name: 'network',
       root: repoRoot,
-      include: [`packages/*/${NETWORK_TESTS}`, `apps/*/${NETWORK_TESTS}`],
+      include: [
+        `packages/*/${NETWORK_TESTS}`,
+        `apps/*/${NETWORK_TESTS}`,
+        `tooling/*/${NETWORK_TESTS}`,
+      ],
       exclude: ['**/node_modules/**'],
       fileParallelism: false,
       maxWorkers: 1,
