@@ -98,3 +98,39 @@ export {
 export { type Datagram } from './datagram.ts';
 export { EventKind, eventKindForStateType } from './event-kind.ts';
 export { type EventSigner, type EventVerifier, SIGNATURE_LENGTH } from './event-signing.ts';
+
+// Wire: v0 (the reference's bytes) and v1 (Elara)
+export {
+  type FixedHeader,
+  FIXED_HEADER_SIZE,
+  fixedHeader,
+  encodeHeader,
+  decodeHeader,
+  decodeHeaderV1,
+  checkHeaderV1,
+} from './wire/header.ts';
+export {
+  type HeaderExtensions,
+  type FragmentInfo,
+  type DecodedExtensions,
+  MAX_CAUSALITY_REF_LENGTH,
+  NO_EXTENSIONS,
+  hasExtensions,
+  extensionsSize,
+  checkExtensions,
+  encodeExtensions,
+  decodeExtensions,
+} from './wire/extensions.ts';
+export {
+  type Frame,
+  AUTH_TAG_SIZE,
+  MIN_FRAME_SIZE,
+  MAX_FRAME_SIZE,
+  MAX_PAYLOAD_SIZE,
+  frameSize,
+  encodeFrame,
+  encodeFrameInto,
+  frameAssociatedData,
+  decodeFrame,
+  decodeFrameV1,
+} from './wire/frame.ts';

@@ -1,0 +1,179 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { fromHex } from '@elara/test-env';
+import {
+  type FixedHeader,
+  type HeaderExtensions,
+  type NodeId,
+  type SessionId,
+  type SwarmRole,
+  RepresentationProfile,
+  WireError,
+  nodeId,
+  sessionId,
+  type PacketClass,
+  type SuiteNibble,
+} from '../../src/index.ts';
+
+/** A 64-bit value as the vectors write it. */
+export interface Hex64 {
+  hex: string;
+  dec: string;
+}
+
+/** Header fields as the vectors write them. */
+export interface VectorHeader {
+  class: number;
+  crypto_suite: number;
+  flags: number;
+  header_len: number;
+  node_id: Hex64;
+  session_id: Hex64;
+  profile: number;
+  seq: number;
+  window: number;
+  seq_window: number;
+  time_hint: number;
+  version: number;
+}
+
+/** Extensions as the vectors write them (null = absent). */
+export interface VectorExtensions {
+  ratchet_id: number | null;
+  key_epoch: number | null;
+  swarm_role: number | null;
+  relay_hop: number | null;
+  interest_mask: Hex64 | null;
+  redundancy_group: number | null;
+  compression_hint: number | null;
+  fragment_info: { index: number; total: number } | null;
+  path_id: number | null;
+  priority_hint: number | null;
+  causality_ref: string | null;
+}
+
+export function headerFromVector(h: VectorHeader): FixedHeader {
+  return {
+    version: h.version,
+    suite: h.crypto_suite as SuiteNibble,
+    flags: h.flags,
+    headerLen: h.header_len,
+    sessionId: sessionId(BigInt(h.session_id.dec)),
+    nodeId: nodeId(BigInt(h.node_id.dec)),
+    packetClass: h.class as PacketClass,
+    profile: h.profile as RepresentationProfile,
+    timeHint: h.time_hint,
+    seq: h.seq,
+    window: h.window,
+  };
+}
+
+export function extensionsFromVector(e: VectorExtensions): HeaderExtensions {
+  const out: { -readonly [K in keyof HeaderExtensions]?: HeaderExtensions[K] } = {};
+  if (e.ratchet_id !== null) out.ratchetId = e.ratchet_id;
+  if (e.key_epoch !== null) out.keyEpoch = e.key_epoch;
+  if (e.swarm_role !== null) out.swarmRole = e.swarm_role as SwarmRole;
+  if (e.relay_hop !== null) out.relayHop = e.relay_hop;
+  if (e.interest_mask !== null) out.interestMask = BigInt(e.interest_mask.dec);
+  if (e.redundancy_group !== null) out.redundancyGroup = e.redundancy_group;
+  if (e.compression_hint !== null) out.compressionHint = e.compression_hint;
+  if (e.fragment_info !== null) out.fragmentInfo = { ...e.fragment_info };
+  if (e.path_id !== null) out.pathId = e.path_id;
+  if (e.priority_hint !== null) out.priorityHint = e.priority_hint;
+  if (e.causality_ref !== null) out.causalityRef = fromHex(e.causality_ref);
+  return out;
+}
+
+/** Runs a decoder on arbitrary bytes: it must return or throw a named wire error. */
+export function valueOrWireError<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch (e) {
+    // Anything but a named wire error escapes and fails the property with its own message.
+    if (!WireError.isInstance(e)) throw e;
+    return undefined;
+  }
+}
+
+/** Expects `fn` to throw an error recognised by `cls.isInstance`. */
+export function expectNamed(fn: () => unknown, cls: { isInstance(e: unknown): boolean }): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, 'expected a named error').toBeDefined();
+  expect(cls.isInstance(thrown), `unexpected error: ${String(thrown)}`).toBe(true);
+}
+
+export const arbU64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+export const arbNodeId: fc.Arbitrary<NodeId> = arbU64.map((v) => nodeId(v));
+export const arbSessionId: fc.Arbitrary<SessionId> = arbU64.map((v) => sessionId(v));
+export const arbProfile = fc.constantFrom(
+  ...(Object.values(RepresentationProfile) as RepresentationProfile[]),
+);
+
+export const arbHeader: fc.Arbitrary<FixedHeader> = fc.record({
+  version: fc.integer({ min: 0, max: 15 }),
+  suite: fc.constantFrom<SuiteNibble>(0, 1, 2),
+  flags: fc.integer({ min: 0, max: 0xff }),
+  headerLen: fc.integer({ min: 0, max: 0xffff }),
+  sessionId: arbSessionId,
+  nodeId: arbNodeId,
+  packetClass: fc.constantFrom<PacketClass>(0, 1, 2, 3, 4),
+  profile: arbProfile,
+  timeHint: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+  seq: fc.integer({ min: 0, max: 0xffff }),
+  window: fc.integer({ min: 0, max: 0xffff }),
+});
+
+export const arbExtensions: fc.Arbitrary<HeaderExtensions> = fc.record(
+  {
+    ratchetId: fc.integer({ min: 0, max: 0xffff_ffff }),
+    keyEpoch: fc.integer({ min: 0, max: 0xffff }),
+    swarmRole: fc.constantFrom<SwarmRole>(0, 1, 2, 3, 4),
+    relayHop: fc.integer({ min: 0, max: 0xff }),
+    interestMask: arbU64,
+    redundancyGroup: fc.integer({ min: 0, max: 0xffff }),
+    compressionHint: fc.integer({ min: 0, max: 0xff }),
+    fragmentInfo: fc.record({
+      index: fc.integer({ min: 0, max: 0xffff }),
+      total: fc.integer({ min: 0, max: 0xffff }),
+    }),
+    pathId: fc.integer({ min: 0, max: 0xffff }),
+    priorityHint: fc.integer({ min: 0, max: 0xff }),
+    causalityRef: fc.uint8Array({ maxLength: 255 }),
+  },
+  { requiredKeys: [] },
+);
+
+/**
+ * Mutations of a valid encoding: flipped bytes, truncation, extension, or splices; what fuzzing
+ * near the valid space needs (random bytes alone rarely get past the first check).
+ */
+export function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
+  return fc
+    .tuple(
+      valid,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      fc.option(fc.nat(), { nil: undefined }),
+      fc.uint8Array({ maxLength: 8 }),
+    )
+    .map(([bytes, flips, cut, tail]) => {
+      const out = new Uint8Array(bytes.length + tail.length);
+      out.set(bytes);
+      out.set(tail, bytes.length);
+      for (const [i, b] of flips) if (out.length > 0) out[i % out.length] = b;
+      const end = cut === undefined ? out.length : cut % (out.length + 1);
+      return out.subarray(0, end);
+    });
+}
+
+/** Random bytes and mutations of valid encodings, half and half. */
+export function fuzzInput(
+  valid: fc.Arbitrary<Uint8Array>,
+  maxLength = 200,
+): fc.Arbitrary<Uint8Array> {
+  return fc.oneof(fc.uint8Array({ maxLength }), mutated(valid));
+}
