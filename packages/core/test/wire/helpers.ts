@@ -13,6 +13,10 @@ import {
   sessionId,
   type PacketClass,
   type SuiteNibble,
+  type MutationOp,
+  type VersionVector,
+  nodeIdFromHex,
+  versionVector,
 } from '../../src/index.ts';
 
 /** A 64-bit value as the vectors write it. */
@@ -177,3 +181,60 @@ export function fuzzInput(
 ): fc.Arbitrary<Uint8Array> {
   return fc.oneof(fc.uint8Array({ maxLength }), mutated(valid));
 }
+
+/** A mutation as the vectors write it. */
+export interface VectorMutation {
+  op: string;
+  data?: string;
+  delta?: string;
+  value?: string;
+  weight?: number;
+  weight_bits?: string;
+}
+
+export function mutationFromVector(m: VectorMutation): MutationOp {
+  switch (m.op) {
+    case 'Set':
+      return { type: 'set', data: fromHex(m.data ?? '') };
+    case 'Append':
+      return { type: 'append', data: fromHex(m.data ?? '') };
+    case 'Merge':
+      return { type: 'merge', data: fromHex(m.data ?? '') };
+    case 'Increment':
+      return { type: 'increment', delta: BigInt(m.delta ?? 'x') };
+    case 'Delete':
+      return { type: 'delete' };
+    case 'Blend': {
+      const bits = new DataView(new ArrayBuffer(4));
+      bits.setUint32(0, Number(m.weight_bits), false);
+      return { type: 'blend', value: fromHex(m.value ?? ''), weight: bits.getFloat32(0, false) };
+    }
+    default:
+      throw new Error(`unknown vector op ${m.op}`);
+  }
+}
+
+/** Version-vector entries as the vectors write them. */
+export function vvFromVector(entries: [string, string][]): VersionVector {
+  return versionVector(entries.map(([n, c]) => [nodeIdFromHex(n), BigInt(c)] as const));
+}
+
+const arbData = fc.uint8Array({ maxLength: 64 });
+export const arbMutation: fc.Arbitrary<MutationOp> = fc.oneof(
+  arbData.map((data) => ({ type: 'set' as const, data })),
+  fc
+    .bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
+    .map((delta) => ({ type: 'increment' as const, delta })),
+  arbData.map((data) => ({ type: 'append' as const, data })),
+  arbData.map((data) => ({ type: 'merge' as const, data })),
+  fc.constant({ type: 'delete' as const }),
+  fc
+    .tuple(arbData, fc.float({ noNaN: false }))
+    .map(([value, weight]) => ({ type: 'blend' as const, value, weight })),
+);
+
+export const arbVersionVector: fc.Arbitrary<VersionVector> = fc
+  .array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.bigInt({ min: 0n, max: 6n })), {
+    maxLength: 10,
+  })
+  .map((es) => versionVector(es.map(([n, c]) => [nodeId(n), c] as const)));

@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { describeVectors, fromHex, propertyRuns, toHex } from '@elara/test-env';
+import {
+  BufferTooShortError,
+  MAX_MUTATION_DATA,
+  OutOfRangeError,
+  TooLargeError,
+  UnknownEnumValueError,
+  decodeMutationOp,
+  encodeMutationOp,
+  encodeMutationOpInto,
+  mutationOpSize,
+} from '../../src/index.ts';
+import {
+  type VectorMutation,
+  arbMutation,
+  expectNamed,
+  fuzzInput,
+  mutationFromVector,
+  valueOrWireError,
+} from './helpers.ts';
+
+interface MutationVectors {
+  encode_cases: { op: VectorMutation; bytes: string; decoded: VectorMutation; consumed: number }[];
+  decode_cases: {
+    name: string;
+    bytes: string;
+    ok: boolean;
+    decoded?: VectorMutation;
+    consumed?: number;
+  }[];
+}
+
+describeVectors<MutationVectors>('mutation_ops.json', (v) => {
+  it('encodes every reference case byte for byte and decodes it back', () => {
+    for (const c of v.encode_cases) {
+      const op = mutationFromVector(c.op);
+      expect(toHex(encodeMutationOp(op)), c.op.op).toBe(c.bytes);
+      expect(decodeMutationOp(fromHex(c.bytes)), c.op.op).toEqual({
+        op: mutationFromVector(c.decoded),
+        consumed: c.consumed,
+      });
+    }
+  });
+
+  it('decodes malformed and trailing inputs like the reference (None → named error)', () => {
+    for (const c of v.decode_cases) {
+      const bytes = fromHex(c.bytes);
+      if (c.ok) {
+        expect(decodeMutationOp(bytes), c.name).toEqual({
+          op: mutationFromVector(c.decoded as VectorMutation),
+          consumed: c.consumed,
+        });
+      } else {
+        const cls = c.name.startsWith('unknown_tag') ? UnknownEnumValueError : BufferTooShortError;
+        expectNamed(() => decodeMutationOp(bytes), cls);
+      }
+    }
+  });
+});
+
+describe('MutationOp', () => {
+  it('refuses data over 65535 bytes instead of truncating its length (PROTOCOL.md §8.2)', () => {
+    const big = new Uint8Array(MAX_MUTATION_DATA + 1);
+    for (const op of [
+      { type: 'set', data: big },
+      { type: 'append', data: big },
+      { type: 'merge', data: big },
+      { type: 'blend', value: big, weight: 1 },
+    ] as const) {
+      expectNamed(() => encodeMutationOp(op), TooLargeError);
+    }
+    expect(encodeMutationOp({ type: 'set', data: big.subarray(1) }).length).toBe(
+      3 + MAX_MUTATION_DATA,
+    );
+  });
+
+  it('refuses deltas outside i64 and targets too small', () => {
+    expectNamed(() => encodeMutationOp({ type: 'increment', delta: 2n ** 63n }), OutOfRangeError);
+    expectNamed(
+      () => encodeMutationOp({ type: 'increment', delta: -(2n ** 63n) - 1n }),
+      OutOfRangeError,
+    );
+    expectNamed(
+      () => encodeMutationOpInto({ type: 'delete' }, new Uint8Array(0)),
+      BufferTooShortError,
+    );
+  });
+
+  it('round-trips every valid op, with views into the input', () => {
+    fc.assert(
+      fc.property(arbMutation, (op) => {
+        const bytes = encodeMutationOp(op);
+        expect(bytes.length).toBe(mutationOpSize(op));
+        const d = decodeMutationOp(bytes);
+        expect(d.consumed).toBe(bytes.length);
+        expect(d.op).toEqual(op.type === 'blend' ? { ...op, weight: Math.fround(op.weight) } : op);
+        if (d.op.type === 'set') expect(d.op.data.buffer).toBe(bytes.buffer);
+      }),
+      { numRuns: propertyRuns(2000, 20_000) },
+    );
+  });
+
+  it('random and mutated bytes give an op or a named error, never reading past the input', () => {
+    fc.assert(
+      fc.property(fuzzInput(arbMutation.map(encodeMutationOp), 80), (bytes) => {
+        const d = valueOrWireError(() => decodeMutationOp(bytes));
+        if (d !== undefined) expect(d.consumed).toBeLessThanOrEqual(bytes.length);
+      }),
+      { numRuns: propertyRuns(5000, 100_000) },
+    );
+  });
+});
