@@ -1,0 +1,63 @@
+import { ByteReader, ByteWriter, type NodeId } from '@elara/core';
+import { InvalidIdentityError } from './crypto-errors.ts';
+import { KEY_LENGTH } from './crypto-provider.ts';
+
+/** "ELID": the first four bytes of an exported identity. */
+const MAGIC = 0x44494c45; // "ELID" read as u32 LE
+/** The one format version so far. */
+export const IDENTITY_FORMAT_VERSION = 1;
+/** Length of an exported identity: magic 4, version 1, Ed25519 seed 32, X25519 secret 32, NodeId 8. */
+export const EXPORTED_IDENTITY_LENGTH = 4 + 1 + KEY_LENGTH + KEY_LENGTH + 8;
+
+/** The secrets an exported identity holds, and the NodeId it claims. */
+export interface IdentitySecrets {
+  /** The Ed25519 seed (RFC 8032 private key), 32 bytes. */
+  readonly signingSeed: Uint8Array;
+  /** The X25519 private key, 32 bytes. */
+  readonly agreementSecret: Uint8Array;
+}
+
+/**
+ * Writes the exported form of an identity (version 1, 77 bytes):
+ *
+ * | Offset | Size | Field |
+ * |---|---|---|
+ * | 0 | 4 | magic `ELID` (45 4c 49 44) |
+ * | 4 | 1 | format version, 1 |
+ * | 5 | 32 | Ed25519 seed |
+ * | 37 | 32 | X25519 secret |
+ * | 69 | 8 | NodeId, u64 LE (a check: import derives it again and compares) |
+ *
+ * The bytes are secret: store them as you would a private key.
+ */
+export function encodeIdentity(secrets: IdentitySecrets, id: NodeId): Uint8Array {
+  return new ByteWriter(EXPORTED_IDENTITY_LENGTH, 'exported identity')
+    .u32(MAGIC)
+    .u8(IDENTITY_FORMAT_VERSION)
+    .bytes(secrets.signingSeed)
+    .bytes(secrets.agreementSecret)
+    .u64(id)
+    .finish();
+}
+
+/**
+ * Reads the exported form (see {@link encodeIdentity}); the secrets returned are copies. Any
+ * other length, magic or version is an {@link InvalidIdentityError}.
+ */
+export function decodeIdentity(bytes: Uint8Array): IdentitySecrets & { readonly nodeId: bigint } {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== EXPORTED_IDENTITY_LENGTH) {
+    throw new InvalidIdentityError(
+      `exported identity: expected ${EXPORTED_IDENTITY_LENGTH} bytes, got ${bytes instanceof Uint8Array ? bytes.length : 'something else'}`,
+    );
+  }
+  const r = new ByteReader(bytes);
+  if (r.u32() !== MAGIC)
+    throw new InvalidIdentityError('exported identity: wrong magic (not ELID)');
+  const version = r.u8();
+  if (version !== IDENTITY_FORMAT_VERSION) {
+    throw new InvalidIdentityError(`exported identity: unknown format version ${version}`);
+  }
+  const signingSeed = r.bytes(KEY_LENGTH).slice();
+  const agreementSecret = r.bytes(KEY_LENGTH).slice();
+  return { signingSeed, agreementSecret, nodeId: r.u64() };
+}

@@ -1,0 +1,40 @@
+import { OutOfRangeError } from '@elara/core';
+import { InvalidLengthError } from '../crypto-errors.ts';
+import { MAX_HKDF_LENGTH } from '../crypto-provider.ts';
+
+/** Throws {@link InvalidLengthError} unless `value` is a Uint8Array of exactly `length` bytes. */
+export function checkLength(
+  value: unknown,
+  length: number,
+  what: string,
+): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new InvalidLengthError(what, length, undefined);
+  if (value.length !== length) throw new InvalidLengthError(what, length, value.length);
+}
+
+/** Throws {@link InvalidLengthError} unless `value` is a Uint8Array (of any length). */
+export function checkBytes(value: unknown, what: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array))
+    throw new InvalidLengthError(what, 'any number of', undefined);
+}
+
+/** The first `needed` bytes of a caller's output buffer, or a new array when none is given. */
+export function outputView(output: Uint8Array | undefined, needed: number): Uint8Array {
+  if (output === undefined) return new Uint8Array(needed);
+  if (!(output instanceof Uint8Array))
+    throw new InvalidLengthError('output', `≥ ${needed}`, undefined);
+  if (output.length < needed) throw new InvalidLengthError('output', `≥ ${needed}`, output.length);
+  return output.length === needed ? output : output.subarray(0, needed);
+}
+
+/** Throws {@link OutOfRangeError} unless `length` is a valid HKDF-SHA256 output length. */
+export function checkHkdfLength(length: number): void {
+  if (!Number.isInteger(length) || length < 1 || length > MAX_HKDF_LENGTH) {
+    throw new OutOfRangeError(`HKDF-SHA256 output length must be 1..${MAX_HKDF_LENGTH}: ${length}`);
+  }
+}
+
+/** Throws {@link OutOfRangeError} unless `n` is a valid count of random bytes. */
+export function checkByteCount(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new OutOfRangeError(`byte count: ${n}`);
+}

@@ -1,0 +1,67 @@
+import { ClosedError } from '@elara/core';
+import nacl from 'tweetnacl';
+import type { X25519PrivateKey, X25519PublicKey } from '../crypto-provider.ts';
+import { checkSharedSecret, checkX25519PublicKey } from '../internal/x25519-checks.ts';
+
+/** A peer's X25519 public key, checked once. */
+export class PortableX25519PublicKey implements X25519PublicKey {
+  /** Checks `publicKey` (32 bytes, not of small order) and keeps a copy. */
+  static from(publicKey: Uint8Array): PortableX25519PublicKey {
+    checkX25519PublicKey(publicKey);
+    return new PortableX25519PublicKey(publicKey.slice());
+  }
+
+  private constructor(
+    /** The checked bytes, owned by this object. */
+    readonly bytes: Uint8Array,
+  ) {}
+
+  get publicKey(): Uint8Array {
+    return this.bytes.slice();
+  }
+}
+
+/**
+ * An X25519 private key on tweetnacl; its secret is zeroed on dispose. tweetnacl returns the
+ * all-zero secret for small-order peers instead of failing; the shared checks turn that into
+ * the same `SmallOrderKeyError` the native provider raises.
+ */
+export class PortableX25519PrivateKey implements X25519PrivateKey {
+  private readonly secret: Uint8Array;
+  // Derived on first read: ephemeral keys whose public half travels once should not pay twice.
+  private pub: Uint8Array | undefined;
+  private closed = false;
+
+  /** `secret` must already be checked (32 bytes); it is copied. */
+  constructor(secret: Uint8Array) {
+    this.secret = secret.slice();
+  }
+
+  get publicKey(): Uint8Array {
+    if (this.pub === undefined) {
+      if (this.closed) throw new ClosedError('X25519 private key: disposed');
+      this.pub = nacl.scalarMult.base(this.secret);
+    }
+    return this.pub.slice();
+  }
+
+  get disposed(): boolean {
+    return this.closed;
+  }
+
+  agree(peer: X25519PublicKey | Uint8Array): Uint8Array {
+    if (this.closed) throw new ClosedError('X25519 private key: disposed');
+    const prepared =
+      peer instanceof PortableX25519PublicKey
+        ? peer
+        : PortableX25519PublicKey.from(peer instanceof Uint8Array ? peer : peer.publicKey);
+    const shared = nacl.scalarMult(this.secret, prepared.bytes);
+    checkSharedSecret(shared);
+    return shared;
+  }
+
+  dispose(): void {
+    this.closed = true;
+    this.secret.fill(0);
+  }
+}
