@@ -1,0 +1,22 @@
+import type { RepresentationProfile, StateTime } from '@elara/core';
+import type { TimePosition } from './time-position.ts';
+
+/**
+ * What `@elara/state` reads from time: synchronous, side-effect-free as far as the caller can
+ * tell. {@link TimeEngine} implements it; a test can hand state a fixed one.
+ *
+ * @example
+ * const fixed: TimeView = {
+ *   now: () => 1_000_000,
+ *   classify: (t) => classifyAt(1_000_000, 80_000, 40_000, t),
+ *   correctionWeight: (d) => correctionWeight(d, 80_000),
+ * };
+ */
+export interface TimeView {
+  /** τs now, Unix-epoch µs. */
+  now(): StateTime;
+  /** Where `t` falls in the reality window of `profile` now. */
+  classify(t: StateTime, profile?: RepresentationProfile): TimePosition;
+  /** Weight of a correction `delayUs` late under `profile`'s correction horizon. */
+  correctionWeight(delayUs: number, profile?: RepresentationProfile): number;
+}
