@@ -57,3 +57,12 @@ function hasSmallOrderU(key: Uint8Array): boolean {
   }
   return false;
 }
+
+/**
+ * The bytes to prepare for a peer given as raw bytes or as another provider's prepared key;
+ * anything else is passed on unchanged for the length check to refuse by name.
+ */
+export function peerKeyBytes(peer: unknown): unknown {
+  if (peer instanceof Uint8Array || typeof peer !== 'object' || peer === null) return peer;
+  return (peer as { publicKey?: unknown }).publicKey;
+}

@@ -2,7 +2,11 @@ import { type KeyObject, diffieHellman } from 'node:crypto';
 import { ClosedError } from '@elara/core';
 import { SmallOrderKeyError } from '../crypto-errors.ts';
 import type { X25519PrivateKey, X25519PublicKey } from '../crypto-provider.ts';
-import { checkSharedSecret, checkX25519PublicKey } from '../internal/x25519-checks.ts';
+import {
+  checkSharedSecret,
+  checkX25519PublicKey,
+  peerKeyBytes,
+} from '../internal/x25519-checks.ts';
 import { importPrivateKey, importPublicKey, rawPublicKey } from './native-key-import.ts';
 import { ownedBytes } from './owned-bytes.ts';
 
@@ -53,7 +57,7 @@ export class NativeX25519PrivateKey implements X25519PrivateKey {
     const prepared =
       peer instanceof NativeX25519PublicKey
         ? peer
-        : NativeX25519PublicKey.from(peer instanceof Uint8Array ? peer : peer.publicKey);
+        : NativeX25519PublicKey.from(peerKeyBytes(peer) as Uint8Array);
     let secret: Uint8Array;
     try {
       secret = ownedBytes(diffieHellman({ privateKey: this.key, publicKey: prepared.key }));

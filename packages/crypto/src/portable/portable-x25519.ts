@@ -1,7 +1,11 @@
 import { ClosedError } from '@elara/core';
 import nacl from 'tweetnacl';
 import type { X25519PrivateKey, X25519PublicKey } from '../crypto-provider.ts';
-import { checkSharedSecret, checkX25519PublicKey } from '../internal/x25519-checks.ts';
+import {
+  checkSharedSecret,
+  checkX25519PublicKey,
+  peerKeyBytes,
+} from '../internal/x25519-checks.ts';
 
 /** A peer's X25519 public key, checked once. */
 export class PortableX25519PublicKey implements X25519PublicKey {
@@ -54,7 +58,7 @@ export class PortableX25519PrivateKey implements X25519PrivateKey {
     const prepared =
       peer instanceof PortableX25519PublicKey
         ? peer
-        : PortableX25519PublicKey.from(peer instanceof Uint8Array ? peer : peer.publicKey);
+        : PortableX25519PublicKey.from(peerKeyBytes(peer) as Uint8Array);
     const shared = nacl.scalarMult(this.secret, prepared.bytes);
     checkSharedSecret(shared);
     return shared;
