@@ -177,3 +177,67 @@ export {
   decodeEventBlock,
   decodeEventBlocks,
 } from './wire/event-block.ts';
+export { PayloadKind, payloadKind } from './wire/payload-kind.ts';
+export {
+  type EventEnvelope,
+  type DurableEnvelope,
+  type EphemeralEnvelope,
+  type UnsignedDurableEnvelope,
+  MAX_DEPENDENCIES,
+  MAX_ENVELOPE_SIZE,
+  ENVELOPE_COMMON_SIZE,
+  DEPENDENCY_SIZE,
+  envelopeSize,
+  unsignedEnvelopeSize,
+  encodeEnvelope,
+  encodeEnvelopeInto,
+  encodeUnsignedEnvelopeInto,
+  decodeEnvelope,
+} from './wire/v1-envelope.ts';
+export {
+  EVENT_SIGNING_LABEL,
+  eventSigningBytes,
+  signEnvelope,
+  verifyEnvelope,
+} from './wire/event-signing-bytes.ts';
+export {
+  BATCH_ENTRY_OVERHEAD,
+  eventBatchSize,
+  encodeEventBatch,
+  splitEventBatch,
+  decodeEventBatch,
+  packEventBatches,
+} from './wire/event-batch.ts';
+export {
+  type ControlMessage,
+  type HandshakeMessage,
+  type HeartbeatMessage,
+  type TimeSyncRequestMessage,
+  type TimeSyncResponseMessage,
+  type RepairRequestMessage,
+  type RepairResponseMessage,
+  type AckMessage,
+  type SeqRange,
+  ControlType,
+  MAX_REPAIR_RANGES,
+  controlMessageSize,
+  encodeControlMessage,
+  decodeControlMessage,
+} from './wire/control-message.ts';
+export {
+  type Fragment,
+  type FragmentOptions,
+  FRAGMENT_HEADER_SIZE,
+  MAX_FRAGMENTS,
+  fragmentPayload,
+  encodeFragment,
+  decodeFragment,
+} from './wire/fragment.ts';
+export {
+  type ReassemblerConfig,
+  type ReassemblyResult,
+  type ReassemblyRejection,
+  type ReassemblerCounters,
+  DEFAULT_REASSEMBLER_CONFIG,
+  Reassembler,
+} from './wire/reassembler.ts';

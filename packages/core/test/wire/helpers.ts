@@ -17,6 +17,14 @@ import {
   type VersionVector,
   nodeIdFromHex,
   versionVector,
+  EventKind,
+  EventType,
+  MAX_DEPENDENCIES,
+  MAX_EVENT_SEQ,
+  stateId,
+  type DurableEnvelope,
+  type EphemeralEnvelope,
+  type EventEnvelope,
 } from '../../src/index.ts';
 
 /** A 64-bit value as the vectors write it. */
@@ -238,3 +246,42 @@ export const arbVersionVector: fc.Arbitrary<VersionVector> = fc
     maxLength: 10,
   })
   .map((es) => versionVector(es.map(([n, c]) => [nodeId(n), c] as const)));
+
+export const arbEventType = fc.constantFrom(...(Object.values(EventType) as EventType[]));
+export const arbTime = fc.oneof(
+  fc.integer({ min: 1_600_000_000_000_000, max: 2_000_000_000_000_000 }),
+  fc.maxSafeInteger(),
+);
+const arbSeq = fc.integer({ min: 1, max: MAX_EVENT_SEQ });
+
+export const arbDurable: fc.Arbitrary<DurableEnvelope> = fc.record({
+  kind: fc.constant(EventKind.Durable),
+  author: arbNodeId,
+  seq: arbSeq,
+  time: arbTime,
+  target: arbU64.map(stateId),
+  eventType: arbEventType,
+  dependencies: fc.array(fc.record({ author: arbNodeId, seq: arbSeq }), {
+    maxLength: MAX_DEPENDENCIES,
+  }),
+  mutation: arbMutation,
+  signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+});
+
+export const arbEphemeral: fc.Arbitrary<EphemeralEnvelope> = fc.record({
+  kind: fc.constant(EventKind.Ephemeral),
+  author: arbNodeId,
+  counter: fc.integer({ min: 0, max: MAX_EVENT_SEQ }),
+  time: arbTime,
+  target: arbU64.map(stateId),
+  eventType: arbEventType,
+  mutation: arbMutation,
+});
+
+export const arbEnvelope: fc.Arbitrary<EventEnvelope> = fc.oneof(arbDurable, arbEphemeral);
+
+/** Envelopes as decoding returns them (f32 weights rounded). */
+export function asDecoded<T extends { mutation: MutationOp }>(e: T): T {
+  const m = e.mutation;
+  return m.type === 'blend' ? { ...e, mutation: { ...m, weight: Math.fround(m.weight) } } : e;
+}

@@ -1,0 +1,292 @@
+import { ByteReader } from '../byte-reader.ts';
+import { OutOfRangeError } from '../elara-error.ts';
+import { type EventId, MAX_EVENT_SEQ } from '../event-id.ts';
+import { EventKind } from '../event-kind.ts';
+import { SIGNATURE_LENGTH } from '../event-signing.ts';
+import { type EventType, eventTypeFromByte } from '../event-type.ts';
+import type { NodeId } from '../node-id.ts';
+import type { StateId } from '../state-id.ts';
+import type { StateTime } from '../state-time.ts';
+import { U64_MAX } from '../u64.ts';
+import {
+  BufferTooShortError,
+  InvalidWireFormatError,
+  TooLargeError,
+  UnknownEnumValueError,
+} from '../wire-errors.ts';
+import { viewOf } from './internal/data-view.ts';
+import { getTimeUs, setTimeUs } from './internal/time-field.ts';
+import {
+  encodeMutationOpInto,
+  type MutationOp,
+  mutationOpSize,
+  readMutationOp,
+} from './mutation-op.ts';
+
+/** K: the most dependencies a durable event names (ARCHITECTURE.md "Event identity"). */
+export const MAX_DEPENDENCIES = 4;
+
+/** Bytes before the kind-specific part: kind, author, number, τs, target, event type. */
+export const ENVELOPE_COMMON_SIZE = 30;
+
+/** Bytes per dependency: `author:u64 ‖ seq:u32`. */
+export const DEPENDENCY_SIZE = 12;
+
+/** The largest encoded envelope: its length travels as a u16 in batches. */
+export const MAX_ENVELOPE_SIZE = 0xffff;
+
+/**
+ * A durable event (its target atom is of StateType Core): signed, identified by
+ * (author, seq) with seq contiguous from 1 per (session, author), stored, repaired, forwarded
+ * with its signature, and the only kind that can be a dependency.
+ */
+export interface DurableEnvelope {
+  readonly kind: typeof EventKind.Durable;
+  readonly author: NodeId;
+  /** The author's seq in the session, 1..2^32 − 1. */
+  readonly seq: number;
+  /** Absolute τs, Unix-epoch µs (a safe integer). */
+  readonly time: StateTime;
+  readonly target: StateId;
+  readonly eventType: EventType;
+  /** At most {@link MAX_DEPENDENCIES} events to apply first; the author's seq − 1 is implied. */
+  readonly dependencies: readonly EventId[];
+  readonly mutation: MutationOp;
+  /** Ed25519 over {@link eventSigningBytes}, {@link SIGNATURE_LENGTH} bytes. */
+  readonly signature: Uint8Array;
+}
+
+/**
+ * An ephemeral event (presence, typing, voice and visual frames): unsigned, numbered by a
+ * counter per (author, target atom), never stored, repaired, forwarded or depended on.
+ */
+export interface EphemeralEnvelope {
+  readonly kind: typeof EventKind.Ephemeral;
+  readonly author: NodeId;
+  /** The per-(author, target) counter, 0..2^32 − 1 (not an author seq). */
+  readonly counter: number;
+  /** Absolute τs, Unix-epoch µs (a safe integer). */
+  readonly time: StateTime;
+  readonly target: StateId;
+  readonly eventType: EventType;
+  readonly mutation: MutationOp;
+}
+
+/**
+ * An Elara v1 event as it travels. Byte layout (all integers LE):
+ *
+ * | Off     | Size | Field                                                        |
+ * |---------|------|--------------------------------------------------------------|
+ * | 0       | 1    | kind: 0 durable, 1 ephemeral ({@link EventKind})             |
+ * | 1       | 8    | author NodeId                                                |
+ * | 9       | 4    | number, u32: seq (durable, ≥ 1) or counter (ephemeral)      |
+ * | 13      | 8    | τs, i64 µs since the Unix epoch                              |
+ * | 21      | 8    | target StateId                                               |
+ * | 29      | 1    | eventType ({@link EventType})                                |
+ * | durable | 1    | n = dependency count, 0..4                                   |
+ * | durable | 12n  | dependencies: `author:u64 ‖ seq:u32` each                    |
+ * | …       | M    | mutation ({@link MutationOp})                                |
+ * | durable | 64   | signature                                                    |
+ *
+ * Decoded `mutation` bytes and `signature` are views into the input (valid only while it is).
+ *
+ * @example
+ * const typing: EventEnvelope = {
+ *   kind: EventKind.Ephemeral, author: me, counter: 12, time: clock.now(),
+ *   target: stateIdFromParts(StateTypePrefix.Typing, me), eventType: EventType.TypingStart,
+ *   mutation: { type: 'set', data: Uint8Array.of(1) },
+ * };
+ * const bytes = encodeEnvelope(typing);
+ */
+export type EventEnvelope = DurableEnvelope | EphemeralEnvelope;
+
+/** A durable envelope before its signature exists (what {@link eventSigningBytes} takes). */
+export type UnsignedDurableEnvelope = Omit<DurableEnvelope, 'signature'>;
+
+/** Encoded size of an envelope (its signature counted for durable ones). */
+export function envelopeSize(envelope: EventEnvelope): number {
+  return (
+    unsignedEnvelopeSize(envelope) + (envelope.kind === EventKind.Durable ? SIGNATURE_LENGTH : 0)
+  );
+}
+
+/** Encoded size without the signature. */
+export function unsignedEnvelopeSize(
+  envelope: UnsignedDurableEnvelope | EphemeralEnvelope,
+): number {
+  const common = ENVELOPE_COMMON_SIZE + mutationOpSize(envelope.mutation);
+  return envelope.kind === EventKind.Durable
+    ? common + 1 + DEPENDENCY_SIZE * envelope.dependencies.length
+    : common;
+}
+
+function checkU64(value: bigint, what: string): void {
+  if (value < 0n || value > U64_MAX) throw new OutOfRangeError(`${what} ${value} is not a u64`);
+}
+
+function checkNumber(value: number, min: number, what: string): void {
+  if (!Number.isInteger(value) || value < min || value > MAX_EVENT_SEQ) {
+    throw new OutOfRangeError(`${what} ${value} is outside ${min}..${MAX_EVENT_SEQ}`);
+  }
+}
+
+/**
+ * Writes every field but the signature at `target[offset..)`; returns the offset after them.
+ * Shared by the encoder and {@link eventSigningBytes}, so what is signed is exactly what is sent.
+ */
+export function encodeUnsignedEnvelopeInto(
+  envelope: UnsignedDurableEnvelope | EphemeralEnvelope,
+  target: Uint8Array,
+  offset = 0,
+): number {
+  const durable = envelope.kind === EventKind.Durable;
+  if (!durable && envelope.kind !== EventKind.Ephemeral) {
+    throw new OutOfRangeError(`envelope kind ${String((envelope as { kind: unknown }).kind)}`);
+  }
+  checkU64(envelope.author, 'author');
+  checkU64(envelope.target, 'target');
+  if (durable) checkNumber(envelope.seq, 1, 'seq');
+  else checkNumber(envelope.counter, 0, 'counter');
+  if (eventTypeFromByte(envelope.eventType) === undefined) {
+    throw new OutOfRangeError(`unknown event type ${envelope.eventType}`);
+  }
+  if (durable) {
+    if (envelope.dependencies.length > MAX_DEPENDENCIES) {
+      throw new TooLargeError(envelope.dependencies.length, MAX_DEPENDENCIES, 'dependencies');
+    }
+    for (const d of envelope.dependencies) {
+      checkU64(d.author, 'dependency author');
+      checkNumber(d.seq, 1, 'dependency seq');
+    }
+  }
+  const size = unsignedEnvelopeSize(envelope);
+  if (offset >>> 0 !== offset || target.length - offset < size) {
+    throw new BufferTooShortError(offset + size, target.length, 'envelope target');
+  }
+  const v = viewOf(target);
+  const base = target.byteOffset;
+  let at = base + offset;
+  v.setUint8(at, envelope.kind);
+  v.setBigUint64(at + 1, envelope.author, true);
+  v.setUint32(at + 9, durable ? envelope.seq : envelope.counter, true);
+  setTimeUs(v, at + 13, envelope.time, 'envelope time');
+  v.setBigUint64(at + 21, envelope.target, true);
+  v.setUint8(at + 29, envelope.eventType);
+  at += ENVELOPE_COMMON_SIZE;
+  if (durable) {
+    v.setUint8(at, envelope.dependencies.length);
+    at += 1;
+    for (const d of envelope.dependencies) {
+      v.setBigUint64(at, d.author, true);
+      v.setUint32(at + 8, d.seq, true);
+      at += DEPENDENCY_SIZE;
+    }
+  }
+  return encodeMutationOpInto(envelope.mutation, target, at - base);
+}
+
+/**
+ * Writes an envelope at `target[offset..)` and returns the offset after it. Fields are checked
+ * first ({@link OutOfRangeError}; more than {@link MAX_DEPENDENCIES} dependencies or an
+ * envelope over {@link MAX_ENVELOPE_SIZE} bytes a {@link TooLargeError}; a signature that is not
+ * 64 bytes an {@link OutOfRangeError}).
+ */
+export function encodeEnvelopeInto(
+  envelope: EventEnvelope,
+  target: Uint8Array,
+  offset = 0,
+): number {
+  const size = envelopeSize(envelope);
+  if (size > MAX_ENVELOPE_SIZE) throw new TooLargeError(size, MAX_ENVELOPE_SIZE, 'envelope');
+  if (envelope.kind === EventKind.Durable && envelope.signature.length !== SIGNATURE_LENGTH) {
+    throw new OutOfRangeError(
+      `signature must be ${SIGNATURE_LENGTH} bytes, got ${envelope.signature.length}`,
+    );
+  }
+  const at = encodeUnsignedEnvelopeInto(envelope, target, offset);
+  if (envelope.kind !== EventKind.Durable) return at;
+  target.set(envelope.signature, at);
+  return at + SIGNATURE_LENGTH;
+}
+
+/**
+ * Encodes an envelope into a new buffer (rules as {@link encodeEnvelopeInto}).
+ *
+ * @example
+ * const bytes = encodeEnvelope(signed);
+ */
+export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
+  const out = new Uint8Array(envelopeSize(envelope));
+  encodeEnvelopeInto(envelope, out);
+  return out;
+}
+
+/**
+ * Decodes exactly one envelope from the whole of `bytes`, strictly: an unknown kind or event
+ * type is an {@link UnknownEnumValueError}; a durable seq or dependency seq of 0, a τs beyond
+ * ±2^53 µs, or bytes left after the envelope an {@link InvalidWireFormatError}; more than
+ * {@link MAX_DEPENDENCIES} dependencies a {@link TooLargeError}; a short input a
+ * {@link BufferTooShortError}. The signature is not verified here (see `verifyEnvelope`).
+ *
+ * @example
+ * const env = decodeEnvelope(bytes);
+ * if (env.kind === EventKind.Durable) verifyEnvelope(session, env, verifier);
+ */
+export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
+  const length = bytes.length;
+  if (length < ENVELOPE_COMMON_SIZE + 1) {
+    throw new BufferTooShortError(ENVELOPE_COMMON_SIZE + 1, length, 'envelope');
+  }
+  const v = viewOf(bytes);
+  const base = bytes.byteOffset;
+  const kind = v.getUint8(base);
+  if (kind !== EventKind.Durable && kind !== EventKind.Ephemeral) {
+    throw new UnknownEnumValueError('EventKind', kind);
+  }
+  const author = v.getBigUint64(base + 1, true) as NodeId;
+  const number = v.getUint32(base + 9, true);
+  const time = getTimeUs(v, base + 13, 'envelope time');
+  const target = v.getBigUint64(base + 21, true) as StateId;
+  const typeByte = v.getUint8(base + 29);
+  const eventType = eventTypeFromByte(typeByte);
+  if (eventType === undefined) throw new UnknownEnumValueError('EventType', typeByte);
+  let at = ENVELOPE_COMMON_SIZE;
+  if (kind === EventKind.Ephemeral) {
+    const r = new ByteReader(bytes.subarray(at));
+    const mutation = readMutationOp(r);
+    if (r.remaining !== 0) throw new InvalidWireFormatError('bytes after an ephemeral envelope');
+    return { kind, author, counter: number, time, target, eventType, mutation };
+  }
+  if (number === 0) throw new InvalidWireFormatError('durable seq 0 (seqs start at 1)');
+  const count = v.getUint8(base + at);
+  at += 1;
+  if (count > MAX_DEPENDENCIES) throw new TooLargeError(count, MAX_DEPENDENCIES, 'dependencies');
+  if (length - at < count * DEPENDENCY_SIZE) {
+    throw new BufferTooShortError(at + count * DEPENDENCY_SIZE, length, 'dependencies');
+  }
+  const dependencies: EventId[] = [];
+  for (let i = 0; i < count; i++) {
+    const seq = v.getUint32(base + at + 8, true);
+    if (seq === 0) throw new InvalidWireFormatError('dependency seq 0 (seqs start at 1)');
+    dependencies.push({ author: v.getBigUint64(base + at, true) as NodeId, seq });
+    at += DEPENDENCY_SIZE;
+  }
+  if (length - at < SIGNATURE_LENGTH + 1) {
+    throw new BufferTooShortError(at + SIGNATURE_LENGTH + 1, length, 'durable envelope');
+  }
+  // The mutation must fill exactly the bytes between the dependencies and the signature.
+  const r = new ByteReader(bytes.subarray(at, length - SIGNATURE_LENGTH));
+  const mutation = readMutationOp(r);
+  if (r.remaining !== 0) throw new InvalidWireFormatError('bytes between mutation and signature');
+  return {
+    kind,
+    author,
+    seq: number,
+    time,
+    target,
+    eventType,
+    dependencies,
+    mutation,
+    signature: bytes.subarray(length - SIGNATURE_LENGTH),
+  };
+}

@@ -1,0 +1,217 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { propertyRuns, toHex } from '@elara/test-env';
+import {
+  BufferTooShortError,
+  EVENT_SIGNING_LABEL,
+  EventKind,
+  EventType,
+  InvalidWireFormatError,
+  OutOfRangeError,
+  StateTypePrefix,
+  TooLargeError,
+  UnknownEnumValueError,
+  decodeEnvelope,
+  encodeEnvelope,
+  envelopeSize,
+  eventSigningBytes,
+  nodeId,
+  sessionId,
+  signEnvelope,
+  stateIdFromParts,
+  unsignedEnvelopeSize,
+  verifyEnvelope,
+  type DurableEnvelope,
+  type EphemeralEnvelope,
+  type EventSigner,
+  type EventVerifier,
+  type NodeId,
+} from '../../src/index.ts';
+import {
+  arbDurable,
+  arbEnvelope,
+  arbSessionId,
+  asDecoded,
+  expectNamed,
+  fuzzInput,
+  valueOrWireError,
+} from './helpers.ts';
+
+const durable: DurableEnvelope = {
+  kind: EventKind.Durable,
+  author: nodeId(0x0102030405060708n),
+  seq: 7,
+  time: 1_700_000_000_000_000,
+  target: stateIdFromParts(StateTypePrefix.Text, 5),
+  eventType: EventType.TextAppend,
+  dependencies: [{ author: nodeId(0x0a), seq: 3 }],
+  mutation: { type: 'append', data: Uint8Array.of(0x68, 0x69) },
+  signature: new Uint8Array(64).fill(0xab),
+};
+
+const ephemeral: EphemeralEnvelope = {
+  kind: EventKind.Ephemeral,
+  author: nodeId(0x0102030405060708n),
+  counter: 0,
+  time: -5,
+  target: stateIdFromParts(StateTypePrefix.Typing, 0x0708),
+  eventType: EventType.TypingStart,
+  mutation: { type: 'delete' },
+};
+
+describe('v1 event envelope', () => {
+  it('has the documented byte layout (durable)', () => {
+    expect(toHex(encodeEnvelope(durable))).toBe(
+      '00' + // kind durable
+        '0807060504030201' + // author
+        '07000000' + // seq
+        '00401e18240a0600' + // τs 1_700_000_000_000_000 µs, i64
+        '0500000000000100' + // target StateId 0001:000000000005
+        '80' + // TextAppend
+        '01' + // one dependency
+        '0a00000000000000' +
+        '03000000' + // (author 0x0a, seq 3)
+        '0302006869' + // append "hi"
+        'ab'.repeat(64), // signature
+    );
+  });
+
+  it('has the documented byte layout (ephemeral: no dependencies, no signature)', () => {
+    expect(toHex(encodeEnvelope(ephemeral))).toBe(
+      '01' +
+        '0807060504030201' +
+        '00000000' +
+        'fbffffffffffffff' +
+        '0807000000000300' +
+        'a1' +
+        '05',
+    );
+  });
+
+  it('round-trips every valid envelope of both kinds', () => {
+    fc.assert(
+      fc.property(arbEnvelope, (e) => {
+        const bytes = encodeEnvelope(e);
+        expect(bytes.length).toBe(envelopeSize(e));
+        expect(decodeEnvelope(bytes)).toEqual(asDecoded(e));
+      }),
+      { numRuns: propertyRuns(2000, 20_000) },
+    );
+  });
+
+  it('decodes without copying: signature and mutation data are views', () => {
+    const bytes = encodeEnvelope(durable);
+    const d = decodeEnvelope(bytes) as DurableEnvelope;
+    expect(d.signature.buffer).toBe(bytes.buffer);
+    expect(d.mutation.type === 'append' && d.mutation.data.buffer).toBe(bytes.buffer);
+  });
+
+  it('refuses values that do not fit instead of truncating them', () => {
+    const cases: [unknown, { isInstance(e: unknown): boolean }][] = [
+      [{ ...durable, seq: 0 }, OutOfRangeError],
+      [{ ...durable, seq: 2 ** 32 }, OutOfRangeError],
+      [{ ...ephemeral, counter: -1 }, OutOfRangeError],
+      [{ ...durable, time: 1.5 }, OutOfRangeError],
+      [{ ...durable, time: 2 ** 53 }, OutOfRangeError],
+      [{ ...durable, eventType: 0x7f }, OutOfRangeError],
+      [{ ...durable, author: -1n }, OutOfRangeError],
+      [{ ...durable, dependencies: [{ author: nodeId(1), seq: 0 }] }, OutOfRangeError],
+      [{ ...durable, dependencies: Array(5).fill({ author: nodeId(1), seq: 1 }) }, TooLargeError],
+      [{ ...durable, signature: new Uint8Array(63) }, OutOfRangeError],
+      [{ ...durable, kind: 2 }, OutOfRangeError],
+      [{ ...durable, mutation: { type: 'set', data: new Uint8Array(65_500) } }, TooLargeError],
+    ];
+    for (const [e, cls] of cases) expectNamed(() => encodeEnvelope(e as DurableEnvelope), cls);
+  });
+
+  it('rejects malformed bytes with named errors', () => {
+    const good = encodeEnvelope(durable);
+    const patch = (at: number, ...bytes: number[]): Uint8Array => {
+      const b = good.slice();
+      b.set(bytes, at);
+      return b;
+    };
+    expectNamed(() => decodeEnvelope(patch(0, 2)), UnknownEnumValueError); // kind
+    expectNamed(() => decodeEnvelope(patch(29, 0x7f)), UnknownEnumValueError); // event type
+    expectNamed(() => decodeEnvelope(patch(9, 0, 0, 0, 0)), InvalidWireFormatError); // seq 0
+    expectNamed(() => decodeEnvelope(patch(39, 0, 0, 0, 0)), InvalidWireFormatError); // dep seq 0
+    expectNamed(() => decodeEnvelope(patch(30, 5)), TooLargeError); // 5 dependencies
+    expectNamed(() => decodeEnvelope(patch(17, 0, 0, 0x20, 0)), InvalidWireFormatError); // τs ≥ 2^53
+    expectNamed(() => decodeEnvelope(patch(44, 0x01)), InvalidWireFormatError); // mutation shorter than its room
+    expectNamed(() => decodeEnvelope(good.subarray(0, good.length - 1)), BufferTooShortError);
+    const longer = new Uint8Array(encodeEnvelope(ephemeral).length + 1);
+    longer.set(encodeEnvelope(ephemeral));
+    expectNamed(() => decodeEnvelope(longer), InvalidWireFormatError);
+  });
+
+  it('random and mutated bytes give an envelope or a named error', () => {
+    fc.assert(
+      fc.property(fuzzInput(arbEnvelope.map(encodeEnvelope), 160), (bytes) => {
+        valueOrWireError(() => decodeEnvelope(bytes));
+      }),
+      { numRuns: propertyRuns(5000, 100_000) },
+    );
+  });
+});
+
+/** A stand-in signature for tests in core (real Ed25519 lives in @elara/crypto): a keyed fold. */
+function toySigner(key: number): EventSigner {
+  return (bytes) => {
+    const sig = new Uint8Array(64);
+    bytes.forEach((b, i) => {
+      const j = i % 64;
+      sig[j] = ((sig[j] as number) * 31 + b + key) & 0xff;
+    });
+    return sig;
+  };
+}
+
+function toyVerifier(keys: Map<NodeId, number>): EventVerifier {
+  return (author, bytes, signature) => {
+    const key = keys.get(author);
+    return key !== undefined && toHex(toySigner(key)(bytes)) === toHex(signature);
+  };
+}
+
+describe('eventSigningBytes', () => {
+  const session = sessionId(0x1122334455667788n);
+
+  it('is the label, the session id and every field but the signature, in wire order', () => {
+    const bytes = eventSigningBytes(session, durable);
+    const label = new TextEncoder().encode(EVENT_SIGNING_LABEL);
+    expect(toHex(bytes)).toBe(
+      toHex(label) + '8877665544332211' + toHex(encodeEnvelope(durable).subarray(0, -64)),
+    );
+    expect(bytes.length).toBe(label.length + 8 + unsignedEnvelopeSize(durable));
+    const { signature: _ignored, ...unsigned } = durable;
+    expect(eventSigningBytes(session, unsigned)).toEqual(bytes);
+  });
+
+  it('binds every field and the session: any change is a different message', () => {
+    fc.assert(
+      fc.property(arbDurable, arbDurable, arbSessionId, (a, b, s2) => {
+        const same =
+          toHex(encodeEnvelope(a).subarray(0, -64)) === toHex(encodeEnvelope(b).subarray(0, -64));
+        expect(toHex(eventSigningBytes(session, a)) === toHex(eventSigningBytes(session, b))).toBe(
+          same,
+        );
+        if (s2 !== session)
+          expect(eventSigningBytes(s2, a)).not.toEqual(eventSigningBytes(session, a));
+      }),
+      { numRuns: propertyRuns(1000, 10_000) },
+    );
+  });
+
+  it('signs and verifies through the injected signer and verifier', () => {
+    const { signature: _s, ...unsigned } = durable;
+    const signed = signEnvelope(session, unsigned, toySigner(9));
+    const verifier = toyVerifier(new Map([[durable.author, 9]]));
+    expect(verifyEnvelope(session, signed, verifier)).toBe(true);
+    const wire = decodeEnvelope(encodeEnvelope(signed)) as DurableEnvelope;
+    expect(verifyEnvelope(session, wire, verifier)).toBe(true);
+    expect(verifyEnvelope(sessionId(1), wire, verifier)).toBe(false);
+    expect(verifyEnvelope(session, { ...wire, seq: 8 }, verifier)).toBe(false);
+    expect(verifyEnvelope(session, { ...wire, author: nodeId(5) }, verifier)).toBe(false);
+    expectNamed(() => signEnvelope(session, unsigned, () => new Uint8Array(10)), OutOfRangeError);
+  });
+});
