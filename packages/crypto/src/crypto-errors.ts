@@ -95,6 +95,11 @@ export class KeyUnavailableError extends CryptoError {
   static override readonly code: string = 'KeyUnavailableError';
 }
 
+/** A bounded table is full (for example, more senders than a v0 opener was configured for). */
+export class CapacityError extends CryptoError {
+  static override readonly code: string = 'CapacityError';
+}
+
 /** Exported identity bytes that are not in the documented format, or that do not check out. */
 export class InvalidIdentityError extends CryptoError {
   static override readonly code: string = 'InvalidIdentityError';

@@ -25,6 +25,7 @@ export {
   SessionMismatchError,
   ReplayError,
   KeyUnavailableError,
+  CapacityError,
   InvalidIdentityError,
 } from '../crypto-errors.ts';
 
@@ -40,3 +41,16 @@ export {
   decodeIdentity,
 } from '../identity-format.ts';
 export { deriveNodeId } from '../node-id-derivation.ts';
+
+// Wire version 0: the reference's key schedule and secure frames (compatibility code)
+export { v0ClassChainKey, v0MessageKey, v0NextChainKey } from '../v0/v0-key-schedule.ts';
+export { v0Nonce } from '../v0/v0-nonce.ts';
+export { V0ClassRatchet, V0_MAX_EPOCH_SYNC } from '../v0/v0-class-ratchet.ts';
+export { V0ReceiveChain, type V0ResolvedKey } from '../v0/v0-receive-chain.ts';
+export {
+  V0FrameSealer,
+  type V0SealerConfig,
+  type V0FrameInput,
+  V0_MAX_PLAINTEXT,
+} from '../v0/v0-frame-sealer.ts';
+export { V0FrameOpener, type V0OpenerConfig, type V0OpenedFrame } from '../v0/v0-frame-opener.ts';
