@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '@elara/test-env';
+import { SequenceWindow } from '../src/internal/sequence-window.ts';
+import { SlidingMax } from '../src/internal/sliding-max.ts';
+import { SlidingMean } from '../src/internal/sliding-mean.ts';
+
+describe('sliding estimators match a naive computation over the same window', () => {
+  it('SlidingMax and SlidingMean', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 300 }),
+        (cap, values) => {
+          const max = new SlidingMax(cap);
+          const mean = new SlidingMean(cap);
+          values.forEach((v, i) => {
+            max.push(v);
+            mean.push(v);
+            const window = values.slice(Math.max(0, i + 1 - cap), i + 1);
+            expect(max.max).toBe(Math.max(...window));
+            expect(mean.mean).toBeCloseTo(window.reduce((a, b) => a + b, 0) / window.length, 9);
+            expect(mean.size).toBe(window.length);
+          });
+        },
+      ),
+      { numRuns: propertyRuns(300, 5_000) },
+    );
+  });
+
+  it('SequenceWindow: duplicates, too-old numbers and loss over [first, highest − guard]', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 8, max: 100 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 0, max: 20 }),
+        (cap, seqs, guard) => {
+          const w = new SequenceWindow(cap);
+          const seen = new Set<number>();
+          let highest = -1;
+          let lowest = Number.POSITIVE_INFINITY;
+          for (const s of seqs) {
+            const r = w.mark(s);
+            if (highest >= 0 && s <= highest - cap) {
+              expect(r).toBe(-1);
+              continue;
+            }
+            expect(r).toBe(seen.has(s) ? 0 : 1);
+            seen.add(s);
+            highest = Math.max(highest, s);
+            lowest = Math.min(lowest, s);
+          }
+          expect(w.highest).toBe(highest);
+          const first = Math.max(highest - cap + 1, lowest);
+          expect(w.first).toBe(first);
+          const last = highest - guard;
+          let expected = 0;
+          let got = 0;
+          for (let s = first; s <= last; s++) {
+            expected++;
+            if (seen.has(s)) got++;
+          }
+          expect(w.lossRate(guard)).toBeCloseTo(expected > 0 ? 1 - got / expected : 0, 12);
+        },
+      ),
+      { numRuns: propertyRuns(500, 10_000) },
+    );
+  });
+});
