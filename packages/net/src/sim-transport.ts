@@ -26,6 +26,7 @@ export class SimTransport extends BaseTransport {
       scheduler,
       sinkCopies: true,
       yieldTurn: (fn) => scheduler.at(scheduler.now(), fn),
+      turnStamp: () => scheduler.now(),
     });
   }
 

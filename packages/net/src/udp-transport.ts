@@ -114,6 +114,9 @@ export class UdpTransport extends BaseTransport {
   private readonly dualStack: boolean;
   private lastV4 = '';
   private lastMapped = '';
+  // Datagrams mostly come in runs from one peer: reuse its Endpoint rather than build one each.
+  private lastRawAddress = '';
+  private lastFrom: Endpoint = { family: 'IPv4', address: '', port: 0 };
 
   private constructor(
     private readonly socket: Socket,
@@ -240,14 +243,20 @@ export class UdpTransport extends BaseTransport {
   }
 
   private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
-    let address = rinfo.address;
-    let family: 'IPv4' | 'IPv6' = rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4';
-    // A dual-stack socket sees IPv4 peers as ::ffff:a.b.c.d; peers know them as plain IPv4.
-    if (family === 'IPv6' && address.startsWith('::ffff:') && address.includes('.')) {
-      address = address.slice(7);
-      family = 'IPv4';
+    let from = this.lastFrom;
+    if (rinfo.port !== from.port || rinfo.address !== this.lastRawAddress) {
+      let address = rinfo.address;
+      let family: 'IPv4' | 'IPv6' = rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4';
+      // A dual-stack socket sees IPv4 peers as ::ffff:a.b.c.d; peers know them as plain IPv4.
+      if (family === 'IPv6' && address.startsWith('::ffff:') && address.includes('.')) {
+        address = address.slice(7);
+        family = 'IPv4';
+      }
+      from = { family, address, port: rinfo.port };
+      this.lastFrom = from;
+      this.lastRawAddress = rinfo.address;
     }
-    this.deliver(msg, { family, address, port: rinfo.port }, this.scheduler.now());
+    this.deliver(msg, from, this.scheduler.now());
   };
 
   private readonly onSocketError = (err: Error): void => {

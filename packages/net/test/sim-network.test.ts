@@ -308,6 +308,29 @@ describe('SimNetwork: addresses, bounds and counters', () => {
     expect(got[0]?.receivedAt).toBe(t0 + 2_000 + 1_000_000);
   });
 
+  it('refills the burst at each virtual instant, without a timer per datagram', () => {
+    const { scheduler, net } = network(31, { defaultLink: { latencyUs: 5_000 } });
+    const a = net.bind({ pacing: { burst: 2 } });
+    const b = net.bind();
+    const results: string[] = [];
+    for (let t = 0; t < 100; t++) {
+      results.push(
+        a.send(Uint8Array.of(1), b.localAddress),
+        a.send(Uint8Array.of(2), b.localAddress),
+      );
+      // Only the deliveries are scheduled: the pacer keeps no timer when its queue is empty.
+      expect(scheduler.pending).toBe(net.stats.inFlight);
+      scheduler.advanceBySync(1_000);
+    }
+    expect(results.every((r) => r === 'sent')).toBe(true);
+    expect(a.send(Uint8Array.of(3), b.localAddress)).toBe('sent');
+    expect(a.send(Uint8Array.of(3), b.localAddress)).toBe('sent');
+    expect(a.send(Uint8Array.of(3), b.localAddress)).toBe('queued');
+    expect(scheduler.pending).toBe(net.stats.inFlight + 1);
+    scheduler.advanceBySync(0);
+    expect(a.queuedDatagrams).toBe(0);
+  });
+
   it('paces to bytesPerSecond in virtual time', () => {
     const { scheduler, net } = network(19, { defaultLink: { latencyUs: 0 } });
     const a = net.bind({ pacing: { burst: 4, bytesPerSecond: 100_000 }, sendQueueLength: 200 });

@@ -16,6 +16,7 @@ export interface TransportParts {
   readonly scheduler: Scheduler;
   readonly yieldTurn: (fn: () => void) => Cancel;
   readonly sinkCopies: boolean;
+  readonly turnStamp?: () => number;
 }
 
 /**
@@ -49,6 +50,7 @@ export abstract class BaseTransport implements Transport {
       scheduler: parts.scheduler,
       yieldTurn: parts.yieldTurn,
       sinkCopies: parts.sinkCopies,
+      ...(parts.turnStamp === undefined ? {} : { turnStamp: parts.turnStamp }),
       sink: { ready: () => this.sinkReady(), write: (data, to) => this.sinkWrite(data, to) },
     });
   }

@@ -24,6 +24,11 @@ export interface SendPipelineOptions {
   readonly sink: SendSink;
   /** True when the sink copies `data` itself, so the caller's buffer can go straight to it. */
   readonly sinkCopies: boolean;
+  /**
+   * When the transport can tell turns apart by a stamp (simulation: the virtual instant), the
+   * burst budget refills when the stamp changes, and no turn is scheduled after each write.
+   */
+  readonly turnStamp?: () => number;
 }
 
 /**
@@ -37,6 +42,7 @@ export class SendPipeline {
   private readonly burst: number;
   private readonly lowWater: number;
   private budget: number;
+  private budgetStamp = Number.NaN;
   private turnPending = false;
   private cancelTurn: Cancel | undefined;
   private cancelTokenWait: Cancel | undefined;
@@ -70,6 +76,13 @@ export class SendPipeline {
   /** Sends now, queues, or refuses. The transport has validated `data` and `to`. */
   offer(data: Uint8Array, to: Endpoint): SendResult {
     const c = this.o.counters;
+    if (this.o.turnStamp !== undefined) {
+      const stamp = this.o.turnStamp();
+      if (stamp !== this.budgetStamp) {
+        this.budgetStamp = stamp;
+        this.budget = this.burst;
+      }
+    }
     if (
       this.queue.length === 0 &&
       this.budget > 0 &&
@@ -138,6 +151,7 @@ export class SendPipeline {
     this.turnPending = false;
     this.cancelTurn = undefined;
     this.budget = this.burst;
+    if (this.o.turnStamp !== undefined) this.budgetStamp = this.o.turnStamp();
     this.pump();
   };
 
@@ -157,7 +171,8 @@ export class SendPipeline {
     c.datagramsSent++;
     c.bytesSent += bytes;
     this.budget--;
-    this.nextTurn();
+    // Without stamps, a turn boundary is only known by yielding to it.
+    if (this.o.turnStamp === undefined) this.nextTurn();
   }
 
   private pump(): void {
@@ -176,6 +191,7 @@ export class SendPipeline {
       this.written(slot.length);
       if (!sink.write(slot.buffer.subarray(0, slot.length), to)) q.retire(slot);
     }
+    if (this.budget <= 0 && q.length > 0) this.nextTurn();
     this.notify();
   }
 
