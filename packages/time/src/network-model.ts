@@ -70,6 +70,9 @@ export class NetworkModel {
   readonly counters: NetworkModelCounters = { invalid: 0, evictedPeers: 0 };
   private readonly peers = new Map<NodeId, PeerPathModel>();
   private readonly modulus: number;
+  // Packets come in bursts from one peer: remembering the last one skips the map lookup.
+  private lastPeer: NodeId | undefined;
+  private lastModel: PeerPathModel | undefined;
 
   constructor(config: Partial<NetworkModelConfig> = {}) {
     const c = { ...NETWORK_MODEL_DEFAULTS, ...config };
@@ -123,6 +126,7 @@ export class NetworkModel {
 
   /** Stops modelling `peer` (it left). Returns whether it was modelled. */
   forget(peer: NodeId): boolean {
+    if (peer === this.lastPeer) this.lastPeer = this.lastModel = undefined;
     return this.peers.delete(peer);
   }
 
@@ -148,8 +152,13 @@ export class NetworkModel {
   }
 
   private model(peer: NodeId): PeerPathModel {
+    if (peer === this.lastPeer && this.lastModel !== undefined) return this.lastModel;
     const existing = this.peers.get(peer);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      this.lastPeer = peer;
+      this.lastModel = existing;
+      return existing;
+    }
     let model: PeerPathModel | undefined;
     if (this.peers.size >= this.config.maxPeers) {
       let victim: NodeId | undefined;
@@ -162,13 +171,15 @@ export class NetworkModel {
       }
       if (victim !== undefined) {
         model = this.peers.get(victim);
-        this.peers.delete(victim);
+        this.forget(victim);
         this.counters.evictedPeers++;
         model?.reset();
       }
     }
     model ??= new PeerPathModel(this.config);
     this.peers.set(peer, model);
+    this.lastPeer = peer;
+    this.lastModel = model;
     return model;
   }
 }

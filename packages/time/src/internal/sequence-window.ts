@@ -34,9 +34,13 @@ export class SequenceWindow {
         this.set = 0;
       } else {
         // Each sequence number entering the window at the top pushes one out at the bottom.
+        const bits = this.bits;
         for (let s = this.highest + 1; s <= ext; s++) {
-          if (this.getBit(s)) {
-            this.clearBit(s);
+          const i = s % cap;
+          const word = bits[i >>> 5] as number;
+          const mask = 1 << (i & 31);
+          if ((word & mask) !== 0) {
+            bits[i >>> 5] = word & ~mask;
             this.set--;
           }
         }
@@ -93,10 +97,5 @@ export class SequenceWindow {
   private setBit(ext: number): void {
     const i = this.slot(ext);
     this.bits[i >>> 5] = (this.bits[i >>> 5] as number) | (1 << (i & 31));
-  }
-
-  private clearBit(ext: number): void {
-    const i = this.slot(ext);
-    this.bits[i >>> 5] = (this.bits[i >>> 5] as number) & ~(1 << (i & 31));
   }
 }

@@ -18,16 +18,23 @@ export class SlidingMax {
   push(v: number): void {
     const cap = this.capacity;
     const n = this.pushed++;
-    while (this.size > 0 && (this.index[this.head] as number) <= n - cap) {
+    const index = this.index;
+    const value = this.value;
+    while (this.size > 0 && (index[this.head] as number) <= n - cap) {
       this.head = this.head + 1 === cap ? 0 : this.head + 1;
       this.size--;
     }
-    while (this.size > 0 && (this.value[(this.head + this.size - 1) % cap] as number) <= v) {
+    // Typed-array rings with explicit wrap-around: `%` on doubles costs more than the rest.
+    let back = this.head + this.size - 1;
+    if (back >= cap) back -= cap;
+    while (this.size > 0 && (value[back] as number) <= v) {
       this.size--;
+      back = back === 0 ? cap - 1 : back - 1;
     }
-    const slot = (this.head + this.size) % cap;
-    this.index[slot] = n;
-    this.value[slot] = v;
+    let slot = back + 1;
+    if (slot >= cap) slot -= cap;
+    index[slot] = n;
+    value[slot] = v;
     this.size++;
   }
 
