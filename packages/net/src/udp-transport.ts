@@ -114,6 +114,8 @@ export class UdpTransport extends BaseTransport {
   private readonly dualStack: boolean;
   private lastV4 = '';
   private lastMapped = '';
+  // Destinations repeat: the literal check runs once per new address, not per datagram.
+  private lastChecked: string | undefined;
   // Datagrams mostly come in runs from one peer: reuse its Endpoint rather than build one each.
   private lastRawAddress = '';
   private lastFrom: Endpoint = { family: 'IPv4', address: '', port: 0 };
@@ -196,6 +198,11 @@ export class UdpTransport extends BaseTransport {
   }
 
   protected destinationProblem(to: Endpoint): string | undefined {
+    if (to.address !== this.lastChecked) {
+      if (isIP(to.address) !== (to.family === 'IPv6' ? 6 : 4))
+        return `${to.address} is not an ${to.family} address literal`;
+      this.lastChecked = to.address;
+    }
     if (this.peer !== undefined)
       return endpointEquals(to, this.peer) ? undefined : 'the socket is connected to another peer';
     if (to.family === 'IPv6') {

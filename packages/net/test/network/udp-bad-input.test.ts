@@ -128,6 +128,21 @@ describe('UDP bad input', () => {
     expect(await waitFor(() => got > 0)).toBe(true);
   });
 
+  it('destinations that are not address literals of their family are refused by name', async () => {
+    const a = await udp();
+    const bad = [
+      { family: 'IPv4', address: 'example.com', port: 9 },
+      { family: 'IPv4', address: '1.2.3', port: 9 },
+      { family: 'IPv4', address: '::1', port: 9 },
+      { family: 'IPv6', address: '127.0.0.1', port: 9 },
+      { family: 'IPv4', address: '', port: 9 },
+    ] as const;
+    for (const to of bad)
+      expect(() => a.send(Uint8Array.of(1), to)).toThrow(InvalidDestinationError);
+    expect(a.counters.sendRefusedInvalid).toBe(bad.length);
+    expect(a.counters.datagramsSent).toBe(0);
+  });
+
   it('a send the operating system refuses is a SocketError value and counted', async () => {
     const a = await udp();
     const errors: ElaraError[] = [];
