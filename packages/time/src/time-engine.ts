@@ -75,6 +75,20 @@ function checkRange(profile: number, r: HorizonRange): HorizonRange {
   return r;
 }
 
+function checkWeights(w: HorizonWeights, p: PressureConfig): void {
+  const nonNegative = [w.jitterPredict, w.jitterCorrect, w.reorder, w.transit];
+  const positive = [p.jitterHalfUs, p.lossHalf, p.reorderHalf];
+  if (
+    !nonNegative.every((x) => x >= 0 && Number.isFinite(x)) ||
+    !positive.every((x) => x > 0 && Number.isFinite(x)) ||
+    !(w.lossCoverage > 0 && w.lossCoverage < 1)
+  ) {
+    throw new OutOfRangeError(
+      'horizon weights must be finite and ≥ 0, lossCoverage in (0, 1), pressure half points > 0',
+    );
+  }
+}
+
 /**
  * The time engine of one session: τs (a {@link StateClock}), τp, the network model, and the
  * reality window with horizons adapted per representation profile. Its `now`, `classify` and
@@ -97,6 +111,7 @@ export class TimeEngine implements TimeView {
   private readonly pressureConfig: PressureConfig;
   private readonly refreshIntervalUs: number;
   private readonly slot = new Uint8Array(256);
+  private readonly customSlot: number;
   private readonly ranges: HorizonRange[] = [];
   private readonly frame = new Float64Array(PROFILE_COUNT);
   private readonly needP = new Float64Array(PROFILE_COUNT);
@@ -117,8 +132,9 @@ export class TimeEngine implements TimeView {
     this.pressureConfig = { ...PRESSURE_DEFAULTS, ...options.pressure };
     this.refreshIntervalUs = options.refreshIntervalUs ?? 10_000;
     if (!(this.refreshIntervalUs >= 0)) throw new OutOfRangeError('refreshIntervalUs must be ≥ 0');
-    const custom = HORIZON_PROFILES.indexOf(RepresentationProfile.Custom);
-    this.slot.fill(custom);
+    checkWeights(this.weights, this.pressureConfig);
+    this.customSlot = HORIZON_PROFILES.indexOf(RepresentationProfile.Custom);
+    this.slot.fill(this.customSlot);
     HORIZON_PROFILES.forEach((profile, i) => {
       this.slot[profile] = i;
       const range = checkRange(profile, options.ranges?.[profile] ?? PROFILE_HORIZONS[profile]);
@@ -142,20 +158,20 @@ export class TimeEngine implements TimeView {
   classify(t: StateTime, profile: RepresentationProfile = this.defaultProfile): TimePosition {
     const local = this.clock.now();
     this.maybeRefresh(local);
-    const i = this.slot[profile] as number;
+    const i = this.index(profile);
     return classifyAt(this.stateClock.at(local), this.hc[i] as number, this.hp[i] as number, t);
   }
 
   /** Weight of a correction `delayUs` late under `profile`'s Hc ({@link TimeView}). */
   correctionWeight(delayUs: number, profile: RepresentationProfile = this.defaultProfile): number {
     this.maybeRefresh(this.clock.now());
-    return correctionWeight(delayUs, this.hc[this.slot[profile] as number] as number);
+    return correctionWeight(delayUs, this.hc[this.index(profile)] as number);
   }
 
   /** The horizons of `profile` now. */
   horizons(profile: RepresentationProfile = this.defaultProfile): Horizons {
     this.maybeRefresh(this.clock.now());
-    const i = this.slot[profile] as number;
+    const i = this.index(profile);
     return { hpUs: this.hp[i] as number, hcUs: this.hc[i] as number };
   }
 
@@ -163,7 +179,7 @@ export class TimeEngine implements TimeView {
   window(profile: RepresentationProfile = this.defaultProfile): RealityWindow {
     const local = this.clock.now();
     this.maybeRefresh(local);
-    const i = this.slot[profile] as number;
+    const i = this.index(profile);
     return {
       tauS: this.stateClock.at(local),
       hcUs: this.hc[i] as number,
@@ -210,6 +226,11 @@ export class TimeEngine implements TimeView {
       this.hc[i] = horizonFromNeed(r.hcMinUs, r.hcMaxUs, this.needC);
     }
     this.lastRefresh = local;
+  }
+
+  /** The table slot of a profile; anything unknown (even from untyped callers) is Custom. */
+  private index(profile: RepresentationProfile): number {
+    return this.slot[profile] ?? this.customSlot;
   }
 
   private maybeRefresh(local: number): void {

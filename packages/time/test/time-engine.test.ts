@@ -89,8 +89,12 @@ describe('TimeEngine', () => {
     expect(view.correctionWeight(20_000, RepresentationProfile.Textual)).toBe(
       correctionWeight(20_000, text.hcMinUs),
     );
-    // An unknown profile byte reads as Custom, as core's parser maps it.
-    expect(engine.horizons(0x77 as Profile)).toEqual(engine.horizons(RepresentationProfile.Custom));
+    // An unknown profile byte reads as Custom, as core's parser maps it; so does garbage from
+    // an untyped caller.
+    const custom = engine.horizons(RepresentationProfile.Custom);
+    expect(engine.horizons(0x77 as Profile)).toEqual(custom);
+    expect(engine.horizons(300 as Profile)).toEqual(custom);
+    expect(engine.horizons(1.5 as Profile)).toEqual(custom);
   });
 
   it('horizons follow the worst active peer, by the documented formula', () => {
@@ -150,8 +154,17 @@ describe('TimeEngine', () => {
     expect(engine.horizons()).toEqual(quiet);
   });
 
-  it('refuses an invalid range with a named error, and takes overrides', () => {
+  it('refuses an invalid range or weights with a named error, and takes overrides', () => {
     const world = simWorld(5);
+    expect(
+      () => new TimeEngine({ clock: world.scheduler, weights: { jitterPredict: -1 } }),
+    ).toThrow(OutOfRangeError);
+    expect(() => new TimeEngine({ clock: world.scheduler, weights: { lossCoverage: 1 } })).toThrow(
+      OutOfRangeError,
+    );
+    expect(() => new TimeEngine({ clock: world.scheduler, pressure: { lossHalf: 0 } })).toThrow(
+      OutOfRangeError,
+    );
     const bogus = { hpMinUs: 10, hpMaxUs: 5, hcMinUs: 0, hcMaxUs: 0, frameIntervalUs: 0 };
     expect(
       () =>
