@@ -107,7 +107,9 @@ export interface CryptoProvider {
    * ChaCha20-Poly1305 (RFC 8439): encrypts `plaintext` under a 32-byte `key` and 12-byte `nonce`,
    * authenticating `aad` too; returns ciphertext ‖ 16-byte tag. With `output` (at least
    * `plaintext.length + 16` bytes; it may be the plaintext's own place) the result is written
-   * there and a view of it returned, so hot paths allocate nothing for the result.
+   * there and a view of it returned, so hot paths allocate nothing for the result. Without
+   * `output` the result may be a view into a larger, shared ArrayBuffer (the native provider
+   * takes it from Node's Buffer pool): respect its `byteOffset` and `byteLength`.
    */
   aeadSeal(
     key: Uint8Array,

@@ -12,6 +12,8 @@ export function nativeHmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array 
   return ownedBytes(createHmac('sha256', key).update(data).digest());
 }
 
+const FIRST_BLOCK = new Uint8Array([1]);
+
 /**
  * HKDF-SHA256 (RFC 5869) written out with `createHmac`: for the usual 32-byte output that is two
  * HMAC calls, about twice as fast as `hkdfSync` (LIMITS.md), which pays for a generic KDF
@@ -24,14 +26,13 @@ export function nativeHkdfSha256(
   length: number,
 ): Uint8Array {
   const prk = createHmac('sha256', salt).update(ikm).digest();
-  const counter = new Uint8Array(1);
-  let round = 1;
-  counter[0] = round;
-  let block = createHmac('sha256', prk).update(info).update(counter).digest();
+  let block = createHmac('sha256', prk).update(info).update(FIRST_BLOCK).digest();
   if (length === HASH_LENGTH) {
     prk.fill(0);
     return ownedBytes(block);
   }
+  const counter = new Uint8Array(1);
+  let round = 1;
   const out = new Uint8Array(length);
   for (let pos = 0; ;) {
     out.set(length - pos >= HASH_LENGTH ? block : block.subarray(0, length - pos), pos);
