@@ -1,6 +1,6 @@
 import { VirtualScheduler } from '@elara/core/sim';
 import { SimNetwork } from '../src/index.ts';
-import { describeTransportConformance } from './conformance/transport-conformance.ts';
+import { describeTransportConformance, worldLimits } from './conformance/transport-conformance.ts';
 
 // A path that reorders (jitter and hold-backs) but neither loses nor duplicates, so the suite's
 // exact counts hold while its "in whatever order" is really exercised.
@@ -17,23 +17,9 @@ describeTransportConformance({
         reorder: { p: 0.2, delayUs: 5_000 },
       },
     });
-    const pacing = options.burst === undefined ? {} : { pacing: { burst: options.burst } };
-    const common = {
-      ...pacing,
-      ...(options.sendQueueLength === undefined
-        ? {}
-        : { sendQueueLength: options.sendQueueLength }),
-      ...(options.maxDatagramSize === undefined
-        ? {}
-        : { maxDatagramSize: options.maxDatagramSize }),
-    };
-    const a = net.bind(common);
-    const b = net.bind({
-      ...common,
-      ...(options.maxReceiveBytes === undefined
-        ? {}
-        : { maxReceiveBytes: options.maxReceiveBytes }),
-    });
+    const { sender, receiver } = worldLimits(options);
+    const a = net.bind(sender);
+    const b = net.bind(receiver);
     return Promise.resolve({
       a,
       b,

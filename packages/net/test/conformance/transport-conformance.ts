@@ -16,6 +16,7 @@ import {
   TransportClosedError,
   type SendResult,
   type Transport,
+  type TransportLimitOptions,
 } from '../../src/index.ts';
 
 /** Per-world settings the suite asks for; a harness passes them to both transports. */
@@ -25,6 +26,23 @@ export interface WorldOptions {
   readonly maxDatagramSize?: number;
   /** Only for `b`, the receiver. */
   readonly maxReceiveBytes?: number;
+}
+
+/** The transport limits a world's sender (`a`) and receiver (`b`) are created with. */
+export function worldLimits(options: WorldOptions = {}): {
+  sender: TransportLimitOptions;
+  receiver: TransportLimitOptions;
+} {
+  const sender: TransportLimitOptions = {
+    ...(options.burst === undefined ? {} : { pacing: { burst: options.burst } }),
+    ...(options.sendQueueLength === undefined ? {} : { sendQueueLength: options.sendQueueLength }),
+    ...(options.maxDatagramSize === undefined ? {} : { maxDatagramSize: options.maxDatagramSize }),
+  };
+  const receiver: TransportLimitOptions = {
+    ...sender,
+    ...(options.maxReceiveBytes === undefined ? {} : { maxReceiveBytes: options.maxReceiveBytes }),
+  };
+  return { sender, receiver };
 }
 
 /** Two transports that reach each other over a path that neither loses nor duplicates. */

@@ -1,28 +1,14 @@
 import { UdpTransport } from '../../src/index.ts';
-import { describeTransportConformance } from '../conformance/transport-conformance.ts';
+import { describeTransportConformance, worldLimits } from '../conformance/transport-conformance.ts';
 import { activeHandles, waitFor } from './real-world.ts';
 
 describeTransportConformance({
   name: 'UdpTransport (loopback)',
   async create(options = {}) {
     const baseline = activeHandles();
-    const common = {
-      bind: '127.0.0.1:0',
-      ...(options.burst === undefined ? {} : { pacing: { burst: options.burst } }),
-      ...(options.sendQueueLength === undefined
-        ? {}
-        : { sendQueueLength: options.sendQueueLength }),
-      ...(options.maxDatagramSize === undefined
-        ? {}
-        : { maxDatagramSize: options.maxDatagramSize }),
-    };
-    const a = await UdpTransport.create(common);
-    const b = await UdpTransport.create({
-      ...common,
-      ...(options.maxReceiveBytes === undefined
-        ? {}
-        : { maxReceiveBytes: options.maxReceiveBytes }),
-    });
+    const { sender, receiver } = worldLimits(options);
+    const a = await UdpTransport.create({ bind: '127.0.0.1:0', ...sender });
+    const b = await UdpTransport.create({ bind: '127.0.0.1:0', ...receiver });
     return {
       a,
       b,
