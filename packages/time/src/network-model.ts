@@ -142,12 +142,13 @@ export class NetworkModel {
   forEachActive(nowUs: number, fn: (conditions: PathConditions, peer: NodeId) => void): number {
     const { staleAfterUs, minSamples } = this.config;
     let n = 0;
-    for (const [peer, model] of this.peers) {
+    // forEach rather than for-of over entries: no [key, value] array per peer on each refresh.
+    this.peers.forEach((model, peer) => {
       if (model.received >= minSamples && nowUs - model.lastHeardUs <= staleAfterUs) {
         fn(model, peer);
         n++;
       }
-    }
+    });
     return n;
   }
 

@@ -85,9 +85,13 @@ export class StateClock {
 
   /**
    * τs at a local clock reading the caller already took (saves a second clock read on hot
-   * paths). Still never less than a previous reading.
+   * paths). Still never less than a previous reading; a non-finite reading (a broken clock) is
+   * refused with `OutOfRangeError`.
    */
   at(localUs: number): StateTime {
+    if (localUs - localUs !== 0) {
+      throw new OutOfRangeError(`clock reading ${localUs} is not a finite number`);
+    }
     const t = Math.floor(localUs + this.offsetAt(localUs));
     if (t < this.floor) return this.floor;
     this.floor = t;

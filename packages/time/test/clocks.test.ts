@@ -120,6 +120,11 @@ describe('StateClock', () => {
     expect(() => tauS.setFrequency(Number.NaN)).toThrow(OutOfRangeError);
     expect(() => tauS.alignAtJoin(2 ** 60)).toThrow(OutOfRangeError);
     expect(tauS.joinOpen).toBe(true);
+    const before = tauS.now();
+    clock.t = Number.NaN;
+    expect(() => tauS.now()).toThrow(OutOfRangeError);
+    clock.t = before;
+    expect(tauS.now()).toBe(before);
   });
 });
 
