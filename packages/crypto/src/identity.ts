@@ -61,8 +61,8 @@ export class Identity {
 
   /** An identity from its two 32-byte secrets (copied; the caller may zero its own). */
   static fromSecrets(provider: CryptoProvider, secrets: IdentitySecrets): Identity {
-    checkLength(secrets.signingSeed, KEY_LENGTH, 'Ed25519 seed');
-    checkLength(secrets.agreementSecret, KEY_LENGTH, 'X25519 secret');
+    checkLength(secrets?.signingSeed, KEY_LENGTH, 'Ed25519 seed');
+    checkLength(secrets?.agreementSecret, KEY_LENGTH, 'X25519 secret');
     return new Identity(provider, {
       signingSeed: secrets.signingSeed.slice(),
       agreementSecret: secrets.agreementSecret.slice(),

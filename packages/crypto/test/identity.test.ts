@@ -6,6 +6,7 @@ import {
   EXPORTED_IDENTITY_LENGTH,
   Identity,
   InvalidIdentityError,
+  InvalidLengthError,
   deriveNodeId,
   nativeCryptoProvider,
   portableCryptoProvider,
@@ -95,6 +96,13 @@ describe.each(bothProviders())('Identity on the $name provider', (crypto: Crypto
     for (const bad of cases)
       expect(() => Identity.import(crypto, bad)).toThrow(InvalidIdentityError);
     expect(() => Identity.import(crypto, 'ELID' as never)).toThrow(InvalidIdentityError);
+    expect(() => Identity.fromSecrets(crypto, null as never)).toThrow(InvalidLengthError);
+    expect(() =>
+      Identity.fromSecrets(crypto, {
+        signingSeed: new Uint8Array(32),
+        agreementSecret: new Uint8Array(31),
+      }),
+    ).toThrow(InvalidLengthError);
   });
 
   it('dispose zeroes the secrets it holds and refuses further use', () => {

@@ -4,6 +4,7 @@ import {
   ClosedError,
   ElaraError,
   InvalidWireFormatError,
+  OutOfRangeError,
   PacketClass,
   RepresentationProfile,
   TooLargeError,
@@ -17,6 +18,7 @@ import {
 import {
   AuthenticationError,
   CapacityError,
+  InvalidLengthError,
   KeyUnavailableError,
   ReplayError,
   SessionMismatchError,
@@ -238,6 +240,22 @@ describe.each(bothProviders())(
       // Frame 150 was refused while too far ahead; now it is behind the 32-frame window.
       expect(() => opener.open(frames[150]!)).toThrow(ReplayError);
       expect(opener.open(frames[230]!).plaintext[0]).toBe(230); // late, inside the window
+    });
+
+    it('refuses nonsensical bounds', () => {
+      for (const bound of [0, -1, 1.5, Number.NaN]) {
+        expect(
+          () =>
+            new V0FrameOpener(crypto, { sessionId: SESSION, sessionKey: KEY, maxSenders: bound }),
+        ).toThrow(OutOfRangeError);
+        expect(
+          () =>
+            new V0FrameOpener(crypto, { sessionId: SESSION, sessionKey: KEY, maxEpochSkip: bound }),
+        ).toThrow(OutOfRangeError);
+      }
+      expect(
+        () => new V0FrameOpener(crypto, { sessionId: SESSION, sessionKey: KEY.subarray(1) }),
+      ).toThrow(InvalidLengthError);
     });
 
     it('dispose refuses further use', () => {

@@ -4,6 +4,7 @@ import {
   AUTH_TAG_SIZE,
   ClosedError,
   FIXED_HEADER_SIZE,
+  OutOfRangeError,
   type FixedHeader,
   InvalidWireFormatError,
   MAX_FRAME_SIZE,
@@ -76,8 +77,8 @@ export class V0FrameOpener {
   ) {
     checkLength(config.sessionKey, KEY_LENGTH, 'v0 session key');
     this.baseChainKeys = PACKET_CLASSES.map((c) => v0ClassChainKey(provider, config.sessionKey, c));
-    this.maxSenders = config.maxSenders ?? 256;
-    this.maxEpochSkip = config.maxEpochSkip ?? 64;
+    this.maxSenders = positiveInteger(config.maxSenders ?? 256, 'maxSenders');
+    this.maxEpochSkip = positiveInteger(config.maxEpochSkip ?? 64, 'maxEpochSkip');
   }
 
   /** How many senders have state here. */
@@ -162,4 +163,11 @@ export class V0FrameOpener {
     for (const sender of [...this.senders.keys()]) this.removeSender(sender);
     for (const k of this.baseChainKeys) k.fill(0);
   }
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new OutOfRangeError(`v0 frame opener: ${what} must be a positive integer, got ${value}`);
+  }
+  return value;
 }
