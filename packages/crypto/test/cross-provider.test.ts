@@ -31,7 +31,7 @@ function same(f: (crypto: CryptoProvider) => Uint8Array | boolean): void {
 // Ed25519 on tweetnacl costs ~5 ms per signature and ~11 ms per verification: keep those
 // property counts small in the normal run.
 const FAST = propertyRuns(300, 3000);
-const SLOW = propertyRuns(15, 150);
+const SLOW = propertyRuns(20, 400);
 
 describe('the two providers give identical bytes', () => {
   it('SHA-256, HMAC-SHA256 and HKDF-SHA256', () => {
