@@ -18,21 +18,31 @@ export function after(scheduler: Scheduler, delayUs: number, fn: () => void): Ca
 }
 
 /**
- * The real-time scheduler: `setTimeout` against the given clock. Timers are `unref`ed where the
- * platform allows, so a forgotten timer never keeps a process alive; lifecycles cancel theirs.
+ * The real-time scheduler: `setTimeout` against the given clock. `setTimeout` has millisecond
+ * granularity and may fire a little early relative to a sub-millisecond clock, so a timer that
+ * wakes before `t` re-arms for the remainder: callbacks never run before their time. Like
+ * `setTimeout`, a pending timer keeps the process alive; lifecycles cancel theirs on stop.
  */
 export function realTimeScheduler(clock: Clock): Scheduler {
   return {
     now: () => clock.now(),
     at(t, fn) {
-      const delayMs = Math.max(0, (t - clock.now()) / 1000);
-      const handle: unknown = setTimeout(fn, delayMs);
-      (handle as { unref?: () => void }).unref?.();
+      let handle: ReturnType<typeof setTimeout> | undefined;
       let cancelled = false;
+      const arm = () => {
+        const remainingUs = t - clock.now();
+        if (remainingUs <= 0) {
+          handle = undefined;
+          fn();
+          return;
+        }
+        handle = setTimeout(arm, Math.ceil(remainingUs / 1000));
+      };
+      handle = setTimeout(arm, Math.max(0, Math.ceil((t - clock.now()) / 1000)));
       return () => {
         if (cancelled) return;
         cancelled = true;
-        clearTimeout(handle as ReturnType<typeof setTimeout>);
+        if (handle !== undefined) clearTimeout(handle);
       };
     },
   };
