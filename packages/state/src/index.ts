@@ -1,1 +1,108 @@
-export {};
+// The field
+export {
+  StateField,
+  type StateFieldConfig,
+  type ReceiveContext,
+  type ExpireReport,
+} from './state-field.ts';
+export { type FieldLimits, DEFAULT_FIELD_LIMITS } from './field-limits.ts';
+export { type FieldCounters, fieldCounters } from './field-counters.ts';
+export { Outcome, rejected } from './outcome.ts';
+export { RejectionReason, REJECTION_REASONS } from './rejection-reason.ts';
+export {
+  LocalEventRejectedError,
+  LocalSequenceError,
+  AtomDefinitionError,
+} from './state-errors.ts';
+
+// Atoms
+export { type AtomSpec, type AtomResolver, DEFAULT_MAX_VALUE_BYTES } from './atom-spec.ts';
+export { type AtomView, type AnyLawState } from './atom-view.ts';
+export { type AtomChange, ChangeCause } from './atom-change.ts';
+export { type AtomSnapshot, type FieldSnapshot } from './atom-snapshot.ts';
+export { type CanonicalValue, bytesToHex } from './canonical-value.ts';
+export { type EvictionReport, EvictionReason } from './eviction-report.ts';
+
+// Authority
+export { AtomOp, ALL_ATOM_OPS } from './atom-op.ts';
+export { AuthorityScope, scopeAllows, scopeIncludes, isAuthorityScope } from './authority-scope.ts';
+export { type AuthorityPolicy, type Delegate } from './authority-policy.ts';
+export {
+  type AuthorityChange,
+  authorityChangeEventType,
+  authorityChangeMutation,
+  decodeAuthorityChange,
+  isAuthorityEventType,
+} from './authority-change.ts';
+export { AtomAuthority } from './atom-authority.ts';
+export { type MembershipSource, staticMembership } from './membership-source.ts';
+export { type CausalContext } from './causal-context.ts';
+export { CausalTracker } from './causal-tracker.ts';
+
+// Delta laws
+export {
+  DeltaLaw,
+  LawKind,
+  deltaLawProblem,
+  DEFAULT_LOG_ENTRIES,
+  DEFAULT_LOG_BYTES,
+  MAX_LOG_BYTES,
+  DEFAULT_SET_ELEMENTS,
+  DEFAULT_FRAMES,
+} from './delta-law.ts';
+export { type EventStamp, compareStamps } from './event-stamp.ts';
+export { type LawState, type LawContext, type LawResult } from './laws/law-state.ts';
+export { type LawDelta } from './laws/law-delta.ts';
+export { createLawState } from './laws/create-law-state.ts';
+export { LwwRegister } from './laws/lww-register.ts';
+export { AppendLog } from './laws/append-log.ts';
+export { ObservedSet, setOpFor } from './laws/observed-set.ts';
+export { PnCounter } from './laws/pn-counter.ts';
+export { EphemeralEntries } from './laws/ephemeral-entries.ts';
+export { FrameValues } from './laws/frame-values.ts';
+export { type LogEntry } from './log-entry.ts';
+export { type FrameValue } from './frame-value.ts';
+export { type EphemeralEntry } from './ephemeral-entry.ts';
+export {
+  type SetOp,
+  type SetTag,
+  SetOpCode,
+  setOpSize,
+  encodeSetOp,
+  decodeSetOp,
+  setOpMutation,
+} from './set-op.ts';
+
+// Stages (each usable on its own)
+export { type SignatureCheck, signatureCheck } from './stages/signature-check.ts';
+export { dependencyProblem, firstMissing } from './stages/causality.ts';
+export {
+  Placement,
+  type PlacementResult,
+  placeEphemeral,
+  durableTooEarly,
+} from './stages/temporal-placement.ts';
+export {
+  DivergenceAction,
+  type DivergenceDecision,
+  divergenceAction,
+  agedEntropy,
+  ENTROPY_PER_IDLE_SECOND,
+  CORE_ENTROPY_STEP,
+} from './stages/divergence-control.ts';
+export {
+  Quarantine,
+  type QuarantineLimits,
+  type QuarantinedEvent,
+  type Eviction,
+} from './quarantine.ts';
+export {
+  type SeenWindow,
+  SEEN_WINDOW_SIZE,
+  seenWindow,
+  seenStatus,
+  seenHas,
+  seenMark,
+} from './seen-window.ts';
+export { type TokenBucket, tokenBucket, takeToken } from './rate-limiter.ts';
+export { copyEnvelope, mutationValueLength } from './copy-envelope.ts';

@@ -1,0 +1,34 @@
+import type { NodeId } from '@elara/core';
+import type { EphemeralEntry } from '../ephemeral-entry.ts';
+import type { FrameValue } from '../frame-value.ts';
+import type { LogEntry } from '../log-entry.ts';
+
+/**
+ * What changed in an atom's visible value, per law. Data are the atom's own bytes: read them,
+ * do not modify them.
+ * - `lww`: the register's new value (undefined once deleted).
+ * - `append-log`: the entry inserted at `index` (−1 when it sorted below the bound and was
+ *   dropped at once), and how many of the oldest entries the bound dropped.
+ * - `set`: an element that became present or absent.
+ * - `pn-counter`: the new total.
+ * - `ephemeral`: an author's entry now (undefined when deleted or expired).
+ * - `frames`: the value now stored for a frame.
+ * - `cleared`: divergence control emptied the atom (Enhancement and Cosmetic state).
+ */
+export type LawDelta =
+  | { readonly law: 'lww'; readonly value: Uint8Array | undefined }
+  | {
+      readonly law: 'append-log';
+      readonly entry: LogEntry;
+      readonly index: number;
+      readonly dropped: number;
+    }
+  | { readonly law: 'set'; readonly element: Uint8Array; readonly present: boolean }
+  | { readonly law: 'pn-counter'; readonly value: bigint }
+  | {
+      readonly law: 'ephemeral';
+      readonly author: NodeId;
+      readonly entry: EphemeralEntry | undefined;
+    }
+  | { readonly law: 'frames'; readonly frame: number; readonly value: FrameValue }
+  | { readonly law: 'cleared' };
