@@ -143,7 +143,7 @@ export {
   encodeMutationOp,
   encodeMutationOpInto,
   decodeMutationOp,
-  readMutationOp,
+  decodeMutationOpAt,
 } from './wire/mutation-op.ts';
 export {
   type VersionVector,

@@ -14,11 +14,13 @@ export const RepresentationProfile = {
 export type RepresentationProfile =
   (typeof RepresentationProfile)[keyof typeof RepresentationProfile];
 
-const KNOWN = new Set<number>(Object.values(RepresentationProfile));
+// A 256-entry table: header decoding runs this per packet, and a Set lookup costs more.
+const BY_BYTE = new Uint8Array(256).fill(RepresentationProfile.Custom);
+for (const p of Object.values(RepresentationProfile)) BY_BYTE[p] = p;
 
 /** Parsing never fails: unknown bytes become `Custom` (re-encoded as 0xFF, as the reference does). */
 export function representationProfileFromByte(byte: number): RepresentationProfile {
-  return KNOWN.has(byte) ? (byte as RepresentationProfile) : RepresentationProfile.Custom;
+  return (BY_BYTE[byte] ?? RepresentationProfile.Custom) as RepresentationProfile;
 }
 
 /** True for the profiles the Minimal Survival Profile supports (Textual, VoiceMinimal). */

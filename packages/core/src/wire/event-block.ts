@@ -12,10 +12,10 @@ import {
 } from '../wire-errors.ts';
 import { viewOf } from './internal/data-view.ts';
 import {
+  decodeMutationOpAt,
   encodeMutationOpInto,
   type MutationOp,
   mutationOpSize,
-  readMutationOp,
 } from './mutation-op.ts';
 import {
   decodeVersionVector,
@@ -92,7 +92,7 @@ export function encodeEventBlockInto(block: EventBlock, target: Uint8Array, offs
     throw new BufferTooShortError(offset + size, target.length, 'event block target');
   }
   const v = viewOf(target);
-  const at = target.byteOffset + offset;
+  const at = offset;
   v.setUint8(at, block.eventType);
   v.setBigUint64(at + 1, block.target, true);
   v.setUint16(at + 9, vlen, true);
@@ -136,11 +136,12 @@ export function decodeEventBlock(bytes: Uint8Array, offset = 0): DecodedEventBlo
   const target = r.u64() as StateId;
   const versionRef = decodeVersionVector(r.bytes(r.u16()));
   const dlen = r.u16();
-  const body = new ByteReader(r.bytes(dlen));
-  const mutation = readMutationOp(body);
-  if (body.remaining !== 0) {
-    throw new InvalidWireFormatError(`mutation takes ${body.offset} of its ${dlen} bytes`);
-  }
+  const at = r.offset;
+  r.skip(dlen);
+  const mutation = decodeMutationOpAt(bytes, at, at + dlen);
+  const used = mutationOpSize(mutation);
+  if (used !== dlen)
+    throw new InvalidWireFormatError(`mutation takes ${used} of its ${dlen} bytes`);
   return { block: { eventType, target, versionRef, mutation }, consumed: r.offset - offset };
 }
 

@@ -35,7 +35,7 @@ export function eventSigningBytes(
   if (session < 0n || session > U64_MAX) throw new OutOfRangeError(`session id ${session}`);
   const out = new Uint8Array(LABEL.length + 8 + unsignedEnvelopeSize(envelope));
   out.set(LABEL);
-  viewOf(out).setBigUint64(out.byteOffset + LABEL.length, session, true);
+  viewOf(out).setBigUint64(LABEL.length, session, true);
   encodeUnsignedEnvelopeInto(envelope, out, LABEL.length + 8);
   return out;
 }

@@ -141,14 +141,13 @@ export function encodeExtensions(ext: HeaderExtensions, target: Uint8Array, offs
     throw new BufferTooShortError(offset + size, target.length, 'extensions target');
   }
   const v = viewOf(target);
-  const base = target.byteOffset;
   let at = offset;
   const item = (type: number, len: number): number => {
     target[at] = type;
     target[at + 1] = len;
     const valueAt = at + 2;
     at = valueAt + len;
-    return base + valueAt;
+    return valueAt;
   };
   if (ext.ratchetId !== undefined) v.setUint32(item(0x01, 4), ext.ratchetId, true);
   if (ext.keyEpoch !== undefined) v.setUint16(item(0x02, 2), ext.keyEpoch, true);
@@ -166,7 +165,7 @@ export function encodeExtensions(ext: HeaderExtensions, target: Uint8Array, offs
   if (ext.priorityHint !== undefined) v.setUint8(item(0x0a, 1), ext.priorityHint);
   if (ext.causalityRef !== undefined) {
     const p = item(0x0b, ext.causalityRef.length);
-    target.set(ext.causalityRef, p - base);
+    target.set(ext.causalityRef, p);
   }
   target[at] = ExtensionType.End;
   return at + 1;
@@ -193,7 +192,6 @@ export function decodeExtensions(
   }
   if (offset === end) return { extensions: NO_EXTENSIONS, consumed: 0 };
   const v = viewOf(bytes);
-  const base = bytes.byteOffset;
   let ext: MutableExtensions | undefined;
   let at = offset;
   while (at < end) {
@@ -208,7 +206,7 @@ export function decodeExtensions(
     if (valueAt + len > end) {
       throw new InvalidWireFormatError('extension length exceeds buffer');
     }
-    const p = base + valueAt;
+    const p = valueAt;
     ext ??= {};
     switch (type) {
       case 0x01:

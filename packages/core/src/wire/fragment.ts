@@ -94,10 +94,10 @@ export function encodeFragment(fragment: Fragment): Uint8Array {
   }
   const out = new Uint8Array(FRAGMENT_HEADER_SIZE + chunk.length);
   const v = viewOf(out);
-  v.setUint8(out.byteOffset, PayloadKind.Fragment);
-  v.setUint32(out.byteOffset + 1, messageId, true);
-  v.setUint16(out.byteOffset + 5, index, true);
-  v.setUint16(out.byteOffset + 7, total, true);
+  v.setUint8(0, PayloadKind.Fragment);
+  v.setUint32(1, messageId, true);
+  v.setUint16(5, index, true);
+  v.setUint16(7, total, true);
   out.set(chunk, FRAGMENT_HEADER_SIZE);
   return out;
 }
@@ -119,10 +119,9 @@ export function decodeFragment(payload: Uint8Array): Fragment {
     throw new BufferTooShortError(FRAGMENT_HEADER_SIZE, payload.length, 'fragment');
   }
   const v = viewOf(payload);
-  const at = payload.byteOffset;
-  const messageId = v.getUint32(at + 1, true);
-  const index = v.getUint16(at + 5, true);
-  const total = v.getUint16(at + 7, true);
+  const messageId = v.getUint32(1, true);
+  const index = v.getUint16(5, true);
+  const total = v.getUint16(7, true);
   if (total === 0 || index >= total) {
     throw new InvalidWireFormatError(`fragment ${index} of ${total}`);
   }

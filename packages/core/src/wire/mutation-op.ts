@@ -1,5 +1,4 @@
 import { OutOfRangeError } from '../elara-error.ts';
-import { ByteReader } from '../byte-reader.ts';
 import { BufferTooShortError, TooLargeError, UnknownEnumValueError } from '../wire-errors.ts';
 import { viewOf } from './internal/data-view.ts';
 
@@ -96,7 +95,7 @@ export function encodeMutationOpInto(op: MutationOp, target: Uint8Array, offset 
     throw new BufferTooShortError(offset + size, target.length, 'mutation target');
   }
   const v = viewOf(target);
-  const at = target.byteOffset + offset;
+  const at = offset;
   switch (op.type) {
     case 'set':
     case 'append':
@@ -134,23 +133,44 @@ export function encodeMutationOp(op: MutationOp): Uint8Array {
   return out;
 }
 
-/** Reads one mutation at the reader's cursor (bounded; named errors). */
-export function readMutationOp(r: ByteReader): MutationOp {
-  const tag = r.u8();
+/**
+ * Reads one mutation from `bytes[offset..end)` without allocating a reader (its size is
+ * `mutationOpSize(op)`). Every read is bounded by `end`: a short body is a
+ * {@link BufferTooShortError}, an unknown tag an {@link UnknownEnumValueError}. Data and value
+ * are views into `bytes`.
+ */
+export function decodeMutationOpAt(bytes: Uint8Array, offset = 0, end = bytes.length): MutationOp {
+  if (offset >>> 0 !== offset || end >>> 0 !== end || end > bytes.length || offset > end) {
+    throw new OutOfRangeError(`mutation range [${offset}, ${end}) is not inside the input`);
+  }
+  const room = end - offset;
+  if (room < 1) throw new BufferTooShortError(offset + 1, end, 'mutation');
+  const tag = bytes[offset] as number;
   switch (tag) {
     case MutationOpTag.Set:
-      return { type: 'set', data: r.bytes(r.u16()) };
-    case MutationOpTag.Increment:
-      return { type: 'increment', delta: r.i64() };
     case MutationOpTag.Append:
-      return { type: 'append', data: r.bytes(r.u16()) };
-    case MutationOpTag.Merge:
-      return { type: 'merge', data: r.bytes(r.u16()) };
+    case MutationOpTag.Merge: {
+      if (room < 3) throw new BufferTooShortError(offset + 3, end, 'mutation length');
+      const len = (bytes[offset + 1] as number) | ((bytes[offset + 2] as number) << 8);
+      if (room < 3 + len) throw new BufferTooShortError(offset + 3 + len, end, 'mutation data');
+      const data = bytes.subarray(offset + 3, offset + 3 + len);
+      return tag === MutationOpTag.Set
+        ? { type: 'set', data }
+        : tag === MutationOpTag.Append
+          ? { type: 'append', data }
+          : { type: 'merge', data };
+    }
+    case MutationOpTag.Increment:
+      if (room < 9) throw new BufferTooShortError(offset + 9, end, 'increment');
+      return { type: 'increment', delta: viewOf(bytes).getBigInt64(offset + 1, true) };
     case MutationOpTag.Delete:
       return { type: 'delete' };
     case MutationOpTag.Blend: {
-      const weight = r.f32();
-      return { type: 'blend', weight, value: r.bytes(r.u16()) };
+      if (room < 7) throw new BufferTooShortError(offset + 7, end, 'blend');
+      const weight = viewOf(bytes).getFloat32(offset + 1, true);
+      const len = (bytes[offset + 5] as number) | ((bytes[offset + 6] as number) << 8);
+      if (room < 7 + len) throw new BufferTooShortError(offset + 7 + len, end, 'blend value');
+      return { type: 'blend', weight, value: bytes.subarray(offset + 7, offset + 7 + len) };
     }
     default:
       throw new UnknownEnumValueError('MutationOp', tag);
@@ -166,7 +186,6 @@ export function readMutationOp(r: ByteReader): MutationOp {
  * const { op, consumed } = decodeMutationOp(fromHex('0302006869')); // append "hi", 5
  */
 export function decodeMutationOp(bytes: Uint8Array): DecodedMutationOp {
-  const r = new ByteReader(bytes);
-  const op = readMutationOp(r);
-  return { op, consumed: r.offset };
+  const op = decodeMutationOpAt(bytes);
+  return { op, consumed: mutationOpSize(op) };
 }

@@ -1,4 +1,3 @@
-import { ByteReader } from '../byte-reader.ts';
 import { OutOfRangeError } from '../elara-error.ts';
 import { type EventId, MAX_EVENT_SEQ } from '../event-id.ts';
 import { EventKind } from '../event-kind.ts';
@@ -17,10 +16,10 @@ import {
 import { viewOf } from './internal/data-view.ts';
 import { getTimeUs, setTimeUs } from './internal/time-field.ts';
 import {
+  decodeMutationOpAt,
   encodeMutationOpInto,
   type MutationOp,
   mutationOpSize,
-  readMutationOp,
 } from './mutation-op.ts';
 
 /** K: the most dependencies a durable event names (ARCHITECTURE.md "Event identity"). */
@@ -164,8 +163,7 @@ export function encodeUnsignedEnvelopeInto(
     throw new BufferTooShortError(offset + size, target.length, 'envelope target');
   }
   const v = viewOf(target);
-  const base = target.byteOffset;
-  let at = base + offset;
+  let at = offset;
   v.setUint8(at, envelope.kind);
   v.setBigUint64(at + 1, envelope.author, true);
   v.setUint32(at + 9, durable ? envelope.seq : envelope.counter, true);
@@ -182,7 +180,7 @@ export function encodeUnsignedEnvelopeInto(
       at += DEPENDENCY_SIZE;
     }
   }
-  return encodeMutationOpInto(envelope.mutation, target, at - base);
+  return encodeMutationOpInto(envelope.mutation, target, at);
 }
 
 /**
@@ -238,27 +236,27 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
     throw new BufferTooShortError(ENVELOPE_COMMON_SIZE + 1, length, 'envelope');
   }
   const v = viewOf(bytes);
-  const base = bytes.byteOffset;
-  const kind = v.getUint8(base);
+  const kind = v.getUint8(0);
   if (kind !== EventKind.Durable && kind !== EventKind.Ephemeral) {
     throw new UnknownEnumValueError('EventKind', kind);
   }
-  const author = v.getBigUint64(base + 1, true) as NodeId;
-  const number = v.getUint32(base + 9, true);
-  const time = getTimeUs(v, base + 13, 'envelope time');
-  const target = v.getBigUint64(base + 21, true) as StateId;
-  const typeByte = v.getUint8(base + 29);
+  const author = v.getBigUint64(1, true) as NodeId;
+  const number = v.getUint32(9, true);
+  const time = getTimeUs(v, 13, 'envelope time');
+  const target = v.getBigUint64(21, true) as StateId;
+  const typeByte = v.getUint8(29);
   const eventType = eventTypeFromByte(typeByte);
   if (eventType === undefined) throw new UnknownEnumValueError('EventType', typeByte);
   let at = ENVELOPE_COMMON_SIZE;
   if (kind === EventKind.Ephemeral) {
-    const r = new ByteReader(bytes.subarray(at));
-    const mutation = readMutationOp(r);
-    if (r.remaining !== 0) throw new InvalidWireFormatError('bytes after an ephemeral envelope');
+    const mutation = decodeMutationOpAt(bytes, at, length);
+    if (at + mutationOpSize(mutation) !== length) {
+      throw new InvalidWireFormatError('bytes after an ephemeral envelope');
+    }
     return { kind, author, counter: number, time, target, eventType, mutation };
   }
   if (number === 0) throw new InvalidWireFormatError('durable seq 0 (seqs start at 1)');
-  const count = v.getUint8(base + at);
+  const count = v.getUint8(at);
   at += 1;
   if (count > MAX_DEPENDENCIES) throw new TooLargeError(count, MAX_DEPENDENCIES, 'dependencies');
   if (length - at < count * DEPENDENCY_SIZE) {
@@ -266,18 +264,20 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   }
   const dependencies: EventId[] = [];
   for (let i = 0; i < count; i++) {
-    const seq = v.getUint32(base + at + 8, true);
+    const seq = v.getUint32(at + 8, true);
     if (seq === 0) throw new InvalidWireFormatError('dependency seq 0 (seqs start at 1)');
-    dependencies.push({ author: v.getBigUint64(base + at, true) as NodeId, seq });
+    dependencies.push({ author: v.getBigUint64(at, true) as NodeId, seq });
     at += DEPENDENCY_SIZE;
   }
   if (length - at < SIGNATURE_LENGTH + 1) {
     throw new BufferTooShortError(at + SIGNATURE_LENGTH + 1, length, 'durable envelope');
   }
   // The mutation must fill exactly the bytes between the dependencies and the signature.
-  const r = new ByteReader(bytes.subarray(at, length - SIGNATURE_LENGTH));
-  const mutation = readMutationOp(r);
-  if (r.remaining !== 0) throw new InvalidWireFormatError('bytes between mutation and signature');
+  const sigAt = length - SIGNATURE_LENGTH;
+  const mutation = decodeMutationOpAt(bytes, at, sigAt);
+  if (at + mutationOpSize(mutation) !== sigAt) {
+    throw new InvalidWireFormatError('bytes between mutation and signature');
+  }
   return {
     kind,
     author,
@@ -287,6 +287,6 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
     eventType,
     dependencies,
     mutation,
-    signature: bytes.subarray(length - SIGNATURE_LENGTH),
+    signature: bytes.subarray(sigAt),
   };
 }

@@ -143,7 +143,7 @@ export function encodeVersionVectorInto(
   }
   const nodes = [...vv.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   const v = viewOf(target);
-  let at = target.byteOffset + offset;
+  let at = offset;
   for (const node of nodes) {
     const counter = vv.get(node) as bigint;
     checkCounter(counter);
@@ -179,8 +179,7 @@ export function decodeVersionVector(bytes: Uint8Array): VersionVector {
   }
   const vv: VersionVector = new Map();
   const v = viewOf(bytes);
-  const end = bytes.byteOffset + bytes.length;
-  for (let at = bytes.byteOffset; at < end; at += VERSION_VECTOR_ENTRY_SIZE) {
+  for (let at = 0; at < bytes.length; at += VERSION_VECTOR_ENTRY_SIZE) {
     vv.set(v.getBigUint64(at, true) as NodeId, v.getBigUint64(at + 8, true));
   }
   return vv;

@@ -31,7 +31,7 @@ describe('event batches', () => {
         for (const raw of raws) expect(raw.buffer).toBe(payload.buffer);
         expect(decodeEventBatch(payload)).toEqual(envs.map(asDecoded));
       }),
-      { numRuns: propertyRuns(1000, 10_000) },
+      { numRuns: propertyRuns(500, 4000) },
     );
   });
 
@@ -57,7 +57,7 @@ describe('event batches', () => {
           }
         },
       ),
-      { numRuns: propertyRuns(1000, 10_000) },
+      { numRuns: propertyRuns(500, 4000) },
     );
   });
 

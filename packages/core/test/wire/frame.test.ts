@@ -296,7 +296,7 @@ describe('frames', () => {
         expect(d.authTag).toEqual(f.authTag);
         if (f.header.version === 1 && f.header.suite === 0) expect(decodeFrameV1(bytes)).toEqual(d);
       }),
-      { numRuns: propertyRuns(2000, 20_000) },
+      { numRuns: propertyRuns(1000, 10_000) },
     );
   });
 
@@ -309,7 +309,7 @@ describe('frames', () => {
           consumed: bytes.length,
         });
       }),
-      { numRuns: propertyRuns(2000, 20_000) },
+      { numRuns: propertyRuns(1000, 10_000) },
     );
   });
 

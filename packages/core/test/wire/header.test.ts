@@ -138,7 +138,7 @@ describe('fixed header', () => {
       fc.property(arbHeader, (h) => {
         expect(decodeHeader(encoded(h))).toEqual(h);
       }),
-      { numRuns: propertyRuns(2000, 20_000) },
+      { numRuns: propertyRuns(1000, 10_000) },
     );
   });
 

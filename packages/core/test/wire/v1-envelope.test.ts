@@ -95,7 +95,7 @@ describe('v1 event envelope', () => {
         expect(bytes.length).toBe(envelopeSize(e));
         expect(decodeEnvelope(bytes)).toEqual(asDecoded(e));
       }),
-      { numRuns: propertyRuns(2000, 20_000) },
+      { numRuns: propertyRuns(1000, 10_000) },
     );
   });
 

@@ -93,7 +93,7 @@ describeVectors<VvVectors>('version_vectors.json', (v) => {
 });
 
 describe('VersionVector', () => {
-  const runs = { numRuns: propertyRuns(2000, 20_000) };
+  const runs = { numRuns: propertyRuns(1000, 10_000) };
   const flip: Record<VersionOrder, VersionOrder> = {
     before: 'after',
     after: 'before',

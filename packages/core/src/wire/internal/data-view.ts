@@ -1,19 +1,21 @@
 /**
- * A DataView over the whole ArrayBuffer behind `bytes`, reused while callers keep passing views
- * of the same buffer (the usual case: one receive buffer, one send buffer). Building a DataView
- * per packet costs more than the field arithmetic (LIMITS.md), so the hot codecs address the
- * buffer as `bytes.byteOffset + offset` through this cached view instead.
+ * A DataView over exactly `bytes`, reused while callers keep passing the same Uint8Array (the
+ * usual hot-path case: one send buffer, one receive buffer). Building a DataView per packet
+ * costs more than the field arithmetic (LIMITS.md), and so does reading `bytes.buffer`, so the
+ * cache is keyed on the array itself; offsets are relative to `bytes`.
  *
- * The cache holds one buffer at a time; it only ever affects speed, never results.
+ * One entry is cached at a time; it only ever affects speed, never results.
  */
-let cachedBuffer: ArrayBufferLike | undefined;
+let cachedBytes: Uint8Array | undefined;
+let cachedLength = -1;
 let cachedView: DataView = new DataView(new ArrayBuffer(0));
 
 export function viewOf(bytes: Uint8Array): DataView {
-  const buffer = bytes.buffer;
-  if (buffer !== cachedBuffer) {
-    cachedView = new DataView(buffer);
-    cachedBuffer = buffer;
+  // The length check also catches a resizable buffer that changed size under the same array.
+  if (bytes !== cachedBytes || bytes.length !== cachedLength) {
+    cachedView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    cachedBytes = bytes;
+    cachedLength = bytes.length;
   }
   return cachedView;
 }
