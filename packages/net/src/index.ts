@@ -4,6 +4,7 @@ export { type TransportCounters, transportCounters, sendRefused } from './transp
 export {
   DEFAULT_MAX_DATAGRAM_SIZE,
   MAX_DATAGRAM_SIZE,
+  MAX_CARRIER_DATAGRAM_SIZE,
   DEFAULT_MAX_RECEIVE_BYTES,
   DEFAULT_SEND_QUEUE_LENGTH,
   DEFAULT_BURST,
@@ -46,3 +47,103 @@ export {
   type SimDropReason,
 } from './sim-network.ts';
 export { SimTransport } from './sim-transport.ts';
+
+// STUN (RFC 8489) on the shared socket
+export {
+  StunMethod,
+  StunClass,
+  StunAttr,
+  StunErrorCode,
+  STUN_FINGERPRINT_XOR,
+  STUN_TRANSACTION_ID_BYTES,
+  STUN_INTEGRITY_BYTES,
+} from './stun-constants.ts';
+export {
+  type StunAttribute,
+  type StunMessage,
+  type StunMessageInit,
+  stunMessageType,
+  decodeStunMessage,
+  encodeStunMessage,
+  stunAttribute,
+} from './stun-message.ts';
+export {
+  type StunErrorValue,
+  decodeStunAddress,
+  encodeStunAddress,
+  decodeStunErrorCode,
+  encodeStunErrorCode,
+  decodeStunU32,
+  encodeStunU32,
+  decodeStunChannelNumber,
+  encodeStunChannelNumber,
+  encodeChangeRequest,
+  REQUESTED_TRANSPORT_UDP,
+  encodeStunText,
+  decodeStunText,
+} from './stun-attributes.ts';
+export { longTermKey, verifyFingerprint, verifyIntegrity } from './stun-integrity.ts';
+export { bindingRequest, mappedAddressOf } from './stun-binding.ts';
+export {
+  StunFormatError,
+  StunTimeoutError,
+  StunPendingLimitError,
+  StunErrorResponseError,
+} from './stun-errors.ts';
+export {
+  StunClient,
+  throwIfError,
+  STUN_DEFAULT_RTO_US,
+  STUN_DEFAULT_MAX_TRANSMISSIONS,
+  STUN_DEFAULT_LAST_WAIT_FACTOR,
+  STUN_DEFAULT_MAX_PENDING,
+  type StunClientOptions,
+  type StunClientCounters,
+  type StunRetransmission,
+  type StunRequest,
+  type StunAttributes,
+  type StunResponse,
+  type BindingResult,
+  type StunIndicationHandler,
+} from './stun-client.ts';
+
+// TURN (RFC 8656) and the relayed transport
+export {
+  CHANNEL_NUMBER_MIN,
+  CHANNEL_NUMBER_MAX,
+  type ChannelData,
+  encodeChannelData,
+  decodeChannelData,
+} from './channel-data.ts';
+export {
+  TurnAuthenticationError,
+  TurnQuotaError,
+  TurnAllocationMismatchError,
+  TurnAllocationExpiredError,
+} from './turn-errors.ts';
+export {
+  TurnClient,
+  type TurnClientOptions,
+  type TurnClientCounters,
+  type TurnState,
+  type TurnDataHandler,
+} from './turn-client.ts';
+export {
+  RelayedTransport,
+  RELAY_OVERHEAD,
+  type RelayedTransportOptions,
+} from './relayed-transport.ts';
+
+// NAT behaviour (RFC 5780) and the reference's NAT types
+export {
+  NatType,
+  type NatTypeProperties,
+  type NatBehaviourKind,
+  natTypeProperties,
+  natTypeOf,
+} from './nat-type.ts';
+export {
+  discoverNatBehaviour,
+  type NatBehaviour,
+  type NatBehaviourOptions,
+} from './nat-behaviour.ts';

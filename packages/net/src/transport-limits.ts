@@ -2,8 +2,14 @@ import { OutOfRangeError } from '@elara/core';
 
 /** Default datagram size budget: safe on internet paths (IPv6 minimum MTU 1280 minus headers). */
 export const DEFAULT_MAX_DATAGRAM_SIZE = 1200;
-/** The largest budget a transport accepts: the reference's `MAX_FRAME_SIZE`. */
+/** The largest frame: the reference's `MAX_FRAME_SIZE`. A relayed transport accepts up to it. */
 export const MAX_DATAGRAM_SIZE = 1400;
+/**
+ * The largest budget a socket transport accepts: a 1400-byte frame plus the TURN framing around
+ * it (`RELAY_OVERHEAD`, 60 bytes), so a socket shared with a TURN client can carry relayed
+ * frames of the full size. Application frames stay within {@link MAX_DATAGRAM_SIZE}.
+ */
+export const MAX_CARRIER_DATAGRAM_SIZE = 1460;
 /**
  * Default limit on received datagrams: room for a 1400-byte frame inside a TURN Data indication.
  * Anything larger is dropped and counted (`receivedOversize`).
@@ -33,7 +39,10 @@ export interface PacingOptions {
 
 /** The send-side limits every transport takes (UDP and SimNetwork alike). */
 export interface TransportLimitOptions {
-  /** Largest datagram `send()` accepts, 1..1400 bytes. Default 1200. */
+  /**
+   * Largest datagram `send()` accepts, 1..1460 bytes (frames up to 1400; a socket carrying TURN
+   * needs 60 more for relayed frames of the full size). Default 1200.
+   */
   readonly maxDatagramSize?: number;
   /** Largest datagram delivered to subscribers; larger ones are counted and dropped. Default 1500. */
   readonly maxReceiveBytes?: number;
@@ -72,7 +81,7 @@ export function resolveTransportLimits(options: TransportLimitOptions = {}): Tra
       'maxDatagramSize',
       options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE,
       1,
-      MAX_DATAGRAM_SIZE,
+      MAX_CARRIER_DATAGRAM_SIZE,
     ),
     maxReceiveBytes: checkInteger(
       'maxReceiveBytes',

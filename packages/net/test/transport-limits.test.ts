@@ -7,6 +7,8 @@ import {
   DEFAULT_MAX_RECEIVE_BYTES,
   DEFAULT_SEND_QUEUE_LENGTH,
   MAX_DATAGRAM_SIZE,
+  MAX_CARRIER_DATAGRAM_SIZE,
+  RELAY_OVERHEAD,
   resolveTransportLimits,
   SimNetwork,
 } from '../src/index.ts';
@@ -21,11 +23,14 @@ describe('transport limits', () => {
       bytesPerSecond: undefined,
     });
     expect([DEFAULT_MAX_DATAGRAM_SIZE, MAX_DATAGRAM_SIZE]).toEqual([1200, 1400]);
+    // A socket that carries TURN takes a full-size frame plus the relay's framing.
+    expect(MAX_CARRIER_DATAGRAM_SIZE).toBe(MAX_DATAGRAM_SIZE + RELAY_OVERHEAD);
+    expect(resolveTransportLimits({ maxDatagramSize: 1460 }).maxDatagramSize).toBe(1460);
   });
 
   it.each([
     { maxDatagramSize: 0 },
-    { maxDatagramSize: 1401 },
+    { maxDatagramSize: 1461 },
     { maxDatagramSize: 12.5 },
     { maxReceiveBytes: 0 },
     { maxReceiveBytes: 70_000 },

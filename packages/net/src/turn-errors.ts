@@ -1,0 +1,35 @@
+import { ElaraError, formatEndpoint, type Endpoint } from '@elara/core';
+import { StunErrorResponseError } from './stun-errors.ts';
+
+/**
+ * The TURN server refused our long-term credentials: a 401 again after answering its challenge
+ * (wrong username or password), or 441 Wrong Credentials.
+ */
+export class TurnAuthenticationError extends StunErrorResponseError {
+  static override readonly code: string = 'TurnAuthenticationError';
+}
+
+/** 486 Allocation Quota Reached: the user holds as many allocations as the server allows. */
+export class TurnQuotaError extends StunErrorResponseError {
+  static override readonly code: string = 'TurnQuotaError';
+}
+
+/** 437 Allocation Mismatch: the server has no allocation for us (expired, or never made). */
+export class TurnAllocationMismatchError extends StunErrorResponseError {
+  static override readonly code: string = 'TurnAllocationMismatchError';
+}
+
+/**
+ * An allocation ended without `close()`: its lifetime passed without a successful refresh, or a
+ * refresh was refused. Emitted on the client's `errors$`; the relayed address is gone.
+ */
+export class TurnAllocationExpiredError extends ElaraError {
+  static override readonly code: string = 'TurnAllocationExpiredError';
+  constructor(
+    readonly relayedAddress: Endpoint,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`allocation ${formatEndpoint(relayedAddress)} ended: ${reason}`, options);
+  }
+}

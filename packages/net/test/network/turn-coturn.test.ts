@@ -1,0 +1,183 @@
+import { startCoturn, type Coturn } from '@elara/coturn';
+import { endpoint, type Endpoint } from '@elara/core';
+import { propertyRuns } from '@elara/test-env';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  StunErrorResponseError,
+  TurnAllocationExpiredError,
+  TurnAllocationMismatchError,
+  TurnAuthenticationError,
+  TurnClient,
+  TurnQuotaError,
+  type TurnClientOptions,
+} from '../../src/index.ts';
+import { waitFor } from './real-world.ts';
+import { stunPeer, type StunPeer } from './stun-peer.ts';
+
+// Allocations live 3 s here (coturn caps what we ask for), so refresh and expiry take seconds.
+// coturn 4.6 answers a Refresh that asks for less than 600 s with 600 s, past its own cap; our
+// client asks for the default 600 s and gets the cap.
+const LIFETIME_S = 3;
+let coturn: Coturn;
+let server: Endpoint;
+const peers: StunPeer[] = [];
+const clients: TurnClient[] = [];
+
+async function allocate(
+  options: Partial<TurnClientOptions> = {},
+): Promise<{ peer: StunPeer; turn: TurnClient }> {
+  const peer = await stunPeer();
+  peers.push(peer);
+  const turn = await TurnClient.allocate({
+    stun: peer.stun,
+    demux: peer.demux,
+    server,
+    username: coturn.username,
+    password: coturn.password,
+    ...options,
+  });
+  clients.push(turn);
+  return { peer, turn };
+}
+
+function inbox(turn: TurnClient): { data: Uint8Array; from: Endpoint }[] {
+  const got: { data: Uint8Array; from: Endpoint }[] = [];
+  turn.onData((data, from) => got.push({ data: new Uint8Array(data), from }));
+  return got;
+}
+
+beforeAll(async () => {
+  coturn = await startCoturn({ maxAllocateLifetime: LIFETIME_S });
+  server = endpoint(coturn.host, coturn.port);
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+});
+afterAll(() => coturn.stop());
+
+describe('TURN against coturn', () => {
+  it('allocates a relayed address with long-term credentials', async () => {
+    const { peer, turn } = await allocate();
+    expect(turn.state).toBe('allocated');
+    expect(turn.relayedAddress.address).toBe('127.0.0.1');
+    expect(turn.relayedAddress.port).toBeGreaterThanOrEqual(coturn.relayPorts.min);
+    expect(turn.relayedAddress.port).toBeLessThanOrEqual(coturn.relayPorts.max);
+    expect(turn.mappedAddress).toEqual(peer.udp.localAddress);
+    expect(turn.lifetimeS).toBe(LIFETIME_S);
+    // Every response to an authenticated request carried valid integrity.
+    expect(peer.stun.counters.badIntegrity).toBe(0);
+  });
+
+  it('two clients exchange traffic through their allocations, both ways, bytes intact', async () => {
+    const a = await allocate();
+    const b = await allocate();
+    const toA = inbox(a.turn);
+    const toB = inbox(b.turn);
+    // a talks over a channel (ChannelData), b over Send/Data indications.
+    await a.turn.bindChannel(b.turn.relayedAddress);
+    await b.turn.createPermission([a.turn.relayedAddress]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 1400 }),
+        fc.uint8Array({ maxLength: 1400 }),
+        async (x, y) => {
+          toA.length = toB.length = 0;
+          a.turn.send(x, b.turn.relayedAddress);
+          b.turn.send(y, a.turn.relayedAddress);
+          expect(await waitFor(() => toA.length === 1 && toB.length === 1, 5_000)).toBe(true);
+          expect(toB[0]?.data).toEqual(x);
+          expect(toB[0]?.from).toEqual(a.turn.relayedAddress);
+          expect(toA[0]?.data).toEqual(y);
+          expect(toA[0]?.from).toEqual(b.turn.relayedAddress);
+        },
+      ),
+      { numRuns: propertyRuns(20, 200) },
+    );
+    expect(a.turn.counters.sentChannelData).toBeGreaterThan(0);
+    expect(a.turn.counters.receivedChannelData).toBeGreaterThan(0);
+    expect(b.turn.counters.sentSendIndications).toBeGreaterThan(0);
+    expect(b.turn.counters.receivedDataIndications).toBeGreaterThan(0);
+    expect(a.turn.counters.unsolicited + b.turn.counters.unsolicited).toBe(0);
+  });
+
+  it('data from a peer without a permission never reaches us', async () => {
+    const a = await allocate();
+    const b = await allocate();
+    const toB = inbox(b.turn);
+    // a may send to b, but b has no permission for a: coturn drops it at b's relay.
+    await a.turn.bindChannel(b.turn.relayedAddress);
+    a.turn.send(Uint8Array.of(1, 2, 3), b.turn.relayedAddress);
+    // Then b permits a: the next datagram arrives, and it is the only one.
+    await b.turn.createPermission([a.turn.relayedAddress]);
+    a.turn.send(Uint8Array.of(4, 5, 6), b.turn.relayedAddress);
+    expect(await waitFor(() => toB.length === 1, 5_000)).toBe(true);
+    expect(toB.map((m) => [...m.data])).toEqual([[4, 5, 6]]);
+  });
+
+  it('refresh keeps an allocation alive past its lifetime', async () => {
+    const a = await allocate();
+    const b = await allocate({ autoRefresh: true });
+    const toA = inbox(a.turn);
+    await a.turn.createPermission([b.turn.relayedAddress]);
+    await b.turn.createPermission([a.turn.relayedAddress]);
+    const started = Date.now();
+    // Two refreshes: the allocation outlived its first lifetime and the one the first refresh
+    // granted.
+    expect(await waitFor(() => b.turn.counters.refreshes >= 2, 10_000)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThan(LIFETIME_S * 1000);
+    expect(b.turn.state).toBe('allocated');
+    expect(b.turn.lifetimeS).toBe(LIFETIME_S);
+    b.turn.send(Uint8Array.of(9, 9), a.turn.relayedAddress);
+    expect(await waitFor(() => toA.length === 1, 5_000)).toBe(true);
+    expect(toA[0]?.from).toEqual(b.turn.relayedAddress);
+  });
+
+  it('without refresh, expiry ends the allocation on both sides', async () => {
+    const { turn } = await allocate({ autoRefresh: false });
+    const errors: unknown[] = [];
+    turn.errors$.subscribe((e) => errors.push(e));
+    expect(await waitFor(() => turn.state === 'expired', 10_000)).toBe(true);
+    expect(errors).toHaveLength(1);
+    expect(TurnAllocationExpiredError.isInstance(errors[0])).toBe(true);
+    expect(() => turn.send(Uint8Array.of(1), endpoint('127.0.0.1', 9))).toThrow();
+    // The server agrees: it no longer knows the allocation (437).
+    const refused = await turn.refresh().catch((e: unknown) => e);
+    expect(TurnAllocationMismatchError.isInstance(refused)).toBe(true);
+    expect((refused as TurnAllocationMismatchError).errorCode).toBe(437);
+  });
+
+  it('wrong credentials fail with TurnAuthenticationError (401)', async () => {
+    const error = await allocate({ password: 'not-the-password' }).catch((e: unknown) => e);
+    expect(TurnAuthenticationError.isInstance(error)).toBe(true);
+    expect(StunErrorResponseError.isInstance(error)).toBe(true);
+    expect((error as TurnAuthenticationError).errorCode).toBe(401);
+    const unknownUser = await allocate({ username: 'mallory' }).catch((e: unknown) => e);
+    expect(TurnAuthenticationError.isInstance(unknownUser)).toBe(true);
+  });
+});
+
+describe('TURN quota against coturn', () => {
+  // Its own server: coturn frees a released allocation's quota on a one-second timer, so other
+  // tests' allocations would blur the count.
+  let quota: Coturn;
+  beforeAll(async () => {
+    quota = await startCoturn({ userQuota: 2 });
+  });
+  afterAll(() => quota.stop());
+
+  it('beyond the user quota, coturn answers 486: TurnQuotaError', async () => {
+    const on = {
+      server: endpoint(quota.host, quota.port),
+      username: quota.username,
+      password: quota.password,
+    };
+    await allocate(on);
+    await allocate(on);
+    const error = await allocate(on).catch((e: unknown) => e);
+    expect(TurnQuotaError.isInstance(error)).toBe(true);
+    expect(StunErrorResponseError.isInstance(error)).toBe(true);
+    expect((error as TurnQuotaError).errorCode).toBe(486);
+  });
+});
