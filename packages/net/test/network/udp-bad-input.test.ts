@@ -184,7 +184,7 @@ describe('UDP bad input', () => {
     await expect(UdpTransport.create({ bind: '192.0.2.1:0' })).rejects.toSatisfy((e) =>
       BindError.isInstance(e),
     );
-    await expect(UdpTransport.create({ maxDatagramSize: 1401 })).rejects.toSatisfy((e) =>
+    await expect(UdpTransport.create({ maxDatagramSize: 1461 })).rejects.toSatisfy((e) =>
       OutOfRangeError.isInstance(e),
     );
     await expect(
