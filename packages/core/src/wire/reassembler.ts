@@ -145,6 +145,7 @@ export class Reassembler {
    * Returns `complete` with the whole payload when this was the last missing piece.
    */
   add(source: NodeId, fragment: Fragment, now: number): ReassemblyResult {
+    if (!Number.isFinite(now)) throw new OutOfRangeError(`reassembler time ${now} is not finite`);
     this.expire(now);
     const { messageId, index, total, chunk } = fragment;
     const c = this.config;
@@ -213,6 +214,7 @@ export class Reassembler {
    * too, so calling it from a tick only frees memory sooner.
    */
   expire(now: number): number {
+    if (!Number.isFinite(now)) throw new OutOfRangeError(`reassembler time ${now} is not finite`);
     let dropped = 0;
     for (const [key, p] of this.open) {
       // Deadlines grow with insertion order as long as `now` does not go back.

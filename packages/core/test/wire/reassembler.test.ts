@@ -202,6 +202,13 @@ describe('Reassembler', () => {
     );
   });
 
+  it('refuses a time that is not a finite number', () => {
+    const r = new Reassembler();
+    const f: Fragment = { messageId: 1, index: 0, total: 2, chunk: new Uint8Array(1) };
+    expectNamed(() => r.add(alice, f, Number.NaN), OutOfRangeError);
+    expectNamed(() => r.expire(Number.POSITIVE_INFINITY), OutOfRangeError);
+  });
+
   it('drops a source and clears', () => {
     const r = new Reassembler();
     r.add(alice, { messageId: 1, index: 0, total: 2, chunk: new Uint8Array(3) }, 0);
