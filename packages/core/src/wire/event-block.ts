@@ -92,12 +92,11 @@ export function encodeEventBlockInto(block: EventBlock, target: Uint8Array, offs
     throw new BufferTooShortError(offset + size, target.length, 'event block target');
   }
   const v = viewOf(target);
-  const at = offset;
-  v.setUint8(at, block.eventType);
-  v.setBigUint64(at + 1, block.target, true);
-  v.setUint16(at + 9, vlen, true);
+  v.setUint8(offset, block.eventType);
+  v.setBigUint64(offset + 1, block.target, true);
+  v.setUint16(offset + 9, vlen, true);
   encodeVersionVectorInto(block.versionRef, target, offset + 11);
-  v.setUint16(at + 11 + vlen, dlen, true);
+  v.setUint16(offset + 11 + vlen, dlen, true);
   encodeMutationOpInto(block.mutation, target, offset + 13 + vlen);
   return offset + size;
 }

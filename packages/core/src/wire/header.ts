@@ -116,17 +116,16 @@ export function encodeHeader(header: FixedHeader, target: Uint8Array, offset = 0
     throw new BufferTooShortError(offset + FIXED_HEADER_SIZE, target.length, 'header target');
   }
   const v = viewOf(target);
-  const at = offset;
-  v.setUint8(at, (version << 4) | suite);
-  v.setUint8(at + 1, flags);
-  v.setUint16(at + 2, headerLen, true);
-  v.setBigUint64(at + 4, sessionId, true);
-  v.setBigUint64(at + 12, nodeId, true);
-  v.setUint8(at + 20, packetClass);
-  v.setUint8(at + 21, profile);
-  v.setInt32(at + 22, timeHint, true);
-  v.setUint16(at + 26, window, true);
-  v.setUint16(at + 28, seq, true);
+  v.setUint8(offset, (version << 4) | suite);
+  v.setUint8(offset + 1, flags);
+  v.setUint16(offset + 2, headerLen, true);
+  v.setBigUint64(offset + 4, sessionId, true);
+  v.setBigUint64(offset + 12, nodeId, true);
+  v.setUint8(offset + 20, packetClass);
+  v.setUint8(offset + 21, profile);
+  v.setInt32(offset + 22, timeHint, true);
+  v.setUint16(offset + 26, window, true);
+  v.setUint16(offset + 28, seq, true);
   return offset + FIXED_HEADER_SIZE;
 }
 
@@ -146,24 +145,23 @@ export function decodeHeader(bytes: Uint8Array, offset = 0): FixedHeader {
     throw new BufferTooShortError(offset + FIXED_HEADER_SIZE, bytes.length, 'header');
   }
   const v = viewOf(bytes);
-  const at = offset;
-  const first = v.getUint8(at);
+  const first = v.getUint8(offset);
   const suite = first & 0x0f;
   if (suite > 2) throw new UnknownEnumValueError('CryptoSuite', suite);
-  const packetClass = v.getUint8(at + 20);
+  const packetClass = v.getUint8(offset + 20);
   if (packetClass > 4) throw new UnknownEnumValueError('PacketClass', packetClass);
   return {
     version: first >>> 4,
     suite: suite as SuiteNibble,
-    flags: v.getUint8(at + 1),
-    headerLen: v.getUint16(at + 2, true),
-    sessionId: v.getBigUint64(at + 4, true) as SessionId,
-    nodeId: v.getBigUint64(at + 12, true) as NodeId,
+    flags: v.getUint8(offset + 1),
+    headerLen: v.getUint16(offset + 2, true),
+    sessionId: v.getBigUint64(offset + 4, true) as SessionId,
+    nodeId: v.getBigUint64(offset + 12, true) as NodeId,
     packetClass: packetClass as PacketClass,
-    profile: representationProfileFromByte(v.getUint8(at + 21)),
-    timeHint: v.getInt32(at + 22, true),
-    seq: v.getUint16(at + 28, true),
-    window: v.getUint16(at + 26, true),
+    profile: representationProfileFromByte(v.getUint8(offset + 21)),
+    timeHint: v.getInt32(offset + 22, true),
+    seq: v.getUint16(offset + 28, true),
+    window: v.getUint16(offset + 26, true),
   };
 }
 

@@ -95,26 +95,25 @@ export function encodeMutationOpInto(op: MutationOp, target: Uint8Array, offset 
     throw new BufferTooShortError(offset + size, target.length, 'mutation target');
   }
   const v = viewOf(target);
-  const at = offset;
   switch (op.type) {
     case 'set':
     case 'append':
     case 'merge':
-      v.setUint8(at, DATA_TAG[op.type]);
-      v.setUint16(at + 1, op.data.length, true);
+      v.setUint8(offset, DATA_TAG[op.type]);
+      v.setUint16(offset + 1, op.data.length, true);
       target.set(op.data, offset + 3);
       break;
     case 'increment':
-      v.setUint8(at, MutationOpTag.Increment);
-      v.setBigInt64(at + 1, op.delta, true);
+      v.setUint8(offset, MutationOpTag.Increment);
+      v.setBigInt64(offset + 1, op.delta, true);
       break;
     case 'delete':
-      v.setUint8(at, MutationOpTag.Delete);
+      v.setUint8(offset, MutationOpTag.Delete);
       break;
     case 'blend':
-      v.setUint8(at, MutationOpTag.Blend);
-      v.setFloat32(at + 1, op.weight, true);
-      v.setUint16(at + 5, op.value.length, true);
+      v.setUint8(offset, MutationOpTag.Blend);
+      v.setFloat32(offset + 1, op.weight, true);
+      v.setUint16(offset + 5, op.value.length, true);
       target.set(op.value, offset + 7);
       break;
   }

@@ -120,7 +120,9 @@ export function unsignedEnvelopeSize(
 }
 
 function checkU64(value: bigint, what: string): void {
-  if (value < 0n || value > U64_MAX) throw new OutOfRangeError(`${what} ${value} is not a u64`);
+  if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) {
+    throw new OutOfRangeError(`${what} ${String(value)} is not a u64`);
+  }
 }
 
 function checkNumber(value: number, min: number, what: string): void {
