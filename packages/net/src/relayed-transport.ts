@@ -46,6 +46,7 @@ export class RelayedTransport extends BaseTransport {
   readonly turn: TurnClient;
   private readonly offData: Cancel;
   private waitingForCarrier = false;
+  private readonly onEventLoop: boolean;
 
   constructor(options: RelayedTransportOptions) {
     const { turn } = options;
@@ -75,6 +76,7 @@ export class RelayedTransport extends BaseTransport {
       ...(onScheduler ? { turnStamp: () => scheduler.now() } : {}),
     });
     this.turn = turn;
+    this.onEventLoop = !onScheduler;
     this.localAddress = turn.relayedAddress;
     this.offData = turn.onData((data, from, receivedAt) => this.deliver(data, from, receivedAt));
   }
@@ -125,5 +127,8 @@ export class RelayedTransport extends BaseTransport {
   protected async release(): Promise<void> {
     this.offData();
     await this.turn.close();
+    // The carrier yields an event-loop turn after sending the deallocation; let it pass, so a
+    // closed relayed transport leaves nothing of its own scheduled.
+    if (this.onEventLoop) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
