@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { describeVectors, fromHex, propertyRuns, toHex } from '@elara/test-env';
 import {
   AUTH_TAG_SIZE,
+  FIXED_HEADER_SIZE,
+  MIN_FRAME_SIZE,
   BufferTooShortError,
   FrameFlags,
   InvalidWireFormatError,
@@ -206,6 +208,17 @@ describeVectors<FrameVectors>('frames.json', (v) => {
       expect(toHex(encodeFrame(flagged)), q.name).toBe(q.frame_bytes);
       expect(toHex(frameAssociatedData(flagged)), q.name).toBe(q.associated_data);
     }
+  });
+});
+
+describeVectors<{ wire_constants: Record<string, number> }>('enums.json', (v) => {
+  it('has the reference wire constants', () => {
+    const c = v.wire_constants;
+    expect(FIXED_HEADER_SIZE).toBe(c['FIXED_HEADER_SIZE']);
+    expect(AUTH_TAG_SIZE).toBe(c['AUTH_TAG_SIZE']);
+    expect(MIN_FRAME_SIZE).toBe(c['MIN_FRAME_SIZE']);
+    expect(MAX_FRAME_SIZE).toBe(c['MAX_FRAME_SIZE']);
+    expect(WireVersion.V0).toBe(c['WIRE_VERSION']);
   });
 });
 
