@@ -42,6 +42,91 @@ export {
 } from '../identity-format.ts';
 export { deriveNodeId } from '../node-id-derivation.ts';
 
+// The authenticated handshake (SIGMA-I with a stateless retry cookie) and invites
+export {
+  HandshakeError,
+  UnknownHandshakeError,
+  UnexpectedHandshakeMessageError,
+  ReplayedHandshakeError,
+  HandshakeMismatchError,
+  InvalidCookieError,
+  HandshakeSignatureError,
+  PeerMismatchError,
+  UnauthorizedPeerError,
+  HandshakeTimeoutError,
+} from '../handshake/handshake-errors.ts';
+export {
+  HandshakeMessageType,
+  HANDSHAKE_MESSAGE_SIZES,
+  COOKIE_LENGTH,
+  INVITE_ID_LENGTH,
+  SEALED_IDENTITY_LENGTH,
+  type InviteReference,
+  type HandshakeMessage,
+  type InitMessage,
+  type RetryMessage,
+  type ResponseMessage,
+  type FinishMessage,
+  type AcceptMessage,
+  type HandshakeRoute,
+  decodeHandshakeMessage,
+  routeHandshake,
+  isHandshakeDatagram,
+} from '../handshake/handshake-message.ts';
+export {
+  type Authorize,
+  type PeerExpectation,
+  type HandshakeResult,
+} from '../handshake/handshake-result.ts';
+export {
+  type ResponderLimits,
+  type InitiatorTimers,
+  DEFAULT_RESPONDER_LIMITS,
+  DEFAULT_INITIATOR_TIMERS,
+} from '../handshake/handshake-limits.ts';
+export {
+  HandshakeInitiator,
+  type InitiatorConfig,
+  type MemberInitiatorConfig,
+  type JoinerInitiatorConfig,
+  type InitiatorStatus,
+  type InitiatorStep,
+} from '../handshake/handshake-initiator.ts';
+export {
+  HandshakeResponder,
+  type ResponderConfig,
+  type ResponderStep,
+  type ResponderCounters,
+  type ResponderMemory,
+} from '../handshake/handshake-responder.ts';
+export {
+  InviteError,
+  MalformedInviteError,
+  InviteSignatureError,
+  InviteExpiredError,
+  InviteReusedError,
+  InviteSecretMismatchError,
+} from '../invite/invite-errors.ts';
+export {
+  type Invite,
+  type InviteFields,
+  INVITE_FORMAT_VERSION,
+  MAX_INVITE_ADDRESSES,
+  INVITE_SECRET_LENGTH,
+  MAX_INVITE_TEXT_LENGTH,
+  inviteBody,
+  inviteSigningBytes,
+  encodeInvite,
+  decodeInvite,
+} from '../invite/invite.ts';
+export {
+  InviteBook,
+  type InviteBookOptions,
+  type InviteRequest,
+  DEFAULT_MAX_REDEEMED_INVITES,
+  DEFAULT_MAX_INVITE_LIFETIME_US,
+} from '../invite/invite-book.ts';
+
 // Wire version 0: the reference's key schedule and secure frames (compatibility code)
 export { v0ClassChainKey, v0MessageKey, v0NextChainKey } from '../v0/v0-key-schedule.ts';
 export { v0Nonce } from '../v0/v0-nonce.ts';
