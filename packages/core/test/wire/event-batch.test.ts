@@ -57,7 +57,7 @@ describe('event batches', () => {
           }
         },
       ),
-      { numRuns: propertyRuns(500, 4000) },
+      { numRuns: propertyRuns(500, 2000) },
     );
   });
 

@@ -158,7 +158,7 @@ describe('event blocks', () => {
           });
         },
       ),
-      { numRuns: propertyRuns(1000, 10_000) },
+      { numRuns: propertyRuns(1000, 5000) },
     );
   });
 

@@ -198,7 +198,7 @@ describe('Reassembler', () => {
         expect(r.openMessages).toBe(0);
         expect(r.bufferedBytes).toBe(0);
       }),
-      { numRuns: propertyRuns(1000, 10_000) },
+      { numRuns: propertyRuns(1000, 5000) },
     );
   });
 
