@@ -147,3 +147,9 @@ export {
   type NatBehaviour,
   type NatBehaviourOptions,
 } from './nat-behaviour.ts';
+export {
+  type StunServerAddress,
+  type HostResolver,
+  parseStunServer,
+  resolveStunServer,
+} from './stun-server-address.ts';
