@@ -35,11 +35,13 @@ export const EventType = {
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
-const KNOWN = new Set<number>(Object.values(EventType));
+// A 256-entry table: envelope codecs run this per event, and a Set lookup costs more.
+const KNOWN = new Uint8Array(256);
+for (const t of Object.values(EventType)) KNOWN[t] = 1;
 
 /** The event type of a byte, or `undefined` for unknown bytes (the reference's `None`). */
 export function eventTypeFromByte(byte: number): EventType | undefined {
-  return KNOWN.has(byte) ? (byte as EventType) : undefined;
+  return KNOWN[byte] === 1 ? (byte as EventType) : undefined;
 }
 
 /** The reference's `is_core_protocol()`: bytes below 0x80. */
