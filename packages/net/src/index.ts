@@ -153,3 +153,11 @@ export {
   parseStunServer,
   resolveStunServer,
 } from './stun-server-address.ts';
+
+// Path selection (direct or relayed)
+export {
+  PathSelector,
+  type SelectedPath,
+  type PathSelectorOptions,
+  type PathSelectorCounters,
+} from './path-selector.ts';
