@@ -46,3 +46,29 @@ export {
 // The engine
 export { type TimeView } from './time-view.ts';
 export { TimeEngine, type TimeEngineOptions } from './time-engine.ts';
+
+// Clock synchronisation
+export { SyncVerdict } from './sync-verdict.ts';
+export { SyncFlag } from './sync-flag.ts';
+export { type PeerSyncEstimate } from './peer-sync-estimate.ts';
+export {
+  PeerSync,
+  PEER_SYNC_DEFAULTS,
+  checkPeerSyncConfig,
+  type PeerSyncConfig,
+  type PeerSyncCounters,
+} from './peer-sync.ts';
+export {
+  type ConsensusRule,
+  CONSENSUS_DEFAULTS,
+  checkConsensusRule,
+  joinOffset,
+  sessionOffset,
+} from './consensus-rule.ts';
+export { type PeerSyncStatus } from './peer-sync-status.ts';
+export {
+  ClockSync,
+  CLOCK_SYNC_DEFAULTS,
+  type ClockSyncConfig,
+  type ClockSyncCounters,
+} from './clock-sync.ts';
