@@ -5,6 +5,7 @@ import { createSocket } from 'node:dgram';
 import { measureInterleaved, report, type BenchRow, type CaseResult } from '@elara/bench-kit';
 import { LinkModel, Prng, VirtualScheduler, type LinkConfig } from '@elara/core/sim';
 import { SimNetwork, UdpTransport, type SimTransport } from '../src/index.ts';
+import { relayRows } from './relay.ts';
 import {
   measureInterleavedAsync,
   type AsyncCase,
@@ -321,3 +322,9 @@ report('net-sim', '@elara/net: SimNetwork, 100 nodes, chaos on', [
     note: `${speed.toFixed(1)}× faster than real time at 10 000 datagrams per virtual second; delivered ${(100 * simFraction).toFixed(1)} % vs ${(100 * bareFraction).toFixed(1)} % of sent`,
   },
 ]);
+
+report(
+  'net-relay',
+  '@elara/net: RelayedTransport through coturn vs direct UdpTransport',
+  await relayRows(ROUNDS, SLICE_MS),
+);
