@@ -62,3 +62,23 @@ export async function measureInterleavedAsync(
     };
   });
 }
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `count()` reaches `target` or stops moving for 100 ms (what was lost is lost). */
+export async function settle(
+  count: () => Promise<number> | number,
+  target: number,
+): Promise<number> {
+  let last = -1;
+  let still = 0;
+  for (;;) {
+    const c = await count();
+    if (c >= target) return c;
+    if (c === last) {
+      if (++still >= 20) return c;
+    } else still = 0;
+    last = c;
+    await pause(5);
+  }
+}

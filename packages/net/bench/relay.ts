@@ -18,24 +18,15 @@ import {
   UdpTransport,
   type Transport,
 } from '../src/index.ts';
-import { measureInterleavedAsync, type AsyncCase, type AsyncResult } from './async-measure.ts';
+import {
+  measureInterleavedAsync,
+  settle,
+  type AsyncCase,
+  type AsyncResult,
+} from './async-measure.ts';
 
 const SIZES = [64, 1200] as const;
 const now = (): number => performance.timeOrigin + performance.now();
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function settle(count: () => number, target: number): Promise<number> {
-  let last = -1;
-  for (let still = 0; ;) {
-    const c = count();
-    if (c >= target) return c;
-    if (c === last) {
-      if (++still >= 20) return c;
-    } else still = 0;
-    last = c;
-    await pause(5);
-  }
-}
 
 async function relayed(server: Endpoint, username: string, password: string) {
   const scheduler = realTimeScheduler(systemClock());

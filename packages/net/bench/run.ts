@@ -8,6 +8,7 @@ import { SimNetwork, UdpTransport, type SimTransport } from '../src/index.ts';
 import { relayRows } from './relay.ts';
 import {
   measureInterleavedAsync,
+  settle,
   type AsyncCase,
   type AsyncResult,
   type Slice,
@@ -22,22 +23,6 @@ const RAW_BATCH = 32;
 
 const now = (): number => performance.timeOrigin + performance.now();
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `count()` reaches `target` or stops moving for 100 ms (what was lost is lost). */
-async function settle(count: () => Promise<number> | number, target: number): Promise<number> {
-  let last = -1;
-  let still = 0;
-  for (;;) {
-    const c = await count();
-    if (c >= target) return c;
-    if (c === last) {
-      if (++still >= 20) return c;
-    } else still = 0;
-    last = c;
-    await pause(5);
-  }
-}
 
 /** The sender half of a case: pushes for `ms`, returns how many were accepted. */
 type Push = (ms: number, start: number) => Promise<number>;
