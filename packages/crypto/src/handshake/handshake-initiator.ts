@@ -4,6 +4,7 @@ import type { CryptoProvider, X25519PrivateKey } from '../crypto-provider.ts';
 import { KEY_LENGTH } from '../crypto-provider.ts';
 import type { Identity, PublicIdentity } from '../identity.ts';
 import { checkBytes, checkLength } from '../internal/check-bytes.ts';
+import { concatBytes } from '../internal/concat-bytes.ts';
 import { constantTimeEqual } from '../internal/constant-time.ts';
 import {
   CHANNEL_KEYS_INFO,
@@ -11,7 +12,6 @@ import {
   NO_PSK,
   RESPONDER_SIGNATURE_LABEL,
   channelIdOf,
-  concatBytes,
   identityBytes,
   initTranscript,
   openIdentity,

@@ -4,6 +4,7 @@ import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH } from '../crypto-provider.ts';
 import type { Identity } from '../identity.ts';
 import { checkBytes } from '../internal/check-bytes.ts';
+import { concatBytes } from '../internal/concat-bytes.ts';
 import { constantTimeEqual } from '../internal/constant-time.ts';
 import { HandshakeRecords } from '../internal/handshake-records.ts';
 import {
@@ -12,7 +13,6 @@ import {
   NO_PSK,
   RESPONDER_SIGNATURE_LABEL,
   channelIdOf,
-  concatBytes,
   identityBytes,
   initTranscript,
   openIdentity,

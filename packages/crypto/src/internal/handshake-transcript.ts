@@ -8,6 +8,7 @@ import type { PublicIdentity } from '../identity.ts';
 import { COOKIE_LENGTH } from '../handshake/handshake-message.ts';
 import { HandshakeSignatureError } from '../handshake/handshake-errors.ts';
 import { deriveNodeId } from '../node-id-derivation.ts';
+import { concatBytes } from './concat-bytes.ts';
 import { SymmetricState } from './symmetric-state.ts';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -22,17 +23,6 @@ export const INITIATOR_SIGNATURE_LABEL = ascii('elara v1 handshake initiator\0')
 export const CHANNEL_KEYS_INFO = ascii('elara v1 channel keys');
 /** The PSK of a handshake without an invite (TLS 1.3 likewise uses zeros when there is none). */
 export const NO_PSK = new Uint8Array(KEY_LENGTH);
-
-/** Concatenation of byte strings. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * The transcript through an Init: hash the Init's prefix (everything but the trailer), mix the

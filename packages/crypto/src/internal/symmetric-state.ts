@@ -3,15 +3,9 @@
 // the PSK binder is an HMAC (as TLS 1.3's), and the final split also mixes the handshake hash.
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH, NONCE_LENGTH } from '../crypto-provider.ts';
+import { concatBytes } from './concat-bytes.ts';
 
 const EMPTY = new Uint8Array(0);
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 /** The two directional keys a completed handshake hands to its channel. */
 export interface SplitKeys {
@@ -58,7 +52,7 @@ export class SymmetricState {
 
   /** `h = SHA-256(h ‖ data)`. */
   mixHash(data: Uint8Array): void {
-    this.hash = this.provider.sha256(concat(this.hash, data));
+    this.hash = this.provider.sha256(concatBytes(this.hash, data));
   }
 
   /** `ck, k = HKDF(salt = ck, ikm, info = "", 64)`; the nonce counter restarts. */

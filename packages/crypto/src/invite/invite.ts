@@ -12,6 +12,7 @@ import { CryptoError } from '../crypto-errors.ts';
 import type { PublicIdentity } from '../identity.ts';
 import { fromBase64Url, toBase64Url } from '../internal/base64url.ts';
 import { checkLength } from '../internal/check-bytes.ts';
+import { concatBytes } from '../internal/concat-bytes.ts';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../internal/ip-address-bytes.ts';
 import { deriveNodeId } from '../node-id-derivation.ts';
 import { INVITE_ID_LENGTH } from '../handshake/handshake-message.ts';
@@ -107,10 +108,7 @@ export function inviteBody(fields: InviteFields): Uint8Array {
 
 /** The message an inviter's Ed25519 signature covers: the domain label, then the body. */
 export function inviteSigningBytes(body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(SIGNING_LABEL.length + body.length);
-  out.set(SIGNING_LABEL, 0);
-  out.set(body, SIGNING_LABEL.length);
-  return out;
+  return concatBytes(SIGNING_LABEL, body);
 }
 
 /**
@@ -122,11 +120,7 @@ export function inviteSigningBytes(body: Uint8Array): Uint8Array {
  */
 export function encodeInvite(invite: Invite): string {
   checkLength(invite.signature, SIGNATURE_LENGTH, 'invite signature');
-  const body = inviteBody(invite);
-  const out = new Uint8Array(body.length + SIGNATURE_LENGTH);
-  out.set(body, 0);
-  out.set(invite.signature, body.length);
-  return toBase64Url(out);
+  return toBase64Url(concatBytes(inviteBody(invite), invite.signature));
 }
 
 function malformed(why: string, cause?: unknown): MalformedInviteError {
