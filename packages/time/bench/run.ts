@@ -1,14 +1,18 @@
 /**
  * Benchmarks of @elara/time's hot paths, each beside the same arithmetic on plain numbers in
- * the same run (the raw baseline): classification, network-model update, horizon adaptation.
+ * the same run (the raw baseline): classification, network-model update, horizon adaptation,
+ * clock-sync steps and the consensus update.
  * Run: `cd packages/time && npx tsx --conditions=@elara/source bench/run.ts`.
  */
 import { RepresentationProfile, nodeId, type Clock, type NodeId } from '@elara/core';
 import { measureInterleaved, report, type BenchCase, type BenchRow } from '@elara/bench-kit';
 import {
+  ClockSync,
   HORIZON_PROFILES,
   NetworkModel,
   PROFILE_HORIZONS,
+  PeerSync,
+  StateClock,
   TimeEngine,
   classifyAt,
 } from '../src/index.ts';
@@ -300,11 +304,223 @@ for (const count of [8, 64]) {
   );
 }
 
+// Clock sync: one step per reply ----------------------------------------------------------------
+
+// A pre-generated trace of one peer: 10 exchanges per second, 40 ms each way plus exponential
+// jitter (mean 30 ms), an offset drifting at 120 ppm.
+const SYNC_TRACE = 1 << 14;
+const st1 = new Float64Array(SYNC_TRACE);
+const st2 = new Float64Array(SYNC_TRACE);
+const st4 = new Float64Array(SYNC_TRACE);
+{
+  let s = 11;
+  const rand = () => (s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
+  for (let k = 0; k < SYNC_TRACE; k++) {
+    const t1 = START + k * 100_000;
+    const forward = 40_000 - 30_000 * Math.log(1 - rand());
+    const backward = 40_000 - 30_000 * Math.log(1 - rand());
+    st1[k] = t1;
+    st2[k] = Math.floor(t1 + forward + 1_500_000 + 120e-6 * (t1 - START));
+    st4[k] = Math.floor(t1 + forward + backward);
+  }
+}
+const LAP_US = SYNC_TRACE * 100_000;
+
+/** The per-reply arithmetic of PeerSync on plain typed arrays: checks, envelope, bucket minimum. */
+const SW = 64;
+const rawSync = {
+  t: new Float64Array(SW),
+  a: new Float64Array(SW),
+  b: new Float64Array(SW),
+  head: 0,
+  size: 0,
+  bucket: -1,
+  bucketA: 0,
+  bucketB: 0,
+};
+
+function rawStep(t1: number, t2: number, t3: number, t4: number): number {
+  const r = rawSync;
+  if (!(t3 >= t2 && t4 >= t1)) return -1;
+  const a = t2 - t1;
+  const b = t4 - t3;
+  if (!(a + b >= -2_000 && a + b <= 10_000_000)) return -1;
+  const t = t1 + (t4 - t1) / 2;
+  while (r.size > 0 && (r.t[r.head] as number) < t - 4_000_000) {
+    r.head = r.head + 1 === SW ? 0 : r.head + 1;
+    r.size--;
+  }
+  let minA = Infinity;
+  let minB = Infinity;
+  let k = r.head;
+  for (let i = 0; i < r.size; i++) {
+    const dt = t - (r.t[k] as number);
+    const ai = (r.a[k] as number) + 1e-4 * dt;
+    const bi = (r.b[k] as number) - 1e-4 * dt;
+    if (ai < minA) minA = ai;
+    if (bi < minB) minB = bi;
+    k = k + 1 === SW ? 0 : k + 1;
+  }
+  const stepped = r.size > 0 && (a + minB < -2_000 || b + minA < -2_000) ? 1 : 0;
+  if (r.size === SW) {
+    r.head = r.head + 1 === SW ? 0 : r.head + 1;
+    r.size--;
+  }
+  let slot = r.head + r.size;
+  if (slot >= SW) slot -= SW;
+  r.t[slot] = t;
+  r.a[slot] = a;
+  r.b[slot] = b;
+  r.size++;
+  const bucket = Math.floor(t / 5_000_000);
+  if (bucket > r.bucket) {
+    r.bucket = bucket;
+    r.bucketA = a;
+    r.bucketB = b;
+  } else {
+    if (a < r.bucketA) r.bucketA = a;
+    if (b < r.bucketB) r.bucketB = b;
+  }
+  return stepped;
+}
+
+function syncTraceCase(
+  name: string,
+  step: (t1: number, t2: number, t4: number) => number,
+): BenchCase {
+  let lap = 0;
+  return {
+    name,
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        const k = i & (SYNC_TRACE - 1);
+        const shift = lap * LAP_US;
+        sink += step(
+          (st1[k] as number) + shift,
+          (st2[k] as number) + shift,
+          (st4[k] as number) + shift,
+        );
+        if (k === SYNC_TRACE - 1) lap++;
+      }
+    },
+  };
+}
+
+const stepPeer = new PeerSync();
+const replyPeer = new PeerSync({ requestIntervalUs: 0 });
+const stepCases: BenchCase[] = [
+  syncTraceCase(
+    'PeerSync.addExchange (checks, envelope of 40 exchanges, skew bucket)',
+    (t1, t2, t4) => stepPeer.addExchange(t1, t2, t2, t4),
+  ),
+  syncTraceCase(
+    'PeerSync.request + onResponse (the above plus matching the request)',
+    (t1, t2, t4) => {
+      const req = replyPeer.request(t1);
+      if (req === undefined) return 0;
+      return replyPeer.onResponse(
+        { type: 'time-sync-response', id: req.id, t1: req.t1, t2, t3: t2 },
+        t4,
+      );
+    },
+  ),
+  syncTraceCase('raw: the same arithmetic on typed arrays', (t1, t2, t4) =>
+    rawStep(t1, t2, t2, t4),
+  ),
+];
+
+// Clock sync: the consensus update --------------------------------------------------------------
+
+/** A joined session member with `count` peers, each with a full window of exchanges. */
+function syncWithPeers(count: number): { sync: ClockSync; now: number } {
+  const clock = { now: () => START + 120_000_000 };
+  const state = new StateClock(clock);
+  state.closeJoin();
+  const sync = new ClockSync(clock, state, { maxPeers: count });
+  for (let p = 0; p < count; p++) {
+    const id = nodeId(BigInt(p + 1));
+    sync.request(id, START);
+    const peer = sync.peer(id) as PeerSync;
+    for (let k = 0; k < 40; k++) {
+      const i = (p * 977 + k) & (SYNC_TRACE - 1);
+      const t1 = START + 116_000_000 + k * 100_000;
+      const d2 = (st2[i] as number) - (st1[i] as number);
+      const d4 = (st4[i] as number) - (st1[i] as number);
+      peer.addExchange(t1, t1 + d2 + p * 100, t1 + d2 + p * 100, t1 + d4);
+    }
+  }
+  return { sync, now: START + 120_000_000 };
+}
+
+/** The same peers as plain arrays: each one's exchanges (time, a, b). */
+function rawConsensusPeers(count: number) {
+  const peers: { t: Float64Array; a: Float64Array; b: Float64Array }[] = [];
+  for (let p = 0; p < count; p++) {
+    const t = new Float64Array(40);
+    const a = new Float64Array(40);
+    const b = new Float64Array(40);
+    for (let k = 0; k < 40; k++) {
+      const i = (p * 977 + k) & (SYNC_TRACE - 1);
+      t[k] = START + 116_000_000 + k * 100_000;
+      a[k] = (st2[i] as number) - (st1[i] as number) + p * 100;
+      b[k] = (st4[i] as number) - (st2[i] as number) - p * 100;
+    }
+    peers.push({ t, a, b });
+  }
+  return { peers, values: new Float64Array(count + 1) };
+}
+
+/** Envelope per peer, then sort and a trimmed mean of the middle half: what update() computes. */
+function rawConsensus(x: ReturnType<typeof rawConsensusPeers>, now: number): number {
+  const values = x.values;
+  let n = 0;
+  values[n++] = 0;
+  for (const p of x.peers) {
+    let minA = Infinity;
+    let minB = Infinity;
+    for (let k = 0; k < p.t.length; k++) {
+      const dt = now - (p.t[k] as number);
+      const ai = (p.a[k] as number) + 1e-4 * dt;
+      const bi = (p.b[k] as number) - 1e-4 * dt;
+      if (ai < minA) minA = ai;
+      if (bi < minB) minB = bi;
+    }
+    values[n++] = (minA - minB) / 2;
+  }
+  const sorted = values.subarray(0, n).sort();
+  const drop = Math.max(1, Math.floor(n / 4));
+  let sum = 0;
+  for (let i = drop; i < n - drop; i++) sum += sorted[i] as number;
+  return sum / (n - 2 * drop);
+}
+
+const consensusCases: BenchCase[] = [];
+for (const count of [8, 64]) {
+  const { sync, now } = syncWithPeers(count);
+  const x = rawConsensusPeers(count);
+  consensusCases.push(
+    {
+      name: `ClockSync.update() (${count} peers, 40 exchanges each)`,
+      run(n) {
+        for (let i = 0; i < n; i++) sink += sync.update(now);
+      },
+    },
+    {
+      name: `raw: envelopes, sort and trimmed mean on plain arrays (${count} peers)`,
+      run(n) {
+        for (let i = 0; i < n; i++) sink += rawConsensus(x, now);
+      },
+    },
+  );
+}
+
 // Run -------------------------------------------------------------------------------------------
 
 const [cEngine, cPure, cRaw] = measureInterleaved(classifyCases);
 const [uModel, uOne, uRaw] = measureInterleaved(updateCases);
 const adapt = measureInterleaved(adaptCases);
+const [sStep, sReply, sRaw] = measureInterleaved(stepCases);
+const consensus = measureInterleaved(consensusCases);
 const rows: BenchRow[] = [
   { name: 'classify via the engine', ours: cEngine!, baseline: cRaw! },
   { name: 'classifyAt (pure)', ours: cPure!, baseline: cRaw! },
@@ -312,6 +528,10 @@ const rows: BenchRow[] = [
   { name: 'network-model update, one peer', ours: uOne!, baseline: uRaw! },
   { name: 'horizon adaptation, 8 peers', ours: adapt[0]!, baseline: adapt[1]! },
   { name: 'horizon adaptation, 64 peers', ours: adapt[2]!, baseline: adapt[3]! },
+  { name: 'sync step (one reply)', ours: sStep!, baseline: sRaw! },
+  { name: 'sync step with request matching', ours: sReply!, baseline: sRaw! },
+  { name: 'consensus update, 8 peers', ours: consensus[0]!, baseline: consensus[1]! },
+  { name: 'consensus update, 64 peers', ours: consensus[2]!, baseline: consensus[3]! },
 ];
 report('time', '@elara/time: hot paths beside the same arithmetic on plain numbers', rows);
 if (sink === 42) console.log('');

@@ -48,6 +48,7 @@ export { type TimeView } from './time-view.ts';
 export { TimeEngine, type TimeEngineOptions } from './time-engine.ts';
 
 // Clock synchronisation
+export { exchangeOffsetUs, exchangeDelayUs } from './ntp-exchange.ts';
 export { SyncVerdict } from './sync-verdict.ts';
 export { SyncFlag } from './sync-flag.ts';
 export { type PeerSyncEstimate } from './peer-sync-estimate.ts';

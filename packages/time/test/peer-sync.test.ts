@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '@elara/test-env';
 import { OutOfRangeError, type TimeSyncResponseMessage } from '@elara/core';
-import { PEER_SYNC_DEFAULTS, PeerSync, SyncVerdict } from '../src/index.ts';
+import {
+  PEER_SYNC_DEFAULTS,
+  PeerSync,
+  SyncVerdict,
+  exchangeDelayUs,
+  exchangeOffsetUs,
+} from '../src/index.ts';
 
 const T0 = 1_800_000_000_000_000;
 const MS = 1_000;
@@ -12,6 +18,16 @@ function exchange(peer: PeerSync, t1: number, offset: number, forward: number, b
   const t2 = t1 + forward + offset;
   return peer.addExchange(t1, t2, t2, t1 + forward + backward);
 }
+
+describe('NTP formulas of one exchange', () => {
+  it('give the offset and the network round trip (RFC 5905)', () => {
+    // Out 40 ms, back 40 ms, the peer 1.499 s ahead, holding the request 2 ms.
+    expect(exchangeOffsetUs(1_000, 1_540_000, 1_542_000, 83_000)).toBe(1_499_000);
+    expect(exchangeDelayUs(1_000, 1_540_000, 1_542_000, 83_000)).toBe(80_000);
+    // With 60 ms out and 20 ms back the offset errs by half the difference.
+    expect(exchangeOffsetUs(0, 1_560_000, 1_560_000, 80_000)).toBe(1_520_000);
+  });
+});
 
 describe('PeerSync: the estimate', () => {
   it('recovers the offset and round trip exactly from clean symmetric exchanges', () => {
