@@ -16,9 +16,17 @@ interface LiveOp {
 
 interface ElementRecord {
   readonly element: Uint8Array;
-  /** The operations on this element that no later operation observed, by tag key. */
-  readonly live: Map<string, LiveOp>;
+  /** The operations on this element that no later operation observed (a few at most). */
+  live: LiveOp[];
   present: boolean;
+}
+
+function liveIndex(live: readonly LiveOp[], author: NodeId, number: number): number {
+  for (let i = 0; i < live.length; i++) {
+    const op = live[i] as LiveOp;
+    if (op.number === number && op.author === author) return i;
+  }
+  return -1;
 }
 
 function tagKey(author: NodeId, number: number): string {
@@ -80,7 +88,7 @@ export class ObservedSet implements LawState {
   observedTags(element: Uint8Array): SetTag[] {
     const record = this.records.get(bytesToHex(element));
     if (record === undefined) return [];
-    return [...record.live.values()].map((op) => ({ author: op.author, number: op.number }));
+    return record.live.map((op) => ({ author: op.author, number: op.number }));
   }
 
   opOf(m: MutationOp): AtomOp | 0 {
@@ -100,32 +108,39 @@ export class ObservedSet implements LawState {
       }
     } else return undefined;
     const key = bytesToHex(op.element);
-    const own = tagKey(stamp.author, stamp.number);
     let record = this.records.get(key);
 
     // Validate the bound before changing anything.
-    const retire: string[] = [];
-    const wait: string[] = [];
+    let retire: LiveOp[] | undefined;
+    let wait: string[] | undefined;
     for (const t of op.observed) {
-      const k = tagKey(t.author, t.number);
-      if (k === own) continue;
-      if (record?.live.has(k) === true) retire.push(k);
-      else if (!context.processed(t.author, t.number) && !this.pending.has(k)) wait.push(k);
+      if (t.number === stamp.number && t.author === stamp.author) continue;
+      const i = record === undefined ? -1 : liveIndex(record.live, t.author, t.number);
+      if (i >= 0) (retire ??= []).push((record as ElementRecord).live[i] as LiveOp);
+      else if (!context.processed(t.author, t.number)) {
+        const k = tagKey(t.author, t.number);
+        if (!this.pending.has(k)) (wait ??= []).push(k);
+      }
     }
-    const dead = this.pending.get(own) === key;
+    // Pending retirements are rare (an operation overtaking one it observed): key them lazily.
+    const own = this.pending.size > 0 ? tagKey(stamp.author, stamp.number) : undefined;
+    const dead = own !== undefined && this.pending.get(own) === key;
     const keep = !dead && (op.op === 'add' || this.removeWins);
-    const grow = (record === undefined && keep ? 1 : 0) + wait.length;
+    const grow = (record === undefined && keep ? 1 : 0) + (wait?.length ?? 0);
     if (grow > 0 && this.records.size + this.pending.size + grow > this.maxElements) {
       return RejectionReason.AtomFull;
     }
 
-    this.pending.delete(own);
-    for (const k of wait) this.pending.set(k, key);
+    if (own !== undefined) this.pending.delete(own);
+    if (wait !== undefined) for (const k of wait) this.pending.set(k, key);
     if (record === undefined && !keep) return undefined;
     record ??= this.create(key, op.element);
-    for (const k of retire) record.live.delete(k);
+    if (retire !== undefined) {
+      const gone = retire;
+      record.live = record.live.filter((x) => !gone.includes(x));
+    }
     if (keep)
-      record.live.set(own, { author: stamp.author, number: stamp.number, add: op.op === 'add' });
+      record.live.push({ author: stamp.author, number: stamp.number, add: op.op === 'add' });
     return this.settle(key, record, report);
   }
 
@@ -135,7 +150,7 @@ export class ObservedSet implements LawState {
       .map(([key, r]): CanonicalValue => [
         key,
         r.present,
-        [...r.live.values()]
+        [...r.live]
           .sort((a, b) =>
             a.author !== b.author ? (a.author < b.author ? -1 : 1) : a.number - b.number,
           )
@@ -166,7 +181,7 @@ export class ObservedSet implements LawState {
   }
 
   private create(key: string, element: Uint8Array): ElementRecord {
-    const record: ElementRecord = { element: element.slice(), live: new Map(), present: false };
+    const record: ElementRecord = { element: element.slice(), live: [], present: false };
     this.records.set(key, record);
     return record;
   }
@@ -175,12 +190,12 @@ export class ObservedSet implements LawState {
   private settle(key: string, record: ElementRecord, report: boolean): LawResult {
     let adds = false;
     let removes = false;
-    for (const op of record.live.values()) {
+    for (const op of record.live) {
       if (op.add) adds = true;
       else removes = true;
     }
     const present = adds && !(this.removeWins && removes);
-    if (record.live.size === 0) this.records.delete(key);
+    if (record.live.length === 0) this.records.delete(key);
     if (present === record.present) return undefined;
     record.present = present;
     this.presentCount += present ? 1 : -1;
