@@ -109,7 +109,7 @@ describe('altering random bytes on the portable provider and across providers', 
           expectRefused(tampered(make, target, at, mask), target, `${NAMES[target]} byte ${at}`);
         },
       ),
-      { numRuns: propertyRuns(3, 40) },
+      { numRuns: propertyRuns(3, 25) },
     );
   });
 });

@@ -9,6 +9,7 @@ import { COOKIE_LENGTH } from '../handshake/handshake-message.ts';
 import { HandshakeSignatureError } from '../handshake/handshake-errors.ts';
 import { deriveNodeId } from '../node-id-derivation.ts';
 import { concatBytes } from './concat-bytes.ts';
+import { checkX25519PublicKey } from './x25519-checks.ts';
 import { SymmetricState } from './symmetric-state.ts';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -75,7 +76,9 @@ export function openIdentity(
   const signingPublicKey = bytes.slice(0, KEY_LENGTH);
   const agreementPublicKey = bytes.slice(KEY_LENGTH);
   const verifying: Ed25519VerifyingKey = provider.ed25519VerifyingKey(signingPublicKey);
-  provider.x25519PublicKey(agreementPublicKey);
+  // Only checked (the shared small-order check both providers run), not prepared: the
+  // handshake never computes with the peer's static X25519 key.
+  checkX25519PublicKey(agreementPublicKey);
   let valid: boolean;
   try {
     valid = verifying.verify(

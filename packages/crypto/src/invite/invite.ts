@@ -13,6 +13,7 @@ import type { PublicIdentity } from '../identity.ts';
 import { fromBase64Url, toBase64Url } from '../internal/base64url.ts';
 import { checkLength } from '../internal/check-bytes.ts';
 import { concatBytes } from '../internal/concat-bytes.ts';
+import { checkX25519PublicKey } from '../internal/x25519-checks.ts';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../internal/ip-address-bytes.ts';
 import { deriveNodeId } from '../node-id-derivation.ts';
 import { INVITE_ID_LENGTH } from '../handshake/handshake-message.ts';
@@ -179,7 +180,7 @@ export function decodeInvite(provider: CryptoProvider, text: string, now: number
   let verifying;
   try {
     verifying = provider.ed25519VerifyingKey(signingPublicKey);
-    provider.x25519PublicKey(agreementPublicKey);
+    checkX25519PublicKey(agreementPublicKey);
   } catch (e) {
     if (CryptoError.isInstance(e))
       throw malformed('the inviter keys are not acceptable public keys', e);
