@@ -142,7 +142,7 @@ function checkConfig(c: ClockSyncConfig): ClockSyncConfig {
  * honest nodes that drifted apart flag each other and stay split for good. Flags clear once the
  * peer behaves.
  *
- * Memory: at most `maxPeers` peers of fixed size each (about 3 KB at the defaults).
+ * Memory: at most `maxPeers` peers of fixed size each (about 4 KB at the defaults).
  *
  * @example
  * const sync = new ClockSync(clock, engine.stateClock);
@@ -229,10 +229,10 @@ export class ClockSync {
   /**
    * Tells the sync that `peer` has emitted events in this session, so its τs can no longer step:
    * a join aligns onto settled peers rather than onto a median that includes our own clock.
+   * Starts synchronising with a new peer.
    */
-  markSettled(peer: NodeId): void {
-    const entry = this.peers.get(peer);
-    if (entry !== undefined) entry.settled = true;
+  markSettled(peer: NodeId, localUs: number = this.clock.now()): void {
+    this.entry(peer, localUs).settled = true;
   }
 
   /**

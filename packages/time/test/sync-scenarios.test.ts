@@ -171,6 +171,29 @@ describe('one liar among 8', () => {
   }
 });
 
+describe('a late joiner', () => {
+  it('steps once onto a running session at 30 s and agrees within 5 ms from 40 s', () => {
+    scenario(
+      '6 nodes + one joining at 30 s, from 40 s',
+      {
+        nodes: 7,
+        durationUs: MINUTE,
+        startAtUs: [0, 0, 0, 0, 0, 0, 30_000_000],
+        sampleFromUs: 40_000_000,
+      },
+      (world) => {
+        expect(figures(world).p99).toBeLessThanOrEqual(BOUND_US);
+        expect(world.alignments).toEqual([1, 1, 1, 1, 1, 1, 1]);
+        expect(world.alignedAtUs[6]).toBeGreaterThan(30_000_000);
+        expect(world.alignedAtUs[6]).toBeLessThan(40_000_000);
+        expect(world.backward).toBe(0);
+        // Nobody took the newcomer for a liar while it was still on its own clock.
+        for (const node of world.nodes) expect(node.sync.flagged()).toEqual([]);
+      },
+    );
+  });
+});
+
 describe('the limit of a one-step join', () => {
   // Not one of the issue's liars: one whose two faces (+300 ms to some, −300 ms to others) fall
   // inside the honest clocks' spread before anyone has aligned. No outlier rule can tell it from

@@ -49,6 +49,8 @@ export interface WorldOptions {
    * correct their τs, so their clock is a fixed reference.
    */
   readonly passive?: readonly number[];
+  /** True time at which each node starts exchanging (default 0: all together). */
+  readonly startAtUs?: readonly number[];
   /** Disagreement is sampled from this true time on (default 10 s)… */
   readonly sampleFromUs?: number;
   /** …every this often (default 100 ms). */
@@ -225,7 +227,8 @@ export function runWorld(o: WorldOptions): World {
         }
         sched.at(sched.now() + interval, send);
       };
-      sched.at(start + Math.floor(phaseRng.next() * interval), send);
+      const from = Math.max(o.startAtUs?.[i] ?? 0, o.startAtUs?.[j] ?? 0);
+      sched.at(start + from + Math.floor(phaseRng.next() * interval), send);
     }
   }
 
