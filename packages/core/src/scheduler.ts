@@ -20,10 +20,15 @@ export function after(scheduler: Scheduler, delayUs: number, fn: () => void): Ca
 /**
  * The real-time scheduler: `setTimeout` against the given clock. `setTimeout` has millisecond
  * granularity and may fire a little early relative to a sub-millisecond clock, so a timer that
- * wakes before `t` re-arms for the remainder: callbacks never run before their time. Like
+ * wakes before `t` re-arms for the remainder: callbacks never run before their time (waits
+ * longer than `setTimeout`'s 2^31 − 1 ms limit re-arm in steps instead of overflowing). Like
  * `setTimeout`, a pending timer keeps the process alive; lifecycles cancel theirs on stop.
  */
 export function realTimeScheduler(clock: Clock): Scheduler {
+  // setTimeout overflows above 2^31 - 1 ms (and then fires at once): longer waits re-arm.
+  const maxDelayMs = 0x7fff_ffff;
+  const delayMs = (remainingUs: number) =>
+    Math.min(maxDelayMs, Math.max(0, Math.ceil(remainingUs / 1000)));
   return {
     now: () => clock.now(),
     at(t, fn) {
@@ -36,9 +41,9 @@ export function realTimeScheduler(clock: Clock): Scheduler {
           fn();
           return;
         }
-        handle = setTimeout(arm, Math.ceil(remainingUs / 1000));
+        handle = setTimeout(arm, delayMs(remainingUs));
       };
-      handle = setTimeout(arm, Math.max(0, Math.ceil((t - clock.now()) / 1000)));
+      handle = setTimeout(arm, delayMs(t - clock.now()));
       return () => {
         if (cancelled) return;
         cancelled = true;

@@ -28,3 +28,17 @@ describe('realTimeScheduler', () => {
     expect(cancelledRan).toBe(false);
   });
 });
+
+describe('realTimeScheduler with waits beyond setTimeout range', () => {
+  it('does not fire a far-future timer early (no overflow to an immediate fire)', async () => {
+    const s = realTimeScheduler(systemClock());
+    let fired = false;
+    const cancel = s.at(s.now() + 2 ** 31 * 1000 * 4, () => {
+      fired = true;
+    });
+    // A near timer scheduled after it must run first; the far one must still be pending.
+    await new Promise<void>((resolve) => s.at(s.now() + 3_000, resolve));
+    expect(fired).toBe(false);
+    cancel();
+  });
+});
