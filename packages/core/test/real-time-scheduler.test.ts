@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { after, realTimeScheduler, systemClock } from '../src/index.ts';
 
 describe('realTimeScheduler', () => {
@@ -30,7 +30,8 @@ describe('realTimeScheduler', () => {
 });
 
 describe('realTimeScheduler with waits beyond setTimeout range', () => {
-  it('does not fire a far-future timer early (no overflow to an immediate fire)', async () => {
+  it('never hands setTimeout an overflowing delay, and does not fire a far timer early', async () => {
+    const spy = vi.spyOn(globalThis, 'setTimeout');
     const s = realTimeScheduler(systemClock());
     let fired = false;
     const cancel = s.at(s.now() + 2 ** 31 * 1000 * 4, () => {
@@ -40,5 +41,10 @@ describe('realTimeScheduler with waits beyond setTimeout range', () => {
     await new Promise<void>((resolve) => s.at(s.now() + 3_000, resolve));
     expect(fired).toBe(false);
     cancel();
+    const delays = spy.mock.calls.map((c) => c[1] ?? 0);
+    spy.mockRestore();
+    // An overflowing delay would become 1 ms and spin: every delay must fit, and be few.
+    expect(Math.max(...delays)).toBeLessThanOrEqual(0x7fff_ffff);
+    expect(delays.length).toBeLessThan(10);
   });
 });
