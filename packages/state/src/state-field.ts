@@ -109,7 +109,6 @@ interface Atom extends AtomView {
   readonly context: LawContext;
   readonly defined: boolean;
   applied: number;
-  waiting: number;
   entropy: number;
   flagged: boolean;
   lastActual: number;
@@ -171,6 +170,7 @@ export class StateField {
   private readonly membership: MembershipSource | undefined;
   private readonly checkSignature: SignatureCheck;
   private readonly atoms = new Map<StateId, Atom>();
+  private readonly waitingByAtom = new Map<StateId, number>();
   private readonly authors = new Map<NodeId, AuthorRecord>();
   private readonly tracker: CausalTracker;
   private readonly quarantine: Quarantine;
@@ -673,12 +673,10 @@ export class StateField {
     const evictions = this.quarantine.admit(event);
     const refused = evictions.length > 0 && evictions[evictions.length - 1]?.event === event;
     if (!refused) {
+      this.countWaiting(envelope.target, 1);
       const atom = this.atoms.get(envelope.target);
-      if (atom !== undefined) {
-        atom.waiting++;
-        if (atom.kind === EventKind.Durable) {
-          atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.quarantined);
-        }
+      if (atom?.kind === EventKind.Durable) {
+        atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.quarantined);
       }
     }
     this.reportEvictions(evictions, event);
@@ -694,20 +692,24 @@ export class StateField {
   /** Removes an event from quarantine (to process it). */
   private unquarantine(q: QuarantinedEvent): void {
     this.quarantine.remove(q);
-    const atom = this.atoms.get(q.envelope.target);
-    if (atom !== undefined) atom.waiting--;
+    this.countWaiting(q.envelope.target, -1);
+  }
+
+  /** Events waiting per target, kept apart from atoms (a target may not be resolved yet). */
+  private countWaiting(target: StateId, delta: number): void {
+    const n = (this.waitingByAtom.get(target) ?? 0) + delta;
+    if (n <= 0) this.waitingByAtom.delete(target);
+    else this.waitingByAtom.set(target, n);
   }
 
   private reportEvictions(evictions: readonly Eviction[], admitted?: QuarantinedEvent): void {
     for (const { event, reason } of evictions) {
       const e = event.envelope;
       if (event !== admitted) {
+        this.countWaiting(e.target, -1);
         const atom = this.atoms.get(e.target);
-        if (atom !== undefined) {
-          atom.waiting--;
-          if (atom.kind === EventKind.Durable) {
-            atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.evicted);
-          }
+        if (atom?.kind === EventKind.Durable) {
+          atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.evicted);
         }
       }
       this.stats.evicted++;
@@ -838,6 +840,7 @@ export class StateField {
               return w !== undefined && seenHas(w, n);
             },
           };
+    const waitingByAtom = this.waitingByAtom;
     const atom: Atom = {
       id,
       spec,
@@ -850,7 +853,9 @@ export class StateField {
       context,
       defined,
       applied: 0,
-      waiting: 0,
+      get waiting() {
+        return waitingByAtom.get(id) ?? 0;
+      },
       entropy: 0,
       flagged: false,
       lastActual: this.time.now(),

@@ -345,3 +345,91 @@ describe('local-first, change feed, snapshots', () => {
     ).toThrow(AtomDefinitionError);
   });
 });
+
+describe('divergence control in the field', () => {
+  it('flags a Core atom that lost events, clears idle Enhancement state, simplifies Perceptual frames', () => {
+    const { field, time } = makeField(C, { limits: { quarantineAgeUs: 1_000 } });
+    const FX = atomId(20);
+    const VOICE = atomId(21);
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [B] },
+    });
+    field.define(FX, {
+      stateType: StateType.Enhancement,
+      law: DeltaLaw.lww(),
+      authority: { owners: [B] },
+    });
+    field.define(VOICE, {
+      stateType: StateType.Perceptual,
+      law: DeltaLaw.frames(10_000),
+      authority: { owners: [B] },
+    });
+    const changes: AtomChange[] = [];
+    field.onChange((c) => changes.push(c));
+    const b = new Writer(B);
+    field.receive(b.ephemeral(FX, { type: 'set', data: bytes(1) }, { time: T0 }));
+    for (let i = 0; i < 3; i++) {
+      field.receive(
+        b.ephemeral(
+          VOICE,
+          { type: 'set', data: bytes(i) },
+          { time: T0 - i * 10_000, eventType: EventType.VoiceFrame },
+        ),
+      );
+    }
+    b.durable(LOG, { type: 'append', data: bytes(1) }); // lost
+    field.receive(b.durable(LOG, { type: 'append', data: bytes(2) }));
+    field.expire(T0);
+    // idle for 300 ms: 200 ms past the stale delay; Enhancement gains 5/s, Perceptual 3/s
+    time.t += 300_000;
+    field.expire();
+    const causes = changes.map((c) => [c.atom, c.cause]);
+    expect(causes).toContainEqual([LOG, 'flagged']);
+    expect(causes).toContainEqual([FX, 'cleared']);
+    expect(causes).toContainEqual([VOICE, 'simplified']);
+    expect(field.atom(LOG)?.flagged).toBe(true);
+    const v = field.atom(VOICE)?.state;
+    expect(v?.kind === 'frames' && v.held().length).toBe(1);
+    // Core state itself is never touched, and once the gap is filled it is actual again
+    expect(logData(field)).toEqual([]);
+    const again = new Writer(B);
+    field.receive(again.durable(LOG, { type: 'append', data: bytes(1) }));
+    field.receive(again.durable(LOG, { type: 'append', data: bytes(2) }));
+    expect(logData(field)).toEqual([1, 2]);
+    expect(field.atom(LOG)?.flagged).toBe(false);
+  });
+
+  it('counts waiting events for atoms resolved only later', () => {
+    const { field } = makeField(C, {
+      resolve: (id) =>
+        id === atomId(30)
+          ? { stateType: StateType.Core, law: DeltaLaw.appendLog(), authority: { owners: [B] } }
+          : undefined,
+    });
+    const b = new Writer(B);
+    const first = b.durable(atomId(30), { type: 'append', data: bytes(1) });
+    field.receive(b.durable(atomId(30), { type: 'append', data: bytes(2) }));
+    expect(field.atom(atomId(30))).toBeUndefined();
+    field.receive(first);
+    expect(field.atom(atomId(30))?.waiting).toBe(0);
+    expect(logData(field, atomId(30))).toEqual([1, 2]);
+  });
+
+  it('a verifier that throws refuses the event instead of crashing', () => {
+    const { field } = makeField(C, {
+      verifier: () => {
+        throw new Error('broken verifier');
+      },
+    });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [B] },
+    });
+    expect(field.receive(new Writer(B).durable(LOG, { type: 'append', data: bytes(1) }))).toEqual(
+      rejected('BadSignature'),
+    );
+  });
+});

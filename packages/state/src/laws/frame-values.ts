@@ -12,7 +12,8 @@ import type { LawResult, LawState } from './law-state.ts';
  * Frame-based values for continuous media: an event's frame is `⌊τs / frameUs⌋`; each frame
  * keeps the value with the greatest stamp (last writer wins per frame); the newest `maxFrames`
  * frames are kept and a frame older than all of them, when full, is refused as `TooLate`.
- * `blend` is stored with its weight: blending and interpolation belong to projections.
+ * `blend` is stored with its weight (0..1; anything else is `MalformedPayload`): blending and
+ * interpolation belong to projections.
  */
 export class FrameValues implements LawState {
   readonly kind = LawKind.Frames;
@@ -46,6 +47,9 @@ export class FrameValues implements LawState {
 
   apply(stamp: EventStamp, m: MutationOp, _context: unknown, report: boolean): LawResult {
     if (m.type !== 'set' && m.type !== 'blend') return undefined;
+    if (m.type === 'blend' && !(m.weight >= 0 && m.weight <= 1)) {
+      return RejectionReason.MalformedPayload;
+    }
     const index = this.frameOf(stamp.time);
     const old = this.frames.get(index);
     if (old === undefined) {

@@ -53,6 +53,13 @@ export function signatureCheck(session: SessionId, verify: EventVerifier): Signa
       scratch.set(raw.subarray(0, body), prefix.length);
       bytes = scratch.subarray(0, size);
     }
-    return verify(envelope.author, bytes, signature) ? undefined : RejectionReason.BadSignature;
+    let good: boolean;
+    try {
+      good = verify(envelope.author, bytes, signature);
+    } catch {
+      // A verifier must not throw (EventVerifier); one that does refuses the event.
+      good = false;
+    }
+    return good ? undefined : RejectionReason.BadSignature;
   };
 }
