@@ -12,8 +12,8 @@ import { SyncVerdict } from './sync-verdict.ts';
 export interface PeerSyncConfig {
   /**
    * How long exchanges count toward the offset, µs (default 4 s). Longer windows see smaller
-   * minima but lag the peer's own corrections and any drift not yet estimated; 4 s at 10
-   * exchanges per second measured best on paths with up to 100 ms of jitter.
+   * minima but lag the peer's own corrections and any drift not yet estimated; at 10 exchanges
+   * per second and up to 100 ms of jitter, 4 s measured best or within 0.3 ms of it (see README).
    */
   readonly windowUs: number;
   /** Most exchanges kept for the offset (default 64); a flood only keeps the newest. */
@@ -125,8 +125,8 @@ function time(v: number): boolean {
  *   method can see) plus half the difference of two small minima. Taking the minima per direction
  *   instead of the exchange with the smallest round trip matters: the least of n exponential
  *   jitter draws has mean J / n, whereas the smallest round trip still splits its jitter unevenly.
- * - **Skew**: a least-squares line with one slope through the per-bucket minima of `a` (rising
- *   with the offset) and `b` (falling), over up to `skewBuckets · skewBucketUs`.
+ * - **Skew**: a weighted least-squares line with one slope through the per-bucket minima of `a`
+ *   (rising with the offset) and `b` (falling), over up to `skewBuckets · skewBucketUs`.
  * - **Steps**: a reply whose interval `[−b, a]` misses the intersection of the history's (beyond the
  *   tolerance and `driftAllowancePpm` of the history's age) proves the peer's clock moved faster
  *   than any honest slew: the history is dropped and the step is counted; a later reply to a
