@@ -1,10 +1,13 @@
+import { OutOfRangeError } from './elara-error.ts';
 import { BufferTooShortError } from './wire-errors.ts';
 
 /**
  * A bounded little-endian cursor over bytes. Every read checks the bound first and throws
  * {@link BufferTooShortError} instead of reading past the end. `bytes()` returns views into the
  * input (no copy): they are valid only as long as the input is. A reader can be re-pointed with
- * {@link ByteReader.reset} so hot paths allocate nothing per packet.
+ * {@link ByteReader.reset} so hot paths allocate nothing per packet. A count given to `need`,
+ * `skip` or `bytes` that is not a non-negative integer is an {@link OutOfRangeError} (a negative
+ * or fractional count would move the cursor backwards or off a byte boundary).
  *
  * @example
  * const r = new ByteReader(datagram);
@@ -44,65 +47,76 @@ export class ByteReader {
     return this.end - this.pos;
   }
 
-  /** Throws unless at least `n` bytes remain. */
+  /**
+   * Throws unless at least `n` bytes remain: {@link BufferTooShortError} when they do not,
+   * {@link OutOfRangeError} when `n` is not a non-negative safe integer.
+   */
   need(n: number, what?: string): void {
-    if (this.end - this.pos < n) throw new BufferTooShortError(this.pos + n, this.end, what);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new OutOfRangeError(`${what ?? 'byte count'} ${n} is not a non-negative integer`);
+    }
+    this.room(n, what);
   }
 
-  /** Moves the cursor forward by `n` bytes (bounded). */
+  /** Moves the cursor forward by `n` bytes (bounded; `n` checked as in {@link need}). */
   skip(n: number): void {
     this.need(n);
     this.pos += n;
   }
 
+  // The fixed-size reads pass constant counts, so they skip the integer check `need` makes.
+  private room(n: number, what?: string): void {
+    if (this.end - this.pos < n) throw new BufferTooShortError(this.pos + n, this.end, what);
+  }
+
   u8(): number {
-    this.need(1);
+    this.room(1);
     return this.view.getUint8(this.pos++);
   }
 
   u16(): number {
-    this.need(2);
+    this.room(2);
     const v = this.view.getUint16(this.pos, true);
     this.pos += 2;
     return v;
   }
 
   u32(): number {
-    this.need(4);
+    this.room(4);
     const v = this.view.getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
 
   i32(): number {
-    this.need(4);
+    this.room(4);
     const v = this.view.getInt32(this.pos, true);
     this.pos += 4;
     return v;
   }
 
   u64(): bigint {
-    this.need(8);
+    this.room(8);
     const v = this.view.getBigUint64(this.pos, true);
     this.pos += 8;
     return v;
   }
 
   i64(): bigint {
-    this.need(8);
+    this.room(8);
     const v = this.view.getBigInt64(this.pos, true);
     this.pos += 8;
     return v;
   }
 
   f32(): number {
-    this.need(4);
+    this.room(4);
     const v = this.view.getFloat32(this.pos, true);
     this.pos += 4;
     return v;
   }
 
-  /** A view (no copy) of the next `n` bytes. */
+  /** A view (no copy) of the next `n` bytes (`n` checked as in {@link need}). */
   bytes(n: number): Uint8Array {
     this.need(n);
     const v = this.buf.subarray(this.pos, this.pos + n);

@@ -1,4 +1,5 @@
 import { OutOfRangeError } from './elara-error.ts';
+import { isU64 } from './u64.ts';
 import { TooLargeError } from './wire-errors.ts';
 
 /**
@@ -79,7 +80,7 @@ export class ByteWriter {
   }
 
   u64(v: bigint): this {
-    if (v < 0n || v > 0xffff_ffff_ffff_ffffn) throw new OutOfRangeError(`u64 out of range: ${v}`);
+    if (!isU64(v)) throw new OutOfRangeError(`u64 out of range: ${String(v)}`);
     this.room(8);
     this.view.setBigUint64(this.pos, v, true);
     this.pos += 8;
@@ -87,7 +88,9 @@ export class ByteWriter {
   }
 
   i64(v: bigint): this {
-    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new OutOfRangeError(`i64 out of range: ${v}`);
+    if (typeof v !== 'bigint' || BigInt.asIntN(64, v) !== v) {
+      throw new OutOfRangeError(`i64 out of range: ${String(v)}`);
+    }
     this.room(8);
     this.view.setBigInt64(this.pos, v, true);
     this.pos += 8;

@@ -3,6 +3,16 @@ import { OutOfRangeError, ParseError } from './elara-error.ts';
 /** The largest unsigned 64-bit value. */
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
+/**
+ * True when `value` is a bigint in 0..2^64 − 1. Codecs test this before every u64 write, so a
+ * `number` or an out-of-range bigint becomes a named error instead of DataView's TypeError or
+ * a silently wrapped value. `asUintN` is the cheapest exact test V8 offers (two comparisons
+ * cost more).
+ */
+export function isU64(value: unknown): value is bigint {
+  return typeof value === 'bigint' && BigInt.asUintN(64, value) === value;
+}
+
 /** Returns `value` as a bigint after checking it is an unsigned 64-bit integer. */
 export function toU64(value: bigint | number, what = 'u64'): bigint {
   if (typeof value === 'number') {

@@ -114,6 +114,9 @@ describe('ByteReader and ByteWriter', () => {
     expect(() => new ByteWriter(4).u16(-1)).toThrow(OutOfRangeError);
     expect(() => new ByteWriter(4).u32(1.5)).toThrow(OutOfRangeError);
     expect(() => new ByteWriter(8).u64(2n ** 64n)).toThrow(OutOfRangeError);
+    // A number where a bigint belongs is refused by name, not by DataView's TypeError.
+    expect(() => new ByteWriter(8).u64(5 as unknown as bigint)).toThrow(OutOfRangeError);
+    expect(() => new ByteWriter(8).i64(-5 as unknown as bigint)).toThrow(OutOfRangeError);
     expect(() => new ByteWriter(3).u32(1)).toThrow(TooLargeError);
     const w = new ByteWriter(2).u16(7);
     expect(() => w.u8(1)).toThrow(TooLargeError);
@@ -129,5 +132,40 @@ describe('ByteReader and ByteWriter', () => {
     r.reset(new Uint8Array([5]));
     expect(r.u8()).toBe(5);
     expect(() => r.u8()).toThrow(BufferTooShortError);
+  });
+});
+
+describe('ByteReader counts', () => {
+  // Counts that are not non-negative integers: negative, fractional, NaN, infinite, huge.
+  const badCount = fc.oneof(
+    fc.integer({ min: -1_000_000, max: -1 }),
+    fc.double({ noInteger: true }),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 53),
+  );
+
+  it('refuse a count that is not a non-negative integer, leaving the cursor where it was', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.nat(),
+        badCount,
+        (bytes, start, n) => {
+          const r = new ByteReader(bytes);
+          r.skip(start % bytes.length);
+          const at = r.offset;
+          for (const op of [() => r.skip(n), () => r.bytes(n), () => r.need(n)]) {
+            let thrown: unknown;
+            try {
+              op();
+            } catch (e) {
+              thrown = e;
+            }
+            expect(OutOfRangeError.isInstance(thrown), String(thrown)).toBe(true);
+            expect(r.offset).toBe(at);
+          }
+        },
+      ),
+      { numRuns: propertyRuns(500, 5000) },
+    );
   });
 });

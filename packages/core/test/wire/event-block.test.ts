@@ -4,6 +4,7 @@ import { describeVectors, fromHex, propertyRuns, toHex } from '@elara/test-env';
 import {
   EventType,
   InvalidWireFormatError,
+  OutOfRangeError,
   TooLargeError,
   UnknownEnumValueError,
   WireError,
@@ -160,6 +161,18 @@ describe('event blocks', () => {
       ),
       { numRuns: propertyRuns(1000, 5000) },
     );
+  });
+
+  it('refuses an offset that is not a non-negative integer by name', () => {
+    const bytes = encodeEventBlock({
+      eventType: EventType.StateUpdate,
+      target: stateId(1),
+      versionRef: versionVector(),
+      mutation: { type: 'delete' },
+    });
+    for (const offset of [-1, 0.5, Number.NaN, -0.5]) {
+      expectNamed(() => decodeEventBlock(bytes, offset), OutOfRangeError);
+    }
   });
 
   it('refuses a version vector that does not fit vlen', () => {
