@@ -1,8 +1,9 @@
 import { ByteReader } from '../byte-reader.ts';
+import { OutOfRangeError } from '../elara-error.ts';
 import { type EventType, eventTypeFromByte } from '../event-type.ts';
 import type { NodeId } from '../node-id.ts';
 import type { StateId } from '../state-id.ts';
-import { U64_MAX } from '../u64.ts';
+import { isU64, U64_MAX } from '../u64.ts';
 import {
   BufferTooShortError,
   InvalidWireFormatError,
@@ -78,11 +79,19 @@ export function eventBlockSize(block: EventBlock): number {
 }
 
 /**
- * Writes a block at `target[offset..)` and returns the offset after it. A version vector over
- * 4095 entries or a mutation over 65535 bytes is a {@link TooLargeError} (the reference would
- * write a truncated length).
+ * Writes a block at `target[offset..)` and returns the offset after it. An event type that is
+ * not an {@link EventType} or a target that is not a u64 bigint is an {@link OutOfRangeError}
+ * (checked before anything is written: a DataView would wrap 300 to 0x2c and −1n to 2^64 − 1);
+ * a version vector over 4095 entries or a mutation over 65535 bytes is a {@link TooLargeError}
+ * (the reference would write a truncated length).
  */
 export function encodeEventBlockInto(block: EventBlock, target: Uint8Array, offset = 0): number {
+  if (eventTypeFromByte(block.eventType) === undefined) {
+    throw new OutOfRangeError(`unknown event type ${String(block.eventType)}`);
+  }
+  if (!isU64(block.target)) {
+    throw new OutOfRangeError(`event block target ${String(block.target)} is not a u64`);
+  }
   const vlen = versionVectorSize(block.versionRef);
   const dlen = mutationOpSize(block.mutation);
   if (vlen > 0xffff) throw new TooLargeError(vlen, 0xffff, 'event block version vector');

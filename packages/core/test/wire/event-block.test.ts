@@ -11,6 +11,7 @@ import {
   decodeEventBlock,
   decodeEventBlocks,
   encodeEventBlock,
+  encodeEventBlockInto,
   eventBlockSize,
   nodeId,
   nodeIdFromHex,
@@ -19,6 +20,7 @@ import {
   vvEquals,
   type EventBlock,
   type EventType as EventTypeT,
+  type StateId,
   type V0Event,
 } from '../../src/index.ts';
 import {
@@ -160,6 +162,40 @@ describe('event blocks', () => {
         },
       ),
       { numRuns: propertyRuns(1000, 5000) },
+    );
+  });
+
+  it('refuses an unknown event type and a target outside u64 instead of wrapping them', () => {
+    const known = new Set<number>(Object.values(EventType));
+    // Numbers that are not event type bytes: wider than a byte (300 → 0x2c, 384 → 0x80 would
+    // wrap), negative, fractional, and bytes with no EventType (0x99).
+    const badType = fc
+      .oneof(
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+        fc.double(),
+        fc.constantFrom(300, 384, -1, 0x99, 0x100 + EventType.TextAppend),
+      )
+      .filter((t) => !known.has(t));
+    const badTarget = fc.oneof(
+      fc.bigInt({ min: -(2n ** 70n), max: -1n }),
+      fc.bigInt({ min: 2n ** 64n, max: 2n ** 70n }),
+      fc.integer().map((n) => n as unknown as bigint),
+    );
+    const base = (eventType: number, target: bigint): EventBlock => ({
+      eventType: eventType as EventTypeT,
+      target: target as StateId,
+      versionRef: versionVector(),
+      mutation: { type: 'delete' },
+    });
+    fc.assert(
+      fc.property(badType, badTarget, (t, target) => {
+        expectNamed(() => encodeEventBlock(base(t, 1n)), OutOfRangeError);
+        expectNamed(() => encodeEventBlock(base(EventType.StateUpdate, target)), OutOfRangeError);
+        const out = new Uint8Array(64);
+        expectNamed(() => encodeEventBlockInto(base(t, 1n), out), OutOfRangeError);
+        expect(out.every((b) => b === 0)).toBe(true);
+      }),
+      { numRuns: propertyRuns(500, 5000) },
     );
   });
 
