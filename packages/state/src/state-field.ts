@@ -185,6 +185,8 @@ export class StateField {
   private readonly processedSeqs: number[] = [];
   private draining = false;
   private lastExpire: number | undefined = undefined;
+  /** `processedOf` as a value, made once (the causality stage calls it for every event). */
+  private readonly processedFn = (author: NodeId): number => this.processedOf(author);
   private readonly stamp: MutableStamp = {
     author: 0n as NodeId,
     number: 0,
@@ -437,7 +439,7 @@ export class StateField {
     if (durableTooEarly(envelope.time, this.time.now(), this.limits.maxClockLeadUs)) {
       return this.hold(envelope, undefined);
     }
-    const missing = firstMissing(envelope, (a) => this.processedOf(a));
+    const missing = firstMissing(envelope, this.processedFn);
     if (missing !== undefined) return this.hold(envelope, missing);
     return this.processDurable(envelope, rec, false);
   }
@@ -563,7 +565,7 @@ export class StateField {
   /** Re-examines a released durable event: it waits again, or is processed now. */
   private retry(q: QuarantinedEvent): void {
     const envelope = q.envelope as DurableEnvelope;
-    const missing = firstMissing(envelope, (a) => this.processedOf(a));
+    const missing = firstMissing(envelope, this.processedFn);
     if (missing !== undefined) {
       this.quarantine.wait(q, missing);
       return;
