@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { propertyRuns } from '@elara/test-env';
+import { isSlowRun, propertyRuns } from '@elara/test-env';
 import { ElaraError, endpoint } from '@elara/core';
 import {
   HANDSHAKE_MESSAGE_SIZES,
@@ -68,17 +68,28 @@ const SIZES: Record<Mode, readonly number[]> = {
 };
 const NAMES = ['Init', 'Retry', 'Init with cookie', 'Response', 'Finish', 'Accept'];
 
+/**
+ * Which byte positions of message `target` a mode's enumeration alters: every byte, except in
+ * the normal run for the invite mode's Response, Finish and Accept, which have the member mode's
+ * layout (enumerated in full there) and are sampled every 4th byte. The slow run alters all.
+ */
+function positions(mode: Mode, target: number): number[] {
+  const stride = mode === 'invite' && target >= 3 && !isSlowRun() ? 4 : 1;
+  const all = Array.from({ length: SIZES[mode][target]! }, (_, at) => at);
+  return all.filter((at) => at % stride === target % stride);
+}
+
 describe.each(['member', 'invite'] as const)(
   '%s handshake: altering any byte of any message',
   (mode) => {
-    // Every position of every message, on the native provider (about 800 handshakes per mode);
-    // the bit flipped moves with the position so every bit of a byte is exercised somewhere.
+    // On the native provider (about 800 handshakes for the member mode); the bit flipped moves
+    // with the position so every bit of a byte is exercised somewhere.
     it.each(NAMES.map((name, target) => ({ name, target })))(
       '$name: every byte → a named error, no keys',
       ({ target }) => {
         const make = pairFactory(mode, 'native', 'native', 60 + target);
         const seen = new Set<string>();
-        for (let at = 0; at < SIZES[mode][target]!; at++) {
+        for (const at of positions(mode, target)) {
           const run = tampered(make, target, at, 1 << (at % 8));
           expectRefused(run, target, `${NAMES[target]} byte ${at}`);
           for (const name of errorNames(run)) seen.add(name);
