@@ -1,7 +1,7 @@
 import { OutOfRangeError } from '../elara-error.ts';
 import { type EventSigner, type EventVerifier, SIGNATURE_LENGTH } from '../event-signing.ts';
 import type { SessionId } from '../session-id.ts';
-import { U64_MAX } from '../u64.ts';
+import { isU64 } from '../u64.ts';
 import { viewOf } from './internal/data-view.ts';
 import {
   type DurableEnvelope,
@@ -32,7 +32,7 @@ export function eventSigningBytes(
   session: SessionId,
   envelope: UnsignedDurableEnvelope | DurableEnvelope,
 ): Uint8Array {
-  if (session < 0n || session > U64_MAX) throw new OutOfRangeError(`session id ${session}`);
+  if (!isU64(session)) throw new OutOfRangeError(`session id ${String(session)} is not a u64`);
   const out = new Uint8Array(LABEL.length + 8 + unsignedEnvelopeSize(envelope));
   out.set(LABEL);
   viewOf(out).setBigUint64(LABEL.length, session, true);

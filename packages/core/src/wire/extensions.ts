@@ -1,7 +1,7 @@
 import { OutOfRangeError } from '../elara-error.ts';
 import { ExtensionType } from '../extension-type.ts';
 import { type SwarmRole, swarmRoleFromByte } from '../swarm-role.ts';
-import { U64_MAX } from '../u64.ts';
+import { isU64 } from '../u64.ts';
 import { BufferTooShortError, InvalidWireFormatError, TooLargeError } from '../wire-errors.ts';
 import { viewOf } from './internal/data-view.ts';
 
@@ -107,8 +107,8 @@ export function checkExtensions(ext: HeaderExtensions): void {
   if (ext.keyEpoch !== undefined) checkUint('keyEpoch', ext.keyEpoch, 0xffff);
   if (ext.swarmRole !== undefined) checkUint('swarmRole', ext.swarmRole, 4);
   if (ext.relayHop !== undefined) checkUint('relayHop', ext.relayHop, 0xff);
-  if (ext.interestMask !== undefined && (ext.interestMask < 0n || ext.interestMask > U64_MAX)) {
-    throw new OutOfRangeError(`extension interestMask out of range: ${ext.interestMask}`);
+  if (ext.interestMask !== undefined && !isU64(ext.interestMask)) {
+    throw new OutOfRangeError(`extension interestMask out of range: ${String(ext.interestMask)}`);
   }
   if (ext.redundancyGroup !== undefined) {
     checkUint('redundancyGroup', ext.redundancyGroup, 0xffff);

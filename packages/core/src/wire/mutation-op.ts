@@ -70,9 +70,6 @@ const DATA_TAG = {
   merge: MutationOpTag.Merge,
 } as const;
 
-const I64_MIN = -(2n ** 63n);
-const I64_MAX = 2n ** 63n - 1n;
-
 function checkData(data: Uint8Array): void {
   if (data.length > MAX_MUTATION_DATA) {
     throw new TooLargeError(data.length, MAX_MUTATION_DATA, 'mutation data');
@@ -86,8 +83,12 @@ function checkData(data: Uint8Array): void {
  */
 export function encodeMutationOpInto(op: MutationOp, target: Uint8Array, offset = 0): number {
   const size = mutationOpSize(op);
-  if (op.type === 'increment' && (op.delta < I64_MIN || op.delta > I64_MAX)) {
-    throw new OutOfRangeError(`increment delta out of i64 range: ${op.delta}`);
+  // typeof first: a number delta would pass the range test and reach DataView's TypeError.
+  if (
+    op.type === 'increment' &&
+    (typeof op.delta !== 'bigint' || BigInt.asIntN(64, op.delta) !== op.delta)
+  ) {
+    throw new OutOfRangeError(`increment delta is not an i64 bigint: ${String(op.delta)}`);
   }
   if (op.type === 'blend') checkData(op.value);
   else if (op.type !== 'increment' && op.type !== 'delete') checkData(op.data);

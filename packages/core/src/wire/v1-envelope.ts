@@ -6,7 +6,7 @@ import { type EventType, eventTypeFromByte } from '../event-type.ts';
 import type { NodeId } from '../node-id.ts';
 import type { StateId } from '../state-id.ts';
 import type { StateTime } from '../state-time.ts';
-import { U64_MAX } from '../u64.ts';
+import { isU64 } from '../u64.ts';
 import {
   BufferTooShortError,
   InvalidWireFormatError,
@@ -120,7 +120,7 @@ export function unsignedEnvelopeSize(
 }
 
 function checkU64(value: bigint, what: string): void {
-  if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) {
+  if (!isU64(value)) {
     throw new OutOfRangeError(`${what} ${String(value)} is not a u64`);
   }
 }

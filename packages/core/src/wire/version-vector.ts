@@ -1,6 +1,6 @@
 import { OutOfRangeError } from '../elara-error.ts';
 import type { NodeId } from '../node-id.ts';
-import { U64_MAX } from '../u64.ts';
+import { isU64 } from '../u64.ts';
 import { BufferTooShortError, InvalidWireFormatError } from '../wire-errors.ts';
 import { viewOf } from './internal/data-view.ts';
 
@@ -26,16 +26,27 @@ export type VersionOrder = 'before' | 'after' | 'equal' | 'concurrent';
 /** Bytes per entry on the wire: `node:u64 LE ‖ counter:u64 LE`. */
 export const VERSION_VECTOR_ENTRY_SIZE = 16;
 
+// Node ids and counters are checked wherever an entry goes in: a Map takes any key, and an
+// unchecked −1n would be written as ff…ff, 2^64 + 5 as node 5 (a duplicate, out of order), and
+// the number 5 would be a second key beside 5n.
 function checkCounter(counter: bigint): void {
-  if (counter < 0n || counter > U64_MAX) {
-    throw new OutOfRangeError(`version counter ${counter} is not a u64`);
+  if (!isU64(counter)) {
+    throw new OutOfRangeError(`version counter ${String(counter)} is not a u64`);
   }
 }
 
-/** A new vector, optionally from entries (counters checked to be u64; later duplicates win). */
+function checkNode(node: NodeId): void {
+  if (!isU64(node)) throw new OutOfRangeError(`version node ${String(node)} is not a u64`);
+}
+
+/**
+ * A new vector, optionally from entries (node ids and counters checked to be u64 bigints,
+ * {@link OutOfRangeError} otherwise; later duplicates win).
+ */
 export function versionVector(entries: Iterable<readonly [NodeId, bigint]> = []): VersionVector {
   const vv: VersionVector = new Map();
   for (const [node, counter] of entries) {
+    checkNode(node);
     checkCounter(counter);
     vv.set(node, counter);
   }
@@ -47,8 +58,9 @@ export function vvGet(vv: ReadonlyVersionVector, node: NodeId): bigint {
   return vv.get(node) ?? 0n;
 }
 
-/** Sets the counter of `node` (a u64). */
+/** Sets the counter of `node` (both u64 bigints, {@link OutOfRangeError} otherwise). */
 export function vvSet(vv: VersionVector, node: NodeId, counter: bigint): void {
+  checkNode(node);
   checkCounter(counter);
   vv.set(node, counter);
 }
@@ -58,15 +70,22 @@ export function vvSet(vv: VersionVector, node: NodeId, counter: bigint): void {
  * {@link OutOfRangeError} instead of wrapping.
  */
 export function vvIncrement(vv: VersionVector, node: NodeId): bigint {
+  checkNode(node);
   const next = (vv.get(node) ?? 0n) + 1n;
   checkCounter(next);
   vv.set(node, next);
   return next;
 }
 
-/** Raises every counter of `target` to at least `source`'s (entry-wise max); returns `target`. */
+/**
+ * Raises every counter of `target` to at least `source`'s (entry-wise max); returns `target`.
+ * Every entry of `source` is checked (u64 bigints, {@link OutOfRangeError} otherwise); entries
+ * before a bad one are already merged, which leaves `target` a valid vector.
+ */
 export function vvMergeInto(target: VersionVector, source: ReadonlyVersionVector): VersionVector {
   for (const [node, counter] of source) {
+    checkNode(node);
+    checkCounter(counter);
     const mine = target.get(node);
     if (mine === undefined || counter > mine) target.set(node, counter);
   }
@@ -131,6 +150,8 @@ export function versionVectorSize(vv: ReadonlyVersionVector): number {
 /**
  * Writes the entries sorted by node id ascending, `node:u64 ‖ counter:u64` LE each (the
  * reference's wire form, PROTOCOL.md §8.1), at `target[offset..)`; returns the offset after.
+ * Every entry is checked before anything is written: a node id or counter that is not a u64
+ * bigint is an {@link OutOfRangeError}.
  */
 export function encodeVersionVectorInto(
   vv: ReadonlyVersionVector,
@@ -141,12 +162,15 @@ export function encodeVersionVectorInto(
   if (offset >>> 0 !== offset || target.length - offset < size) {
     throw new BufferTooShortError(offset + size, target.length, 'version vector target');
   }
+  for (const [node, counter] of vv) {
+    checkNode(node);
+    checkCounter(counter);
+  }
   const nodes = [...vv.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   const v = viewOf(target);
   let at = offset;
   for (const node of nodes) {
     const counter = vv.get(node) as bigint;
-    checkCounter(counter);
     v.setBigUint64(at, node, true);
     v.setBigUint64(at + 8, counter, true);
     at += VERSION_VECTOR_ENTRY_SIZE;

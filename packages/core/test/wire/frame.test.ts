@@ -237,6 +237,12 @@ describe('frames', () => {
     );
   });
 
+  it('refuses an interestMask that is not a u64 bigint by name', () => {
+    for (const interestMask of [5 as unknown as bigint, -1n, 2n ** 64n]) {
+      expectNamed(() => encodeExtensions({ interestMask }, new Uint8Array(32)), OutOfRangeError);
+    }
+  });
+
   it('checks the tag length and the target size', () => {
     const f: Frame = {
       header,

@@ -83,6 +83,11 @@ describe('MutationOp', () => {
       () => encodeMutationOp({ type: 'increment', delta: -(2n ** 63n) - 1n }),
       OutOfRangeError,
     );
+    // A number where the bigint belongs: a named error, not DataView's TypeError.
+    expectNamed(
+      () => encodeMutationOp({ type: 'increment', delta: 5 as unknown as bigint }),
+      OutOfRangeError,
+    );
     expectNamed(
       () => encodeMutationOpInto({ type: 'delete' }, new Uint8Array(0)),
       BufferTooShortError,

@@ -26,6 +26,7 @@ import {
   type EventSigner,
   type EventVerifier,
   type NodeId,
+  type SessionId,
 } from '../../src/index.ts';
 import {
   arbDurable,
@@ -200,6 +201,12 @@ describe('eventSigningBytes', () => {
       }),
       { numRuns: propertyRuns(1000, 10_000) },
     );
+  });
+
+  it('refuses a session id that is not a u64 bigint by name', () => {
+    for (const bad of [5 as unknown as SessionId, -1n as SessionId, (2n ** 64n) as SessionId]) {
+      expectNamed(() => eventSigningBytes(bad, durable), OutOfRangeError);
+    }
   });
 
   it('signs and verifies through the injected signer and verifier', () => {

@@ -20,6 +20,7 @@ import {
   vvMerge,
   vvMergeInto,
   vvSet,
+  type NodeId,
   type ReadonlyVersionVector,
   type VersionOrder,
 } from '../../src/index.ts';
@@ -32,6 +33,10 @@ import {
 } from './helpers.ts';
 
 type Entries = [string, string][];
+
+function isU64Value(v: unknown): boolean {
+  return typeof v === 'bigint' && v >= 0n && v <= U64_MAX;
+}
 interface VvVectors {
   encode_cases: { entries: Entries; bytes: string; decoded: Entries }[];
   decode_invalid: { bytes: string; decodes: boolean }[];
@@ -182,6 +187,52 @@ describe('VersionVector', () => {
     vvSet(a, nodeId(3), U64_MAX);
     expectNamed(() => vvIncrement(a, nodeId(3)), OutOfRangeError);
     expect(vvGet(a, nodeId(3))).toBe(U64_MAX);
+  });
+
+  it('refuses node ids and counters that are not u64 bigints everywhere an entry goes in', () => {
+    // Values that would be written wrongly: −1n as ff…ff, 2^64 + 5 as 5 (a duplicate of node 5,
+    // out of order), a number where a bigint belongs (DataView's TypeError).
+    const bad = fc.oneof(
+      fc.bigInt({ min: -(2n ** 70n), max: -1n }),
+      fc.bigInt({ min: 2n ** 64n, max: 2n ** 70n }),
+      fc.integer({ min: 0, max: 2 ** 31 }).map((n) => n as unknown as bigint),
+    );
+    const good = fc.bigInt({ min: 0n, max: U64_MAX });
+    const entry = fc.tuple(fc.oneof(good, bad), fc.oneof(good, bad));
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 6 }), (entries) => {
+        const valid = entries.every(([n, c]) => isU64Value(n) && isU64Value(c));
+        // A raw Map, as a caller could build one without versionVector() (a later duplicate
+        // key replaces an earlier entry, so its validity is its own).
+        const raw = new Map(entries as [NodeId, bigint][]);
+        const rawValid = [...raw].every(([n, c]) => isU64Value(n) && isU64Value(c));
+        const attempts: [() => unknown, boolean][] = [
+          [() => versionVector(entries as [NodeId, bigint][]), valid],
+          [
+            () => {
+              const vv = versionVector();
+              for (const [n, c] of entries) vvSet(vv, n as NodeId, c);
+            },
+            valid,
+          ],
+          [() => vvMergeInto(versionVector(), raw), rawValid],
+          [() => encodeVersionVector(raw), rawValid],
+        ];
+        for (const [attempt, ok] of attempts) {
+          if (ok) attempt();
+          else expectNamed(attempt, OutOfRangeError);
+        }
+        if (rawValid) {
+          const bytes = encodeVersionVector(raw);
+          expect(vvEquals(decodeVersionVector(bytes), raw)).toBe(true);
+        }
+        for (const [n] of entries) {
+          if (!isU64Value(n))
+            expectNamed(() => vvIncrement(versionVector(), n as NodeId), OutOfRangeError);
+        }
+      }),
+      runs,
+    );
   });
 
   it('random bytes decode to a vector or a named error', () => {
