@@ -88,7 +88,8 @@ function fail(field: string, value: number | bigint): never {
 /**
  * Writes the 30 header bytes at `target[offset..offset+30)` and returns the offset after them.
  * Nothing is allocated: the write goes through a DataView reused across calls on the same
- * buffer. Every field is range-checked first ({@link OutOfRangeError}, nothing is truncated);
+ * buffer. Every field is range-checked first ({@link OutOfRangeError}, nothing is truncated;
+ * the profile must be a {@link RepresentationProfile} value, as in the reference's enum);
  * a target too small is a {@link BufferTooShortError}.
  *
  * @example
@@ -102,7 +103,8 @@ export function encodeHeader(header: FixedHeader, target: Uint8Array, offset = 0
   if ((flags & 0xff) !== flags) fail('flags', flags);
   if ((headerLen & 0xffff) !== headerLen) fail('headerLen', headerLen);
   if ((packetClass & 0xff) !== packetClass || packetClass > 4) fail('packetClass', packetClass);
-  if ((profile & 0xff) !== profile) fail('profile', profile);
+  // Only profiles the reference can write: any other byte would decode as Custom.
+  if (representationProfileFromByte(profile) !== profile) fail('profile', profile);
   if ((timeHint | 0) !== timeHint) fail('timeHint', timeHint);
   if ((seq & 0xffff) !== seq) fail('seq', seq);
   if ((window & 0xffff) !== window) fail('window', window);

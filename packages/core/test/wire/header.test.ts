@@ -121,6 +121,19 @@ describe('fixed header', () => {
       );
     }
     expectNamed(() => encodeHeader(base, new Uint8Array(29)), BufferTooShortError);
+    // Only RepresentationProfile values: profile 5 would decode as Custom, a byte the
+    // reference never writes for it.
+    const known = new Set<number>(Object.values(RepresentationProfile));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -300, max: 600 }), fc.double()).filter((p) => !known.has(p)),
+        (profile) => {
+          const h = { ...base, profile } as FixedHeader;
+          expectNamed(() => encodeHeader(h, new Uint8Array(30)), OutOfRangeError);
+        },
+      ),
+      { numRuns: propertyRuns(300, 3000) },
+    );
     expectNamed(() => encodeHeader(base, new Uint8Array(40), 11), BufferTooShortError);
   });
 
