@@ -1,6 +1,6 @@
 import { ClosedError, type Endpoint, type NodeId, endpointKey } from '@elara/core';
 import { AuthenticationError, SessionMismatchError } from '../crypto-errors.ts';
-import type { CryptoProvider } from '../crypto-provider.ts';
+import type { CryptoProvider, X25519PublicKey } from '../crypto-provider.ts';
 import { KEY_LENGTH } from '../crypto-provider.ts';
 import type { Identity } from '../identity.ts';
 import { checkBytes } from '../internal/check-bytes.ts';
@@ -199,7 +199,6 @@ export class HandshakeResponder {
     // From here on the source has shown it receives at its address.
     const sourceKey = endpointKey(source);
     this.records.checkRoom(sourceKey);
-    const peerEphemeral = this.provider.x25519PublicKey(m.ephemeral);
     const psk = this.pskFor(m, now);
     const { state, binder } = initTranscript(this.provider, m.prefix, m.ephemeral, psk);
     if (psk !== NO_PSK) psk.fill(0);
@@ -211,6 +210,14 @@ export class HandshakeResponder {
         );
       }
       throw new AuthenticationError("handshake: the Init's binder does not match");
+    }
+    // Public-key work only now, after every check that costs a hash.
+    let peerEphemeral: X25519PublicKey;
+    try {
+      peerEphemeral = this.provider.x25519PublicKey(m.ephemeral);
+    } catch (e) {
+      state.wipe();
+      throw e;
     }
     const ephemeral = this.provider.x25519PrivateKey(this.provider.randomBytes(KEY_LENGTH));
     let reply: Uint8Array;
