@@ -1,9 +1,15 @@
 import type { Cancel, Datagram, ElaraError } from '@elara/core';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import { classifyDatagram, DATAGRAM_KINDS, type DatagramKind } from './datagram-kind.ts';
 import { HandlerError } from './net-errors.ts';
+import type { DatagramHandler } from './transport.ts';
 
-/** Counters of a {@link Demultiplexer}: datagrams seen per kind, and what could not be handled. */
+/**
+ * Counters of a {@link Demultiplexer}: datagrams seen per kind, and what could not be handled.
+ *
+ * @example
+ * const { byKind, unhandled, handlerErrors } = demux.counters;
+ */
 export interface DemuxCounters {
   /** Datagrams classified, per kind (including `malformed` and `unknown`). */
   readonly byKind: Record<DatagramKind, number>;
@@ -13,16 +19,16 @@ export interface DemuxCounters {
   handlerErrors: number;
 }
 
-/** A receiver of one kind of datagram; `data` is valid only during the call (copy to keep). */
-export type DatagramHandler = (datagram: Datagram) => void;
-
 /**
  * Splits one transport's datagrams by kind (RFC 7983: STUN, TURN ChannelData, Elara v1 and v0
  * frames) and hands each to the handlers registered for its kind: the runtime takes Elara frames,
  * the STUN and TURN clients take theirs, on the same socket. It keeps no per-source state, so a
  * flood from many addresses costs counters only.
  *
- * A handler that throws does not break the others: the error is counted and emitted on `errors$`.
+ * Handlers are the only way in, and they are guarded: a handler that throws does not break the
+ * others, and the error is counted and emitted on `errors$`. (There is deliberately no
+ * per-kind observable: RxJS catches an exception thrown by a `subscribe` callback itself and
+ * rethrows it on a timer, out of reach of any guard here, which ends a Node process.)
  *
  * @example
  * const demux = new Demultiplexer(transport.datagrams$);
@@ -67,16 +73,6 @@ export class Demultiplexer {
         (this.handlers.get(kind) as DatagramHandler[]).filter((h) => h !== handler),
       );
     };
-  }
-
-  /**
-   * The datagrams of one kind as an observable (registers a handler per subscription).
-   *
-   * @example
-   * demux.kind$(DatagramKind.ChannelData).subscribe((d) => turn.onChannelData(d));
-   */
-  kind$(kind: DatagramKind): Observable<Datagram> {
-    return new Observable<Datagram>((subscriber) => this.on(kind, (d) => subscriber.next(d)));
   }
 
   /** Stops routing (idempotent); handlers stay registered but receive nothing more. */

@@ -1,5 +1,5 @@
 // The Transport contract
-export { type Transport, type SendResult } from './transport.ts';
+export { type Transport, type SendResult, type DatagramHandler } from './transport.ts';
 export { type TransportCounters, transportCounters, sendRefused } from './transport-counters.ts';
 export {
   DEFAULT_MAX_DATAGRAM_SIZE,
@@ -35,11 +35,12 @@ export {
   CHANNEL_DATA_HEADER_BYTES,
   classifyDatagram,
 } from './datagram-kind.ts';
-export { Demultiplexer, type DemuxCounters, type DatagramHandler } from './demultiplexer.ts';
+export { Demultiplexer, type DemuxCounters } from './demultiplexer.ts';
 
 // The simulated network
 export {
   SimNetwork,
+  DEFAULT_SIM_MAX_IN_FLIGHT,
   type SimNetworkOptions,
   type SimNetworkStats,
   type SimTransportOptions,

@@ -18,7 +18,14 @@ export class DatagramTooLargeError extends TooLargeError {
   }
 }
 
-/** `send()` or a wait on a transport that is closed. Also a {@link ClosedError}. */
+/**
+ * `send()` or a wait on a transport that is closed. Also a {@link ClosedError}.
+ *
+ * @example
+ * await transport.writable().catch((e: unknown) => {
+ *   if (!TransportClosedError.isInstance(e)) throw e; // closed meanwhile: stop sending
+ * });
+ */
 export class TransportClosedError extends ClosedError {
   static override readonly code: string = 'TransportClosedError';
   constructor(what = 'transport') {
@@ -28,8 +35,16 @@ export class TransportClosedError extends ClosedError {
 
 /**
  * A destination the transport cannot address: a port outside 1..65535, an address family the
- * socket cannot reach (IPv6 from an IPv4 socket, IPv4 from an IPv6-only socket), or, on a
- * connected socket, any peer but the connected one. Nothing is sent.
+ * socket cannot reach (IPv6 from an IPv4 socket, IPv4 from an IPv6 socket that is not dual
+ * stack), an address that is not a literal of its family, or, on a connected socket, any peer
+ * but the connected one. Nothing is sent; the refusal is counted (`sendRefusedInvalid`).
+ *
+ * @example
+ * try {
+ *   v4only.send(frame, endpoint('2001:db8::1', 4000));
+ * } catch (e) {
+ *   if (InvalidDestinationError.isInstance(e)) console.log(e.destination, e.message);
+ * }
  */
 export class InvalidDestinationError extends ElaraError {
   static override readonly code: string = 'InvalidDestinationError';
@@ -44,6 +59,11 @@ export class InvalidDestinationError extends ElaraError {
 /**
  * An error the operating system reported on a socket (a failed send, a receive error). Emitted on
  * a transport's `errors$` as a value; it never ends the transport.
+ *
+ * @example
+ * transport.errors$.subscribe((e) => {
+ *   if (SocketError.isInstance(e)) log.warn('socket', (e as SocketError).errno, e.message);
+ * });
  */
 export class SocketError extends ElaraError {
   static override readonly code: string = 'SocketError';
@@ -62,17 +82,42 @@ export class SocketError extends ElaraError {
 /**
  * The peer cannot be reached: an ICMP port- or host-unreachable reported on a connected socket
  * (`ECONNREFUSED`, `EHOSTUNREACH`, `ENETUNREACH`). A value on `errors$`; the transport goes on.
+ *
+ * @example
+ * const t = await UdpTransport.create({ bind: '0.0.0.0:0', connect: server });
+ * t.errors$.subscribe((e) => {
+ *   if (PeerUnreachableError.isInstance(e)) failover(); // nobody listens there (ICMP)
+ * });
  */
 export class PeerUnreachableError extends SocketError {
   static override readonly code: string = 'PeerUnreachableError';
 }
 
-/** The socket could not be bound (or connected) as configured, e.g. `EADDRINUSE`. */
+/**
+ * The socket (or simulated node) could not be bound or connected as configured: `EADDRINUSE`,
+ * `EADDRNOTAVAIL` (a foreign address), `EINVAL` (an `Endpoint` that is not a literal of its family).
+ *
+ * @example
+ * const t = await UdpTransport.create({ bind: '0.0.0.0:7000' }).catch(async (e: unknown) => {
+ *   if (BindError.isInstance(e)) return UdpTransport.create({ bind: '0.0.0.0:0' }); // any port
+ *   throw e;
+ * });
+ */
 export class BindError extends SocketError {
   static override readonly code: string = 'BindError';
 }
 
-/** A demultiplexer handler threw; the datagram is dropped and the handler stays registered. */
+/**
+ * A datagram handler (`Transport.onDatagram`, `Demultiplexer.on`) threw: counted
+ * (`handlerErrors`) and emitted as a value on the owner's `errors$`. The handler stays
+ * registered; the other handlers still ran. `kind` is the datagram kind, or `'datagram'` for a
+ * transport's handlers; `cause` is what was thrown.
+ *
+ * @example
+ * demux.errors$.subscribe((e) => {
+ *   if (HandlerError.isInstance(e)) log.error('handler failed', (e as HandlerError).kind, e.cause);
+ * });
+ */
 export class HandlerError extends ElaraError {
   static override readonly code: string = 'HandlerError';
   constructor(

@@ -15,7 +15,17 @@ export type SelectedPath =
   | { readonly kind: 'relayed'; readonly transport: Transport; readonly remote: Endpoint }
   | { readonly kind: 'none' };
 
-/** Options of {@link PathSelector}. */
+/**
+ * Options of {@link PathSelector}.
+ *
+ * @example
+ * const path = new PathSelector({
+ *   stun,
+ *   peer: peerDirectAddress,
+ *   relayed: { transport: relayed, remote: peerRelayedAddress },
+ *   checkIntervalUs: 10_000_000,
+ * });
+ */
 export interface PathSelectorOptions {
   /** The STUN client of the direct socket; the peer's answers Binding requests. */
   readonly stun: StunClient;

@@ -1,5 +1,7 @@
 import { OutOfRangeError, type Cancel, type Endpoint } from '@elara/core';
 import { BaseTransport } from './internal/base-transport.ts';
+import { EventLoopTurns } from './internal/event-loop-turns.ts';
+import { schedulerTurns } from './internal/pacer-turns.ts';
 import { resolveTransportLimits, type TransportLimitOptions } from './transport-limits.ts';
 import type { TurnClient } from './turn-client.ts';
 
@@ -10,7 +12,13 @@ import type { TurnClient } from './turn-client.ts';
  */
 export const RELAY_OVERHEAD = 60;
 
-/** Options of {@link RelayedTransport}. */
+/**
+ * Options of {@link RelayedTransport}: the allocation, how to yield, and the usual limits.
+ *
+ * @example
+ * // In a simulation, on virtual time:
+ * const relayed = new RelayedTransport({ turn, yieldTo: 'scheduler', sendQueueLength: 256 });
+ */
 export interface RelayedTransportOptions extends TransportLimitOptions {
   /** The allocation to send through; the transport owns it from now on (close releases it). */
   readonly turn: TurnClient;
@@ -67,13 +75,9 @@ export class RelayedTransport extends BaseTransport {
       limits,
       scheduler,
       sinkCopies: true,
-      yieldTurn: onScheduler
-        ? (fn) => scheduler.at(scheduler.now(), fn)
-        : (fn) => {
-            const handle = setImmediate(fn);
-            return () => clearImmediate(handle);
-          },
-      ...(onScheduler ? { turnStamp: () => scheduler.now() } : {}),
+      // Its own turns, not the process's UDP budget: every datagram it writes goes through the
+      // carrier's send(), which takes its share of that budget already.
+      turns: onScheduler ? schedulerTurns(scheduler) : new EventLoopTurns(Number.POSITIVE_INFINITY),
     });
     this.turn = turn;
     this.onEventLoop = !onScheduler;

@@ -1,18 +1,25 @@
 import {
   endpoint,
   formatEndpoint,
-  parseEndpoint,
+  OutOfRangeError,
   type Clock,
   type Endpoint,
   type Scheduler,
 } from '@elara/core';
 import { LinkModel, Prng, type LinkConfig, type LinkStats } from '@elara/core/sim';
+import { bindEndpoint } from './internal/bind-address.ts';
+import { isIpLiteral } from './internal/ip-bytes.ts';
 import type { SimFabric } from './internal/sim-fabric.ts';
 import { BindError } from './net-errors.ts';
 import { SimTransport } from './sim-transport.ts';
 import { resolveTransportLimits, type TransportLimitOptions } from './transport-limits.ts';
 
-/** Why the simulated network dropped a datagram. */
+/**
+ * Why the simulated network dropped a datagram (in a {@link SimTraceEvent}).
+ *
+ * @example
+ * const losses = trace.filter((e) => e.type === 'drop' && e.reason === 'loss').length;
+ */
 export type SimDropReason =
   /** The link's loss model (random or burst) lost it. */
   | 'loss'
@@ -27,7 +34,14 @@ export type SimDropReason =
   /** `maxInFlight` datagrams were already in flight. */
   | 'overflow';
 
-/** One step of a simulation, for traces (`onTrace`): replaying a seed gives the same trace. */
+/**
+ * One step of a simulation, for traces (`onTrace`): replaying a seed gives the same trace.
+ *
+ * @example
+ * const trace: SimTraceEvent[] = [];
+ * const net = new SimNetwork({ scheduler, seed: 7, onTrace: (e) => trace.push(e) });
+ * // ... run, then compare with another run's trace to prove a bug replays
+ */
 export interface SimTraceEvent {
   readonly type: 'send' | 'deliver' | 'drop';
   /** Virtual time, µs. */
@@ -38,7 +52,17 @@ export interface SimTraceEvent {
   readonly reason?: SimDropReason;
 }
 
-/** Network-wide counters of a {@link SimNetwork}. */
+/**
+ * Network-wide counters of a {@link SimNetwork}. They always balance:
+ *
+ * ```text
+ * sent + duplicated = delivered + lost + queueDropped + partitioned + noRoute
+ *                     + undeliverable + overflow + inFlight
+ * ```
+ *
+ * @example
+ * const { sent, delivered, lost } = net.stats;
+ */
 export interface SimNetworkStats {
   /** Datagrams handed to the network by transports. */
   sent: number;
@@ -46,17 +70,41 @@ export interface SimNetworkStats {
   delivered: number;
   /** Extra copies made by links' duplication. */
   duplicated: number;
+  /** Lost by a link's loss model. */
   lost: number;
+  /** Tail-dropped by a link's bandwidth queue. */
   queueDropped: number;
+  /** Dropped by a partition, at sending or at arrival. */
   partitioned: number;
+  /** Sent to an address where nothing is bound. */
   noRoute: number;
+  /** Arrived at a transport that closed meanwhile. */
   undeliverable: number;
+  /** Refused because `maxInFlight` copies were in flight. */
   overflow: number;
   /** Copies scheduled for delivery right now. */
   inFlight: number;
 }
 
-/** Options of a {@link SimNetwork}. */
+/**
+ * Default bound on datagrams in flight across a {@link SimNetwork}: 65 536 copies, at most
+ * ~100 MB with datagrams of the largest budget (1460 B, plus a timer each). Far above what a
+ * hundred chatty nodes keep in flight; raise it (`maxInFlight`) for bigger simulations.
+ */
+export const DEFAULT_SIM_MAX_IN_FLIGHT = 65_536;
+
+/**
+ * Options of a {@link SimNetwork}.
+ *
+ * @example
+ * const options: SimNetworkOptions = {
+ *   scheduler: new VirtualScheduler(),
+ *   seed: 42,
+ *   defaultLink: { latencyUs: 30_000, loss: { model: 'random', p: 0.01 } },
+ *   maxInFlight: 10_000,
+ * };
+ * const net = new SimNetwork(options);
+ */
 export interface SimNetworkOptions {
   /** Virtual time (usually a `VirtualScheduler`); every delivery is a timer on it. */
   readonly scheduler: Scheduler;
@@ -64,17 +112,34 @@ export interface SimNetworkOptions {
   readonly seed: number;
   /** Parameters of links without their own (`setLink`/`setPath`). Default: 1 ms, nothing else. */
   readonly defaultLink?: LinkConfig;
-  /** Bound on datagrams in flight across the network; beyond it they drop. Default 1 000 000. */
+  /**
+   * Bound on datagram copies in flight across the network (each holds its bytes until it
+   * arrives); beyond it they drop, counted as `overflow`. An integer ≥ 1. Default
+   * {@link DEFAULT_SIM_MAX_IN_FLIGHT} (65 536, at most ~100 MB).
+   */
   readonly maxInFlight?: number;
-  /** Bound on transports bound over the network's life. Default 65 536. */
+  /** Bound on transports bound over the network's life, an integer ≥ 1. Default 65 536. */
   readonly maxTransports?: number;
   /** Receives every send, delivery and drop (off by default: it costs an object per event). */
   readonly onTrace?: (event: SimTraceEvent) => void;
 }
 
-/** Options of {@link SimNetwork.bind}. */
+/**
+ * Options of {@link SimNetwork.bind}: an address, a clock, and the same limits as UDP.
+ *
+ * @example
+ * const phone = net.bind({
+ *   address: '[fd00::2]:0', // port 0: an ephemeral port
+ *   clock: skewedClock(scheduler, { offsetUs: 250_000, skewPpm: 40 }),
+ *   pacing: { bytesPerSecond: 250_000 },
+ * });
+ */
 export interface SimTransportOptions extends TransportLimitOptions {
-  /** Address to bind (port 0: an ephemeral port). Default: the next free `10.x.y.z:4000`. */
+  /**
+   * Address to bind (port 0: an ephemeral port): text such as `10.0.0.1:4000` or
+   * `[fd00::1]:4000`, or an `Endpoint` whose address is a literal of its family and whose port
+   * is in 0..65535. Default: the next free `10.x.y.z:4000`.
+   */
   readonly address?: Endpoint | string;
   /** The node's own clock for `receivedAt` (e.g. a `skewedClock`). Default: the scheduler. */
   readonly clock?: Clock;
@@ -90,6 +155,12 @@ interface SimNode {
 }
 
 const DEFAULT_LINK: LinkConfig = { latencyUs: 1_000 };
+
+function atLeastOne(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new OutOfRangeError(`${name} must be an integer ≥ 1, got ${value}`);
+  return value;
+}
 
 /**
  * A deterministic simulated network: transports bound on it implement the same {@link Transport}
@@ -149,8 +220,8 @@ export class SimNetwork {
     this.scheduler = options.scheduler;
     this.rng = new Prng(options.seed);
     this.defaultLink = options.defaultLink ?? DEFAULT_LINK;
-    this.maxInFlight = options.maxInFlight ?? 1_000_000;
-    this.maxTransports = options.maxTransports ?? 65_536;
+    this.maxInFlight = atLeastOne('maxInFlight', options.maxInFlight ?? DEFAULT_SIM_MAX_IN_FLIGHT);
+    this.maxTransports = atLeastOne('maxTransports', options.maxTransports ?? 65_536);
     this.onTrace = options.onTrace;
     this.fabric = {
       scheduler: this.scheduler,
@@ -160,8 +231,9 @@ export class SimNetwork {
   }
 
   /**
-   * Binds a new transport. Throws `BindError` when the address is taken or `maxTransports` were
-   * bound, `OutOfRangeError` for limits out of range.
+   * Binds a new transport. Throws `BindError` when the address is taken, `maxTransports` were
+   * bound, or an `Endpoint` given is not a literal of its family; `ParseError` for address text
+   * that is not `ip:port`; `OutOfRangeError` for a port or limit out of range.
    *
    * @example
    * const server = net.bind({ address: '10.0.0.1:4000' });
@@ -268,8 +340,7 @@ export class SimNetwork {
   }
 
   private pickAddress(requested: Endpoint | string | undefined): Endpoint {
-    if (requested !== undefined)
-      return typeof requested === 'string' ? parseEndpoint(requested) : requested;
+    if (requested !== undefined) return bindEndpoint(requested, 'bind', isIpLiteral);
     for (;;) {
       const n = this.nextHost++;
       const e = endpoint(`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, 4000);

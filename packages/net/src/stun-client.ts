@@ -53,7 +53,19 @@ export interface StunRetransmission {
   readonly lastWaitFactor?: number;
 }
 
-/** Options of {@link StunClient}. */
+/**
+ * Options of {@link StunClient}.
+ *
+ * @example
+ * const stun = new StunClient({
+ *   transport: udp,
+ *   demux, // new Demultiplexer(udp.datagrams$)
+ *   scheduler: realTimeScheduler(systemClock()),
+ *   random: secureRandomSource(),
+ *   rtoUs: 250_000,
+ *   answerBindingRequests: true,
+ * });
+ */
 export interface StunClientOptions extends StunRetransmission {
   /** The socket that also carries the application's traffic. */
   readonly transport: Transport;

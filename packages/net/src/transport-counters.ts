@@ -7,7 +7,11 @@
  * - of the datagrams sent, `sendFailed` were rejected by the operating system afterwards.
  *
  * On the receive side every datagram that reached the socket is exactly one of
- * `datagramsReceived` (handed to subscribers), `receivedOversize` or `receivedUnobserved`.
+ * `datagramsReceived` (handed to handlers and subscribers), `receivedOversize` or
+ * `receivedUnobserved`; `handlerErrors` counts `onDatagram` handler calls that threw.
+ *
+ * @example
+ * const { sendAttempted, sendAccepted, datagramsReceived } = transport.counters;
  */
 export interface TransportCounters {
   /** Calls to `send()`. */
@@ -29,20 +33,27 @@ export interface TransportCounters {
   sendFailed: number;
   /** Accepted and still queued when the transport closed. */
   droppedOnClose: number;
-  /** Delivered to `datagrams$` subscribers. */
+  /** Delivered to `onDatagram` handlers and `datagrams$` subscribers. */
   datagramsReceived: number;
   bytesReceived: number;
   /** Received but larger than `maxReceiveBytes`, dropped. */
   receivedOversize: number;
-  /** Received while nobody subscribed to `datagrams$`, dropped. */
+  /** Received while no handler was registered and nobody subscribed to `datagrams$`, dropped. */
   receivedUnobserved: number;
+  /** `onDatagram` handler calls that threw (each also a `HandlerError` on `errors$`). */
+  handlerErrors: number;
   /** Receive-side socket errors (each also on `errors$`). */
   receiveErrors: number;
   /** ICMP unreachable reports (connected sockets), send or receive side. */
   peerUnreachable: number;
 }
 
-/** Fresh zeroed counters. */
+/**
+ * Fresh zeroed counters.
+ *
+ * @example
+ * const c = transportCounters(); // every field 0
+ */
 export function transportCounters(): TransportCounters {
   return {
     sendAttempted: 0,
@@ -59,6 +70,7 @@ export function transportCounters(): TransportCounters {
     bytesReceived: 0,
     receivedOversize: 0,
     receivedUnobserved: 0,
+    handlerErrors: 0,
     receiveErrors: 0,
     peerUnreachable: 0,
   };

@@ -19,7 +19,8 @@ export const DEFAULT_MAX_RECEIVE_BYTES = 1500;
 export const DEFAULT_SEND_QUEUE_LENGTH = 1024;
 /**
  * Default burst: datagrams written back to back before the sender yields. libuv reads at most 32
- * datagrams per socket per event-loop turn, so a receiver in the same process keeps up.
+ * datagrams per socket per event-loop turn, so a receiver in the same process keeps up. It is
+ * also the budget per turn that all `UdpTransport`s of one process share.
  */
 export const DEFAULT_BURST = 32;
 
@@ -31,13 +32,29 @@ export const DEFAULT_BURST = 32;
  * const pacing: PacingOptions = { burst: 16, bytesPerSecond: 2_000_000 };
  */
 export interface PacingOptions {
-  /** Datagrams written back to back before yielding (UDP: one event-loop turn). Default 32. */
+  /**
+   * Datagrams written back to back before yielding (UDP: one event-loop turn, within the
+   * process-wide budget of 32 per turn that all UDP transports share). Default 32.
+   */
   readonly burst?: number;
-  /** Long-run ceiling on the sending rate, bytes per second. Default: none. */
+  /**
+   * Long-run ceiling on the sending rate, bytes per second. Default: none. Credit builds up to
+   * one burst or 4 ms at this rate, whichever is more, so millisecond timers do not lower it.
+   */
   readonly bytesPerSecond?: number;
 }
 
-/** The send-side limits every transport takes (UDP and SimNetwork alike). */
+/**
+ * The send-side limits every transport takes (UDP, SimNetwork and relayed alike).
+ *
+ * @example
+ * const limits: TransportLimitOptions = {
+ *   maxDatagramSize: 1400,
+ *   sendQueueLength: 256,
+ *   pacing: { burst: 16, bytesPerSecond: 5_000_000 },
+ * };
+ * const t = await UdpTransport.create({ bind: '0.0.0.0:0', ...limits });
+ */
 export interface TransportLimitOptions {
   /**
    * Largest datagram `send()` accepts, 1..1460 bytes (frames up to 1400; a socket carrying TURN
@@ -51,7 +68,12 @@ export interface TransportLimitOptions {
   readonly pacing?: PacingOptions;
 }
 
-/** {@link TransportLimitOptions} with defaults applied and ranges checked. */
+/**
+ * {@link TransportLimitOptions} with defaults applied and ranges checked.
+ *
+ * @example
+ * const { burst, sendQueueLength } = resolveTransportLimits({ pacing: { burst: 8 } }); // 8, 1024
+ */
 export interface TransportLimits {
   readonly maxDatagramSize: number;
   readonly maxReceiveBytes: number;

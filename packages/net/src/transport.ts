@@ -1,4 +1,4 @@
-import type { Datagram, ElaraError, Endpoint } from '@elara/core';
+import type { Cancel, Datagram, ElaraError, Endpoint } from '@elara/core';
 import type { Observable } from 'rxjs';
 import type { TransportCounters } from './transport-counters.ts';
 
@@ -10,8 +10,22 @@ import type { TransportCounters } from './transport-counters.ts';
  *
  * Accepted (`'sent'` or `'queued'`) datagrams are never discarded silently: they reach the
  * network, or are counted (`droppedOnClose`, `sendFailed`).
+ *
+ * @example
+ * const result: SendResult = transport.send(frame, peer);
+ * if (result === 'full') await transport.writable(); // then send it again
  */
 export type SendResult = 'sent' | 'queued' | 'full';
+
+/**
+ * A receiver of datagrams (`Transport.onDatagram`, `Demultiplexer.on`); `data` is valid only
+ * during the call (copy to keep). If it throws, the error is counted and reported as a
+ * `HandlerError` on the owner's `errors$`; it never escapes into the receive path.
+ *
+ * @example
+ * const handler: DatagramHandler = (d) => inbox.push({ ...d, data: d.data.slice() });
+ */
+export type DatagramHandler = (datagram: Datagram) => void;
 
 /**
  * A datagram transport: what every layer above the network talks to. The runtime receives one by
@@ -23,22 +37,32 @@ export type SendResult = 'sent' | 'queued' | 'full';
  * errors (`DatagramTooLargeError`, `InvalidDestinationError`, `TransportClosedError`), each also
  * counted; asynchronous failures arrive as values on `errors$` and in `counters`.
  *
+ * Receive with `onDatagram(handler)` (or through a `Demultiplexer`): a handler that throws is
+ * counted and reported. `datagrams$` is a plain RxJS observable: an exception thrown by a
+ * `subscribe` callback is rethrown by RxJS on a timer (its `config.onUnhandledError` hook, if the
+ * application sets one), which ends a Node process; subscribe only with code that cannot throw.
+ *
  * @example
- * const sub = transport.datagrams$.subscribe((d) => handle(d.data, d.from));
+ * const off = transport.onDatagram((d) => handle(d.data, d.from));
  * for (const frame of frames) {
  *   while (transport.send(frame, peer) === 'full') await transport.writable();
  * }
  * await transport.drained();
+ * off();
  * await transport.close();
  */
 export interface Transport {
   /**
    * Received datagrams, with the sender's address (hot: datagrams arriving while nobody
-   * subscribes are counted in `receivedUnobserved`). `data` may be reused after the callback:
-   * copy what you keep. Completes on close; never errors.
+   * subscribes and no `onDatagram` handler is registered are counted in `receivedUnobserved`).
+   * `data` may be reused after the callback: copy what you keep. Completes on close; never errors.
+   * A plain observable: prefer `onDatagram` for code that may throw (see above).
    */
   readonly datagrams$: Observable<Datagram>;
-  /** Asynchronous failures as values (socket errors, ICMP unreachable). Completes on close. */
+  /**
+   * Asynchronous failures as values (socket errors, ICMP unreachable, `HandlerError`s of
+   * `onDatagram` handlers). Completes on close.
+   */
   readonly errors$: Observable<ElaraError>;
   /** The address this transport is bound to. */
   readonly localAddress: Endpoint;
@@ -52,6 +76,16 @@ export interface Transport {
   readonly sendQueueLength: number;
   /** True once `close()` was called. */
   readonly closed: boolean;
+  /**
+   * Registers a guarded receiver of every datagram (before `datagrams$` subscribers, in
+   * registration order). A handler that throws is counted (`handlerErrors`) and reported as a
+   * `HandlerError` on `errors$`; the other handlers and the transport go on. Returns the function
+   * that unregisters it (idempotent). After close, nothing is registered.
+   *
+   * @example
+   * const off = transport.onDatagram((d) => runtime.receive(d)); // may throw: it is counted
+   */
+  onDatagram(handler: DatagramHandler): Cancel;
   /**
    * Sends one datagram. The transport copies what it keeps, so `data` may be reused as soon as
    * this returns. Throws `DatagramTooLargeError`, `InvalidDestinationError` or

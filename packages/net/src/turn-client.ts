@@ -45,7 +45,19 @@ import {
   TurnQuotaError,
 } from './turn-errors.ts';
 
-/** Options of {@link TurnClient.allocate}. */
+/**
+ * Options of {@link TurnClient.allocate}.
+ *
+ * @example
+ * const turn = await TurnClient.allocate({
+ *   stun, // the StunClient of the shared socket
+ *   demux,
+ *   server: await resolveStunServer('turn.example.org:3478'),
+ *   username: 'alice',
+ *   password: secret,
+ *   lifetimeS: 300,
+ * });
+ */
 export interface TurnClientOptions {
   /** The STUN client of the shared socket: TURN control messages are its transactions. */
   readonly stun: StunClient;

@@ -4,31 +4,52 @@ import {
   endpoint,
   endpointEquals,
   formatEndpoint,
-  ParseError,
-  parseEndpoint,
+  OutOfRangeError,
   realTimeScheduler,
   systemClock,
   type Endpoint,
   type Scheduler,
 } from '@elara/core';
 import { BaseTransport } from './internal/base-transport.ts';
+import { bindEndpoint, type LiteralCheck } from './internal/bind-address.ts';
+import { processTurns } from './internal/event-loop-turns.ts';
 import { BindError, PeerUnreachableError, SocketError } from './net-errors.ts';
 import { resolveTransportLimits, type TransportLimitOptions } from './transport-limits.ts';
 
-/** Options of {@link UdpTransport.create}. */
+/**
+ * Options of {@link UdpTransport.create}; every field is optional.
+ *
+ * @example
+ * const options: UdpTransportOptions = {
+ *   bind: '[::]:7000', // dual stack: IPv6 and IPv4 peers
+ *   maxDatagramSize: 1460, // this socket also carries TURN
+ *   pacing: { bytesPerSecond: 10_000_000 },
+ *   recvBufferSize: 8 << 20,
+ * };
+ * const transport = await UdpTransport.create(options);
+ */
 export interface UdpTransportOptions extends TransportLimitOptions {
   /** Address to bind: an IP literal and a port (0 = any free port). Default `0.0.0.0:0`. */
   readonly bind?: Endpoint | string;
-  /** With an IPv6 bind address: refuse IPv4 (no dual stack). Default false. */
+  /**
+   * With an IPv6 bind address: refuse IPv4 (no dual stack). Default false. Only the unspecified
+   * address `::` is dual stack; a socket bound to a specific IPv6 address reaches IPv6 only.
+   */
   readonly ipv6Only?: boolean;
   /**
    * Connect the socket to one peer: only that peer can be sent to and heard from, and ICMP
    * unreachable reports surface as `PeerUnreachableError` on `errors$`.
    */
   readonly connect?: Endpoint | string;
-  /** Receive buffer requested from the kernel (capped by `net.core.rmem_max`). Default 4 MiB. */
+  /**
+   * Receive buffer requested from the kernel, bytes, an integer in 1..2³¹−1 (the kernel caps it
+   * at `net.core.rmem_max`). Default 4 MiB.
+   */
   readonly recvBufferSize?: number;
-  /** Send buffer requested from the kernel (capped by `net.core.wmem_max`). Default 1 MiB. */
+  /**
+   * Send buffer requested from the kernel, bytes, an integer in 1..2³¹−1 (capped by
+   * `net.core.wmem_max`). Default 1 MiB.
+   */
   readonly sendBufferSize?: number;
   /** Timers (rate pacing) and receive timestamps. Default: real time on `systemClock()`. */
   readonly scheduler?: Scheduler;
@@ -38,10 +59,18 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 type NodeError = Error & { code?: unknown; address?: unknown; port?: unknown };
 
-function literalEndpoint(value: Endpoint | string): Endpoint {
-  const e = typeof value === 'string' ? parseEndpoint(value) : value;
-  if (isIP(e.address) === 0) throw new ParseError(`not an IP address literal: ${e.address}`);
-  return endpoint(e.address, e.port);
+// Requested, not assumed: the kernel grants at most rmem_max / wmem_max, and we report what it did.
+const DEFAULT_RECV_BUFFER = 4 << 20;
+const DEFAULT_SEND_BUFFER = 1 << 20;
+const MAX_BUFFER = 2 ** 31 - 1;
+
+const isLiteral: LiteralCheck = (address, family) => isIP(address) === (family === 'IPv6' ? 6 : 4);
+
+function bufferSize(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_BUFFER)
+    throw new OutOfRangeError(`${name} must be an integer in 1..${MAX_BUFFER}, got ${value}`);
+  return value;
 }
 
 // The socket only ever sees IP literals (endpoints are literal by contract), so the name lookup
@@ -83,15 +112,17 @@ function settle(
 }
 
 /**
- * The {@link Transport} over one `node:dgram` socket, IPv4 or IPv6 (dual stack by default for an
- * IPv6 bind address).
+ * The {@link Transport} over one `node:dgram` socket, IPv4 or IPv6 (dual stack when bound to
+ * `::` without `ipv6Only`).
  *
  * Sending is paced so bursts survive: libuv reads at most 32 datagrams per socket per event-loop
- * turn, so at most `pacing.burst` (default 32) datagrams leave per turn and the rest wait in a
- * bounded queue (default 1024) that `send()` reports honestly (`'queued'`, `'full'`). An optional
- * `pacing.bytesPerSecond` caps the long-run rate on the injected scheduler. Yielding the turn is
- * done with `setImmediate`: it is not a timer but the event loop's I/O phase, which is what lets
- * the receiving side (even in this process) read.
+ * turn, so the UDP transports of one process **together** write at most 32 datagrams per turn
+ * (each also at most its own `pacing.burst`), sharing that budget round-robin; the rest wait in
+ * each transport's bounded queue (default 1024), which `send()` reports honestly (`'queued'`,
+ * `'full'`). An optional `pacing.bytesPerSecond` caps the long-run rate on the injected
+ * scheduler. Yielding the turn is done with `setImmediate`: it is not a timer but the event
+ * loop's check phase, right after the I/O phase, which is what lets the receiving side (even in
+ * this process) read.
  *
  * Received datagrams larger than `maxReceiveBytes` are dropped and counted; socket errors become
  * values on `errors$` (ICMP unreachable on a connected socket: `PeerUnreachableError`).
@@ -114,8 +145,10 @@ export class UdpTransport extends BaseTransport {
   private readonly dualStack: boolean;
   private lastV4 = '';
   private lastMapped = '';
-  // Destinations repeat: the literal check runs once per new address, not per datagram.
-  private lastChecked: string | undefined;
+  // Destinations repeat: the address checks run once per new family and address, not per
+  // datagram. Only a pair that passed every one of them is remembered.
+  private okAddress: string | undefined;
+  private okFamily: Endpoint['family'] | undefined;
   // Datagrams mostly come in runs from one peer: reuse its Endpoint rather than build one each.
   private lastRawAddress = '';
   private lastFrom: Endpoint = { family: 'IPv4', address: '', port: 0 };
@@ -125,21 +158,15 @@ export class UdpTransport extends BaseTransport {
     scheduler: Scheduler,
     limits: ReturnType<typeof resolveTransportLimits>,
     private readonly peer: Endpoint | undefined,
-    private readonly ipv6Only: boolean,
+    ipv6Only: boolean,
   ) {
-    super({
-      limits,
-      scheduler,
-      sinkCopies: false,
-      yieldTurn: (fn) => {
-        const handle = setImmediate(fn);
-        return () => clearImmediate(handle);
-      },
-    });
+    super({ limits, scheduler, sinkCopies: false, turns: processTurns() });
     this.scheduler = scheduler;
     const a = socket.address();
     this.localAddress = endpoint(a.address, a.port);
-    this.dualStack = this.localAddress.family === 'IPv6' && !ipv6Only;
+    // Only the unspecified address hears and reaches IPv4 (as ::ffff:a.b.c.d); a socket bound
+    // to ::1 or a global IPv6 address cannot, and the kernel would fail such sends later.
+    this.dualStack = this.localAddress.address === '::' && !ipv6Only;
     this.recvBufferSize = socket.getRecvBufferSize();
     this.sendBufferSize = socket.getSendBufferSize();
     socket.on('message', this.onMessage);
@@ -148,13 +175,22 @@ export class UdpTransport extends BaseTransport {
 
   /**
    * Binds a socket as configured. Rejects with `BindError` when the address cannot be bound or
-   * connected, `ParseError` for a bind address that is not an IP literal, `OutOfRangeError` for a
-   * limit out of range.
+   * connected (or an `Endpoint` given is not a literal of its family), `ParseError` for bind text
+   * that is not an IP literal and port, `OutOfRangeError` for a port, limit or buffer size out of
+   * range.
+   *
+   * @example
+   * const t = await UdpTransport.create({ bind: '127.0.0.1:0', connect: '127.0.0.1:3478' });
    */
   static async create(options: UdpTransportOptions = {}): Promise<UdpTransport> {
     const limits = resolveTransportLimits(options);
-    const bind = literalEndpoint(options.bind ?? '0.0.0.0:0');
-    const peer = options.connect === undefined ? undefined : literalEndpoint(options.connect);
+    const recvBuffer = bufferSize('recvBufferSize', options.recvBufferSize, DEFAULT_RECV_BUFFER);
+    const sendBuffer = bufferSize('sendBufferSize', options.sendBufferSize, DEFAULT_SEND_BUFFER);
+    const bind = bindEndpoint(options.bind ?? '0.0.0.0:0', 'bind', isLiteral);
+    const peer =
+      options.connect === undefined
+        ? undefined
+        : bindEndpoint(options.connect, 'connect', isLiteral);
     const ipv6Only = options.ipv6Only === true;
     const socket = createSocket({
       type: bind.family === 'IPv6' ? 'udp6' : 'udp4',
@@ -179,13 +215,14 @@ export class UdpTransport extends BaseTransport {
     }
     // The kernel caps these (rmem_max / wmem_max); what we got is reported, not assumed.
     for (const [set, size] of [
-      [(n: number) => socket.setRecvBufferSize(n), options.recvBufferSize ?? 4 << 20],
-      [(n: number) => socket.setSendBufferSize(n), options.sendBufferSize ?? 1 << 20],
+      [(n: number) => socket.setRecvBufferSize(n), recvBuffer],
+      [(n: number) => socket.setSendBufferSize(n), sendBuffer],
     ] as const) {
       try {
         set(size);
       } catch {
-        // Refused sizes leave the kernel default in place; recvBufferSize/sendBufferSize say so.
+        // The operating system refused (the sizes are in range): the kernel default stays in
+        // place, and recvBufferSize/sendBufferSize say so.
       }
     }
     return new UdpTransport(
@@ -198,17 +235,25 @@ export class UdpTransport extends BaseTransport {
   }
 
   protected destinationProblem(to: Endpoint): string | undefined {
-    if (to.address !== this.lastChecked) {
-      if (isIP(to.address) !== (to.family === 'IPv6' ? 6 : 4))
-        return `${to.address} is not an ${to.family} address literal`;
-      this.lastChecked = to.address;
+    if (to.address !== this.okAddress || to.family !== this.okFamily) {
+      const problem = this.addressProblem(to);
+      if (problem !== undefined) return problem;
+      this.okAddress = to.address;
+      this.okFamily = to.family;
     }
     if (this.peer !== undefined)
       return endpointEquals(to, this.peer) ? undefined : 'the socket is connected to another peer';
+    return undefined;
+  }
+
+  /** What depends on the family and address only (the port is checked per datagram). */
+  private addressProblem(to: Endpoint): string | undefined {
+    if (!isLiteral(to.address, to.family))
+      return `${to.address} is not an ${to.family} address literal`;
     if (to.family === 'IPv6') {
       if (this.localAddress.family === 'IPv4') return 'an IPv4 socket cannot reach IPv6';
-    } else if (this.localAddress.family === 'IPv6' && this.ipv6Only) {
-      return 'an IPv6-only socket cannot reach IPv4';
+    } else if (this.localAddress.family === 'IPv6' && !this.dualStack) {
+      return `an IPv6 socket bound to ${this.localAddress.address} cannot reach IPv4 (only :: without ipv6Only is dual stack)`;
     }
     return undefined;
   }

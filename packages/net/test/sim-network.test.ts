@@ -1,12 +1,14 @@
-import { endpoint, type Datagram } from '@elara/core';
-import { LinkModel, Prng, skewedClock, type LinkConfig } from '@elara/core/sim';
+import { endpoint, OutOfRangeError, ParseError, type Datagram, type Scheduler } from '@elara/core';
+import { LinkModel, Prng, skewedClock, VirtualScheduler, type LinkConfig } from '@elara/core/sim';
 import { simWorld } from '@elara/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   BindError,
+  DEFAULT_SIM_MAX_IN_FLIGHT,
   InvalidDestinationError,
   SimNetwork,
   type SimNetworkOptions,
+  type SimTransportOptions,
   type SimTraceEvent,
   type SimTransport,
 } from '../src/index.ts';
@@ -259,6 +261,53 @@ describe('SimNetwork: addresses, bounds and counters', () => {
     expect(got[0]?.from).toBe(v6a.localAddress);
   });
 
+  it('refuses invalid addresses by name, binding nothing', () => {
+    const { net } = network(99);
+    const bad: [
+      NonNullable<SimTransportOptions['address']>,
+      { isInstance(e: unknown): boolean },
+    ][] = [
+      [{ family: 'IPv4', address: 'not-an-ip', port: 4000 }, BindError],
+      [{ family: 'IPv6', address: '10.0.0.9', port: 4000 }, BindError],
+      [{ family: 'IPv4', address: 'fd00::1', port: 4000 }, BindError],
+      [{ family: 'IPv4', address: '10.0.0.256', port: 4000 }, BindError],
+      [{ family: 'IPv4', address: '10.0.0.9', port: 70_000 }, OutOfRangeError],
+      [{ family: 'IPv4', address: '10.0.0.9', port: -5 }, OutOfRangeError],
+      [{ family: 'IPv4', address: '10.0.0.9', port: 1.5 }, OutOfRangeError],
+      ['10.0.0.9', ParseError],
+      ['[fd00:::1]:4000', ParseError],
+    ];
+    for (const [address, Named] of bad) {
+      let caught: unknown;
+      try {
+        net.bind({ address });
+      } catch (e) {
+        caught = e;
+      }
+      expect(Named.isInstance(caught), JSON.stringify(address)).toBe(true);
+    }
+    // Nothing was bound: the first automatic address is still free.
+    expect(net.bind().localAddress).toEqual(endpoint('10.0.0.1', 4000));
+    expect(
+      net.bind({ address: { family: 'IPv6', address: 'fd00::9', port: 0 } }).localAddress.family,
+    ).toBe('IPv6');
+  });
+
+  it('bounds what is in flight by default to 65 536 copies, and checks the bounds given', () => {
+    expect(DEFAULT_SIM_MAX_IN_FLIGHT).toBe(65_536);
+    const { net } = network(103, { defaultLink: { latencyUs: 1_000 } });
+    const a = net.bind({ pacing: { burst: 1 << 17 } }); // all at once, none queued
+    const b = net.bind();
+    const datagram = Uint8Array.of(1);
+    for (let i = 0; i < DEFAULT_SIM_MAX_IN_FLIGHT + 10; i++) a.send(datagram, b.localAddress);
+    expect(a.counters.datagramsSent).toBe(DEFAULT_SIM_MAX_IN_FLIGHT + 10);
+    expect(net.stats.inFlight).toBe(DEFAULT_SIM_MAX_IN_FLIGHT);
+    expect(net.stats.overflow).toBe(10);
+    const { scheduler } = network(1);
+    for (const bound of [{ maxInFlight: 0 }, { maxInFlight: 2.5 }, { maxTransports: -1 }])
+      expect(() => new SimNetwork({ scheduler, seed: 1, ...bound })).toThrow(OutOfRangeError);
+  });
+
   it('a closed address can be bound again, and the new transport receives', async () => {
     const { scheduler, net } = network(101);
     const a = net.bind();
@@ -347,6 +396,38 @@ describe('SimNetwork: addresses, bounds and counters', () => {
     expect(last).toBeLessThanOrEqual(952_000 + 100 * 10);
     const gaps = got.slice(5).map((d, i) => d.receivedAt - (got[i + 4] as Datagram).receivedAt);
     for (const g of gaps) expect(g).toBeGreaterThanOrEqual(9_990);
+  });
+
+  it('reaches a high bytesPerSecond although timers fire no sooner than a millisecond', () => {
+    const virtual = new VirtualScheduler();
+    // Timers like Node's: one due later fires on a whole millisecond, at least 1 ms on.
+    const coarse: Scheduler = {
+      now: () => virtual.now(),
+      at: (t, fn) =>
+        virtual.at(
+          t <= virtual.now() ? t : Math.max(Math.ceil(t / 1_000) * 1_000, virtual.now() + 1_000),
+          fn,
+        ),
+    };
+    const net = new SimNetwork({ scheduler: coarse, seed: 37, defaultLink: { latencyUs: 0 } });
+    const rate = 100_000_000; // 100 MB/s: 1200 B every 12 µs, far below the timer granularity
+    const count = 5_000;
+    const a = net.bind({ pacing: { bytesPerSecond: rate }, sendQueueLength: count });
+    const b = net.bind();
+    const got = inbox(b);
+    const t0 = virtual.now();
+    const datagram = new Uint8Array(1_200);
+    let accepted = 0;
+    for (let i = 0; i < count; i++) if (a.send(datagram, b.localAddress) !== 'full') accepted++;
+    expect(accepted).toBe(count);
+    virtual.advanceBySync(1_000_000);
+    expect(got.length).toBe(count);
+    const lastUs = (got.at(-1)?.receivedAt ?? 0) - t0;
+    const ideal = ((count * 1_200) / rate) * 1e6; // 60 ms
+    // The ceiling holds (no more than the bucket's few milliseconds of credit ahead of the rate)
+    // and is reached (a bucket of one burst, 38 400 B per timer, would take 156 ms).
+    expect(lastUs).toBeGreaterThanOrEqual(ideal - 4_000);
+    expect(lastUs).toBeLessThanOrEqual(ideal * 1.05);
   });
 
   it('accounts for every copy: 100 nodes under chaos, a partition and a closed node', async () => {

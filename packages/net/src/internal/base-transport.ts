@@ -2,27 +2,30 @@ import type { Cancel, Datagram, ElaraError, Endpoint, Scheduler } from '@elara/c
 import { Subject, type Observable } from 'rxjs';
 import {
   DatagramTooLargeError,
+  HandlerError,
   InvalidDestinationError,
   TransportClosedError,
 } from '../net-errors.ts';
-import type { SendResult, Transport } from '../transport.ts';
+import type { DatagramHandler, SendResult, Transport } from '../transport.ts';
 import { transportCounters, type TransportCounters } from '../transport-counters.ts';
 import type { TransportLimits } from '../transport-limits.ts';
+import type { PacerTurns } from './pacer-turns.ts';
+import { checkSendArguments } from './send-arguments.ts';
 import { SendPipeline } from './send-pipeline.ts';
 
 /** How a concrete transport plugs into {@link BaseTransport}. */
 export interface TransportParts {
   readonly limits: TransportLimits;
   readonly scheduler: Scheduler;
-  readonly yieldTurn: (fn: () => void) => Cancel;
+  readonly turns: PacerTurns;
   readonly sinkCopies: boolean;
-  readonly turnStamp?: () => number;
 }
 
 /**
  * What every transport shares: validation and counting on `send()`, the paced send pipeline, the
- * receive-side checks, the hot `datagrams$`/`errors$` subjects and the idempotent close. A concrete
- * transport supplies the sink (`sinkReady`/`sinkWrite`), its destination rules and `release()`.
+ * receive-side checks, the guarded `onDatagram` handlers, the hot `datagrams$`/`errors$` subjects
+ * and the idempotent close. A concrete transport supplies the sink (`sinkReady`/`sinkWrite`), its
+ * destination rules and `release()`.
  */
 export abstract class BaseTransport implements Transport {
   readonly counters: TransportCounters = transportCounters();
@@ -35,6 +38,8 @@ export abstract class BaseTransport implements Transport {
   protected readonly pipeline: SendPipeline;
   private readonly datagramSubject = new Subject<Datagram>();
   private readonly errorSubject = new Subject<ElaraError>();
+  // Copied on write, so a handler that unregisters during dispatch does not disturb the loop.
+  private handlers: readonly DatagramHandler[] = [];
   private isClosed = false;
   private closing: Promise<void> | undefined;
 
@@ -48,9 +53,8 @@ export abstract class BaseTransport implements Transport {
       limits: parts.limits,
       counters: this.counters,
       scheduler: parts.scheduler,
-      yieldTurn: parts.yieldTurn,
+      turns: parts.turns,
       sinkCopies: parts.sinkCopies,
-      ...(parts.turnStamp === undefined ? {} : { turnStamp: parts.turnStamp }),
       sink: { ready: () => this.sinkReady(), write: (data, to) => this.sinkWrite(data, to) },
     });
   }
@@ -64,6 +68,8 @@ export abstract class BaseTransport implements Transport {
   }
 
   send(data: Uint8Array, to: Endpoint): SendResult {
+    // Not a send attempt but a programming error: nothing is counted, nothing is sent.
+    checkSendArguments(data, to);
     const c = this.counters;
     c.sendAttempted++;
     if (this.isClosed) {
@@ -84,6 +90,17 @@ export abstract class BaseTransport implements Transport {
       throw new InvalidDestinationError(to, problem);
     }
     return this.pipeline.offer(data, to);
+  }
+
+  onDatagram(handler: DatagramHandler): Cancel {
+    if (this.isClosed) return () => undefined;
+    this.handlers = [...this.handlers, handler];
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      this.handlers = this.handlers.filter((h) => h !== handler);
+    };
   }
 
   writable(signal?: AbortSignal): Promise<void> {
@@ -111,7 +128,7 @@ export abstract class BaseTransport implements Transport {
   /** Releases the socket or link; called once, by `close()`. */
   protected abstract release(): Promise<void>;
 
-  /** Receive path: size check, subscriber check, counting, emission. */
+  /** Receive path: size check, receiver check, counting, guarded handlers, then `datagrams$`. */
   protected deliver(data: Uint8Array, from: Endpoint, receivedAt: number): void {
     const c = this.counters;
     if (this.isClosed) return;
@@ -119,13 +136,24 @@ export abstract class BaseTransport implements Transport {
       c.receivedOversize++;
       return;
     }
-    if (!this.datagramSubject.observed) {
+    const handlers = this.handlers;
+    const observed = this.datagramSubject.observed;
+    if (handlers.length === 0 && !observed) {
       c.receivedUnobserved++;
       return;
     }
     c.datagramsReceived++;
     c.bytesReceived += data.byteLength;
-    this.datagramSubject.next({ data, from, receivedAt });
+    const datagram: Datagram = { data, from, receivedAt };
+    for (const handler of handlers) {
+      try {
+        handler(datagram);
+      } catch (e) {
+        c.handlerErrors++;
+        this.reportError(new HandlerError('datagram', e));
+      }
+    }
+    if (observed) this.datagramSubject.next(datagram);
   }
 
   /** Emits an asynchronous failure as a value (not after close). */
@@ -135,6 +163,7 @@ export abstract class BaseTransport implements Transport {
 
   private async shutdown(): Promise<void> {
     this.pipeline.close(new TransportClosedError());
+    this.handlers = [];
     this.datagramSubject.complete();
     this.errorSubject.complete();
     await this.release();

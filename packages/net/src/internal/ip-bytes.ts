@@ -57,6 +57,11 @@ export function ipToBytes(address: string): Uint8Array | undefined {
   return out;
 }
 
+/** True when `address` is an IP literal of `family` (portable: the simulation has no node:net). */
+export function isIpLiteral(address: string, family: 'IPv4' | 'IPv6'): boolean {
+  return ipToBytes(address)?.byteLength === (family === 'IPv6' ? 16 : 4);
+}
+
 /** The literal of 4 (IPv4) or 16 (IPv6) network-order bytes. */
 export function bytesToIp(b: Uint8Array): string {
   if (b.byteLength === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;

@@ -3,6 +3,7 @@ import type { SendResult } from '../transport.ts';
 import type { TransportCounters } from '../transport-counters.ts';
 import type { TransportLimits } from '../transport-limits.ts';
 import { deferred, withAbort, type Deferred } from './deferred.ts';
+import type { PacerTurns } from './pacer-turns.ts';
 import { SendQueue } from './send-queue.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -18,23 +19,27 @@ export interface SendSink {
 export interface SendPipelineOptions {
   readonly limits: TransportLimits;
   readonly counters: TransportCounters;
+  /** Timers of the byte rate. */
   readonly scheduler: Scheduler;
-  /** Runs `fn` once the current turn has yielded (UDP: `setImmediate`; simulation: now, later). */
-  readonly yieldTurn: (fn: () => void) => Cancel;
+  /** What a turn is (UDP: an event-loop turn, shared by the process; simulation: an instant). */
+  readonly turns: PacerTurns;
   readonly sink: SendSink;
   /** True when the sink copies `data` itself, so the caller's buffer can go straight to it. */
   readonly sinkCopies: boolean;
-  /**
-   * When the transport can tell turns apart by a stamp (simulation: the virtual instant), the
-   * burst budget refills when the stamp changes, and no turn is scheduled after each write.
-   */
-  readonly turnStamp?: () => number;
 }
 
 /**
- * The send side shared by every transport: a bounded queue, a per-turn burst, an optional byte
- * rate, and the waits for room (`writable`) and for an empty queue (`drained`). Datagrams leave in
- * FIFO order; the caller's buffer is copied before `offer()` returns whenever it is kept.
+ * Credit of the byte-rate bucket, in µs at the rate, at least: timers fire no sooner than 1 ms
+ * on Node (and often later), so a bucket smaller than a few milliseconds' worth would cap the
+ * rate at bucket/ms however high it is set.
+ */
+const RATE_CREDIT_US = 4_000;
+
+/**
+ * The send side shared by every transport: a bounded queue, a per-turn burst (its own, and the
+ * room its turns leave when they are shared), an optional byte rate, and the waits for room
+ * (`writable`) and for an empty queue (`drained`). Datagrams leave in FIFO order; the caller's
+ * buffer is copied before `offer()` returns whenever it is kept.
  */
 export class SendPipeline {
   private readonly queue: SendQueue;
@@ -58,12 +63,13 @@ export class SendPipeline {
     this.budget = limits.burst;
     this.lowWater = Math.floor(limits.sendQueueLength / 2);
     this.scratch = new Uint8Array(limits.maxDatagramSize);
+    const rate = limits.bytesPerSecond;
     this.bucket =
-      limits.bytesPerSecond === undefined
+      rate === undefined
         ? undefined
         : new TokenBucket(
-            limits.bytesPerSecond,
-            limits.burst * limits.maxDatagramSize,
+            rate,
+            Math.max(limits.burst * limits.maxDatagramSize, (rate * RATE_CREDIT_US) / 1e6),
             o.scheduler.now(),
           );
   }
@@ -76,16 +82,11 @@ export class SendPipeline {
   /** Sends now, queues, or refuses. The transport has validated `data` and `to`. */
   offer(data: Uint8Array, to: Endpoint): SendResult {
     const c = this.o.counters;
-    if (this.o.turnStamp !== undefined) {
-      const stamp = this.o.turnStamp();
-      if (stamp !== this.budgetStamp) {
-        this.budgetStamp = stamp;
-        this.budget = this.burst;
-      }
-    }
+    this.refreshBudget();
     if (
       this.queue.length === 0 &&
       this.budget > 0 &&
+      this.o.turns.room() > 0 &&
       this.o.sink.ready() &&
       (this.bucket === undefined || this.bucket.take(data.byteLength, this.o.scheduler.now()))
     ) {
@@ -151,7 +152,7 @@ export class SendPipeline {
     this.turnPending = false;
     this.cancelTurn = undefined;
     this.budget = this.burst;
-    if (this.o.turnStamp !== undefined) this.budgetStamp = this.o.turnStamp();
+    this.budgetStamp = this.o.turns.stamp();
     this.pump();
   };
 
@@ -163,7 +164,16 @@ export class SendPipeline {
   private nextTurn(): void {
     if (this.turnPending) return;
     this.turnPending = true;
-    this.cancelTurn = this.o.yieldTurn(this.onTurn);
+    this.cancelTurn = this.o.turns.next(this.onTurn);
+  }
+
+  /** A new turn began since this pipeline last wrote: its own burst is whole again. */
+  private refreshBudget(): void {
+    const stamp = this.o.turns.stamp();
+    if (stamp !== this.budgetStamp) {
+      this.budgetStamp = stamp;
+      this.budget = this.burst;
+    }
   }
 
   private written(bytes: number): void {
@@ -171,14 +181,14 @@ export class SendPipeline {
     c.datagramsSent++;
     c.bytesSent += bytes;
     this.budget--;
-    // Without stamps, a turn boundary is only known by yielding to it.
-    if (this.o.turnStamp === undefined) this.nextTurn();
+    this.o.turns.spend();
   }
 
   private pump(): void {
     const q = this.queue;
-    const { sink, scheduler } = this.o;
-    while (this.budget > 0 && this.cancelTokenWait === undefined) {
+    const { sink, scheduler, turns } = this.o;
+    this.refreshBudget();
+    while (this.budget > 0 && turns.room() > 0 && this.cancelTokenWait === undefined) {
       const slot = q.peek();
       if (slot === undefined || !sink.ready()) break;
       if (this.bucket !== undefined && !this.bucket.take(slot.length, scheduler.now())) {
@@ -191,7 +201,12 @@ export class SendPipeline {
       this.written(slot.length);
       if (!sink.write(slot.buffer.subarray(0, slot.length), to)) q.retire(slot);
     }
-    if (this.budget <= 0 && q.length > 0) this.nextTurn();
+    if (
+      q.length > 0 &&
+      this.cancelTokenWait === undefined &&
+      (this.budget <= 0 || turns.room() <= 0)
+    )
+      this.nextTurn();
     this.notify();
   }
 

@@ -5,12 +5,14 @@ import {
   endpointEquals,
   TooLargeError,
   type Datagram,
+  type Endpoint,
 } from '@elara/core';
 import { propertyRuns } from '@elara/test-env';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DatagramTooLargeError,
+  HandlerError,
   InvalidDestinationError,
   sendRefused,
   TransportClosedError,
@@ -368,6 +370,116 @@ export function describeTransportConformance(harness: ConformanceHarness): void 
       expect(a.send(Uint8Array.of(1, 2, 3), b.localAddress)).toBe('sent');
       expect(await w.runUntil(() => inbox.received.length === 1)).toBe(true);
       expectBalanced(a);
+    });
+
+    it('destination checks remember an address only with its family, and only once it passed', async () => {
+      const w = await create();
+      const { a, b } = w;
+      const refused = (to: Endpoint): boolean => {
+        try {
+          a.send(Uint8Array.of(1), to);
+          return false;
+        } catch (e) {
+          return InvalidDestinationError.isInstance(e);
+        }
+      };
+      // An IPv4 transport: '::1' is no IPv4 literal, and IPv6 is out of its reach, in any order
+      // and however often (a check that passed for one family must not excuse another).
+      const v4Loopback6 = { family: 'IPv4', address: '::1', port: 9 } as const;
+      const v6Loopback = { family: 'IPv6', address: '::1', port: 9 } as const;
+      const v6Text4 = { family: 'IPv6', address: b.localAddress.address, port: 9 } as const;
+      const sequence: Endpoint[] = [
+        v4Loopback6,
+        v6Loopback,
+        v4Loopback6,
+        { family: 'IPv4', address: 'not-an-ip', port: 9 },
+        { family: 'IPv4', address: '10.0.0', port: 9 },
+        v6Text4,
+        v4Loopback6,
+      ];
+      for (const to of sequence) expect(refused(to), JSON.stringify(to)).toBe(true);
+      expect(a.counters.sendRefusedInvalid).toBe(sequence.length);
+      expect(a.counters.datagramsSent).toBe(0);
+      const inbox = collect(b);
+      expect(a.send(Uint8Array.of(2), b.localAddress)).toBe('sent');
+      expect(refused(v4Loopback6)).toBe(true);
+      expect(await w.runUntil(() => inbox.received.length === 1)).toBe(true);
+      expectBalanced(a);
+    });
+
+    it('arguments of the wrong type are a TypeError before anything is counted', async () => {
+      const w = await create();
+      const { a, b } = w;
+      const inbox = collect(b);
+      const before = { ...a.counters };
+      const bytes = Uint8Array.of(0x10, 1, 2, 3);
+      const words = Uint16Array.of(0x1010, 0x0101);
+      const badData: unknown[] = [
+        new DataView(bytes.buffer),
+        words,
+        Int8Array.of(1, 2),
+        bytes.buffer,
+        [0x10, 1],
+        'frame',
+        null,
+        undefined,
+      ];
+      // A DataView is no array to copy from, a Uint16Array is copied element by element: either
+      // would leave stale bytes in the datagram. Refused, like anything else that is not bytes.
+      for (const data of badData) {
+        expect(() => a.send(data as Uint8Array, b.localAddress), String(data)).toThrow(TypeError);
+      }
+      const badTo: unknown[] = [
+        null,
+        undefined,
+        '127.0.0.1:9',
+        { address: b.localAddress.address, port: b.localAddress.port },
+        { ...b.localAddress, family: 'IPv5' },
+        { ...b.localAddress, port: String(b.localAddress.port) },
+        { ...b.localAddress, address: 0x7f000001 },
+      ];
+      for (const to of badTo)
+        expect(() => a.send(bytes, to as Endpoint), JSON.stringify(to)).toThrow(TypeError);
+      expect(a.counters).toEqual(before);
+      expectBalanced(a);
+      // The transport goes on, and sends what it was given byte for byte.
+      expect(a.send(bytes, b.localAddress)).toBe('sent');
+      expect(await w.runUntil(() => inbox.received.length === 1)).toBe(true);
+      expect(Array.from(inbox.received[0]?.data ?? [])).toEqual([0x10, 1, 2, 3]);
+      expectBalanced(a);
+    });
+
+    it('onDatagram handlers are guarded: a throwing one is counted and reported, the rest go on', async () => {
+      const w = await create();
+      const { a, b } = w;
+      const errors: ElaraError[] = [];
+      b.errors$.subscribe((e) => errors.push(e));
+      const first: Uint8Array[] = [];
+      const last: Uint8Array[] = [];
+      b.onDatagram((d) => first.push(d.data.slice()));
+      const offThrowing = b.onDatagram(() => {
+        throw new RangeError('bad frame');
+      });
+      b.onDatagram((d) => last.push(d.data.slice()));
+      const sent = [payload(1, 10, 8), payload(2, 20, 8)];
+      await sendObeying(w, a, b, sent);
+      expect(await w.runUntil(() => last.length === 2)).toBe(true);
+      expect(multiset(first)).toEqual(multiset(sent));
+      expect(multiset(last)).toEqual(multiset(sent));
+      expect(b.counters.handlerErrors).toBe(2);
+      expect(errors.length).toBe(2);
+      expect(HandlerError.isInstance(errors[0])).toBe(true);
+      expect((errors[0] as HandlerError).cause).toBeInstanceOf(RangeError);
+      // Handlers alone are receivers: nothing counts as unobserved.
+      expect(b.counters.datagramsReceived).toBe(2);
+      expect(b.counters.receivedUnobserved).toBe(0);
+      offThrowing();
+      offThrowing();
+      await sendObeying(w, a, b, [payload(3, 30, 8)]);
+      expect(await w.runUntil(() => last.length === 3)).toBe(true);
+      expect(b.counters.handlerErrors).toBe(2);
+      expect(first.length).toBe(3);
+      expect(b.closed).toBe(false);
     });
 
     it('counts what it cannot deliver: oversize and unobserved datagrams are not buffered', async () => {

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendRefused, UdpTransport } from '../../src/index.ts';
+import { DEFAULT_BURST, sendRefused, UdpTransport, type SendResult } from '../../src/index.ts';
 import { waitFor } from './real-world.ts';
 
 const open: UdpTransport[] = [];
@@ -78,5 +78,59 @@ describe('UDP backpressure on loopback, sender and receiver in one process', () 
     expect(await waitFor(() => done)).toBe(true);
     await new Promise<void>((resolve) => raw.close(resolve));
     expect(burst).toBeLessThan(sent);
+  });
+});
+
+/** Sends `count` datagrams from `t` to `to`, obeying backpressure, and waits for the queue. */
+async function push(t: UdpTransport, to: UdpTransport, data: Uint8Array, count: number) {
+  for (let i = 0; i < count;) {
+    if (t.send(data, to.localAddress) === 'full') await t.writable();
+    else i++;
+  }
+  await t.drained();
+}
+
+describe('UDP fan-in: several paced senders in one process', () => {
+  it('the transports of a process together write one burst per event-loop turn', async () => {
+    const senders = await Promise.all(Array.from({ length: 4 }, () => udp()));
+    const b = await udp();
+    let received = 0;
+    b.datagrams$.subscribe(() => received++);
+    // Let any turn armed by earlier work pass, so this burst starts a turn of its own.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const results: SendResult[] = [];
+    for (const s of senders)
+      for (let i = 0; i < 20; i++) results.push(s.send(Uint8Array.of(0x10, i), b.localAddress));
+    // Per transport, 20 would fit its own burst of 32: the budget is the process's.
+    expect(results.filter((r) => r === 'sent').length).toBe(DEFAULT_BURST);
+    expect(results.filter((r) => r === 'queued').length).toBe(80 - DEFAULT_BURST);
+    await Promise.all(senders.map((s) => s.drained()));
+    expect(await waitFor(() => received === 80)).toBe(true);
+  });
+
+  it('4 senders × 10 000 datagrams of 1200 B to one receiver, obeying backpressure: received = accepted', async () => {
+    const senders = await Promise.all(Array.from({ length: 4 }, () => udp()));
+    const b = await udp();
+    const perSender = new Map<number, number>();
+    const markers = new Set<number>();
+    b.datagrams$.subscribe((d) => {
+      if (d.data.byteLength === 1) markers.add(d.from.port);
+      else perSender.set(d.from.port, (perSender.get(d.from.port) ?? 0) + 1);
+    });
+    const data = new Uint8Array(1200).fill(0xab);
+    await Promise.all(senders.map((s) => push(s, b, data, 10_000)));
+    // One receive queue, FIFO: once every sender's marker is in, everything sent before it is.
+    for (const s of senders) s.send(Uint8Array.of(0xff), b.localAddress);
+    const flushed = await waitFor(() => markers.size === senders.length, 10_000);
+    for (const s of senders) {
+      const c = s.counters;
+      expect(perSender.get(s.localAddress.port), 'received from one sender').toBe(10_000);
+      expect(c.sendAccepted).toBe(10_001);
+      expect(c.sendAttempted).toBe(c.sendAccepted + sendRefused(c));
+      expect(c.datagramsSent).toBe(10_001);
+      expect(c.sendFailed).toBe(0);
+    }
+    expect(flushed).toBe(true);
+    expect(b.counters.datagramsReceived).toBe(40_004);
   });
 });

@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { endpoint, OutOfRangeError, ParseError, type ElaraError } from '@elara/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,15 @@ import {
   type DatagramKind,
 } from '../../src/index.ts';
 import { activeHandles, waitFor } from './real-world.ts';
+
+/** Linux's cap on socket receive buffers, when this is Linux. */
+const rmemMax = ((): number | undefined => {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+  } catch {
+    return undefined;
+  }
+})();
 
 const open: UdpTransport[] = [];
 const raws: Socket[] = [];
@@ -192,10 +202,54 @@ describe('UDP bad input', () => {
     ).rejects.toSatisfy((e) => BindError.isInstance(e));
   });
 
-  it('asks the kernel for a large receive buffer and reports what it got', async () => {
-    const a = await udp({ recvBufferSize: 1 << 20 });
+  it('raises the receive buffer above the kernel default, 4 MiB asked by default', async () => {
     const probe = await raw();
-    expect(a.recvBufferSize).toBeGreaterThanOrEqual(Math.min(1 << 20, probe.getRecvBufferSize()));
-    expect(a.sendBufferSize).toBeGreaterThan(0);
+    const kernelDefault = probe.getRecvBufferSize();
+    // Linux grants min(request, rmem_max) and reports twice that (bookkeeping overhead).
+    const granted = (request: number): number =>
+      rmemMax === undefined ? request : 2 * Math.min(request, rmemMax);
+    const byDefault = await udp();
+    const asked = await udp({ recvBufferSize: 1 << 20 });
+    // Wherever the kernel lets a socket have more than its default, the transport takes it:
+    // with rmem_max at its stock 208 KiB there is nothing to raise, at 4 MiB (here) a lot.
+    if (rmemMax === undefined) {
+      // Not Linux: the cap is unknown, but the buffer must not be the default one.
+      expect(byDefault.recvBufferSize).toBeGreaterThan(kernelDefault);
+    } else {
+      expect(byDefault.recvBufferSize).toBe(Math.max(granted(4 << 20), kernelDefault));
+      expect(asked.recvBufferSize).toBe(Math.max(granted(1 << 20), kernelDefault));
+    }
+    expect(byDefault.sendBufferSize).toBeGreaterThan(0);
+  });
+
+  it.each([
+    { recvBufferSize: -1 },
+    { recvBufferSize: 0 },
+    { recvBufferSize: Number.NaN },
+    { recvBufferSize: 1.5 },
+    { recvBufferSize: 2 ** 31 },
+    { sendBufferSize: -1 },
+    { sendBufferSize: Number.POSITIVE_INFINITY },
+  ])('refuses buffer size %o with OutOfRangeError, before binding', async (options) => {
+    const before = activeHandles();
+    await expect(udp(options)).rejects.toSatisfy((e) => OutOfRangeError.isInstance(e));
+    expect(activeHandles()).toBe(before);
+  });
+
+  it('bind and connect endpoints are checked field by field', async () => {
+    const v4 = (address: string, port: number) => ({ family: 'IPv4', address, port }) as const;
+    const bad: [Parameters<typeof UdpTransport.create>[0], { isInstance(e: unknown): boolean }][] =
+      [
+        [{ bind: v4('127.0.0.1', 70_000) }, OutOfRangeError],
+        [{ bind: v4('127.0.0.1', -5) }, OutOfRangeError],
+        [{ bind: v4('not-an-ip', 0) }, BindError],
+        [{ bind: { family: 'IPv6', address: '127.0.0.1', port: 0 } }, BindError],
+        [{ bind: '[:::::]:0' }, ParseError],
+        [{ connect: v4('127.0.0.1', 1.5) }, OutOfRangeError],
+      ];
+    for (const [options, Named] of bad)
+      await expect(udp(options), JSON.stringify(options)).rejects.toSatisfy((e) =>
+        Named.isInstance(e),
+      );
   });
 });
