@@ -1,4 +1,5 @@
 import { OutOfRangeError } from '../elara-error.ts';
+import { EventKind } from '../event-kind.ts';
 import { type EventSigner, type EventVerifier, SIGNATURE_LENGTH } from '../event-signing.ts';
 import type { SessionId } from '../session-id.ts';
 import { isU64 } from '../u64.ts';
@@ -23,7 +24,8 @@ const LABEL = Uint8Array.from(EVENT_SIGNING_LABEL, (c) => c.charCodeAt(0));
  * `"ELARA_EVENT_SIG_v1" (18 ASCII bytes) ‖ sessionId:u64 LE ‖ the envelope without its signature`
  * (kind, author, seq, τs, target, event type, dependencies, mutation: every field, in wire
  * order). Binding the session id means a signed event cannot be replayed into another session.
- * A `signature` already present is ignored.
+ * A `signature` already present is ignored; an envelope that is not durable is an
+ * {@link OutOfRangeError} (ephemeral events are never signed).
  *
  * @example
  * const signature = signer(eventSigningBytes(session, unsigned));
@@ -33,6 +35,11 @@ export function eventSigningBytes(
   envelope: UnsignedDurableEnvelope | DurableEnvelope,
 ): Uint8Array {
   if (!isU64(session)) throw new OutOfRangeError(`session id ${String(session)} is not a u64`);
+  if (envelope.kind !== EventKind.Durable) {
+    throw new OutOfRangeError(
+      `only durable envelopes are signed, not kind ${String(envelope.kind)}`,
+    );
+  }
   const out = new Uint8Array(LABEL.length + 8 + unsignedEnvelopeSize(envelope));
   out.set(LABEL);
   viewOf(out).setBigUint64(LABEL.length, session, true);

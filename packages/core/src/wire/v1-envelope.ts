@@ -132,6 +132,23 @@ function checkNumber(value: number, min: number, what: string): void {
 }
 
 /**
+ * Why a durable event's dependency list breaks the wire rules, or undefined: each names an
+ * author other than the event's own (its earlier events are implied by seq) and no author
+ * twice (an author's seqs are contiguous, so the later of two implies the earlier). K is 4,
+ * so the pairwise scan costs less than a Set.
+ */
+function dependencyFault(author: NodeId, dependencies: readonly EventId[]): string | undefined {
+  for (let i = 0; i < dependencies.length; i++) {
+    const d = (dependencies[i] as EventId).author;
+    if (d === author) return "a dependency on the event's own author";
+    for (let j = 0; j < i; j++) {
+      if ((dependencies[j] as EventId).author === d) return 'two dependencies on one author';
+    }
+  }
+  return undefined;
+}
+
+/**
  * Writes every field but the signature at `target[offset..)`; returns the offset after them.
  * Shared by the encoder and {@link eventSigningBytes}, so what is signed is exactly what is sent.
  */
@@ -189,7 +206,8 @@ export function encodeUnsignedEnvelopeInto(
  * Writes an envelope at `target[offset..)` and returns the offset after it. Fields are checked
  * first ({@link OutOfRangeError}; more than {@link MAX_DEPENDENCIES} dependencies or an
  * envelope over {@link MAX_ENVELOPE_SIZE} bytes a {@link TooLargeError}; a signature that is not
- * 64 bytes an {@link OutOfRangeError}).
+ * 64 bytes, a dependency on the event's own author or two on one author an
+ * {@link OutOfRangeError}), so everything it writes decodes.
  */
 export function encodeEnvelopeInto(
   envelope: EventEnvelope,
@@ -198,10 +216,18 @@ export function encodeEnvelopeInto(
 ): number {
   const size = envelopeSize(envelope);
   if (size > MAX_ENVELOPE_SIZE) throw new TooLargeError(size, MAX_ENVELOPE_SIZE, 'envelope');
-  if (envelope.kind === EventKind.Durable && envelope.signature.length !== SIGNATURE_LENGTH) {
-    throw new OutOfRangeError(
-      `signature must be ${SIGNATURE_LENGTH} bytes, got ${envelope.signature.length}`,
-    );
+  if (envelope.kind === EventKind.Durable) {
+    if (envelope.signature.length !== SIGNATURE_LENGTH) {
+      throw new OutOfRangeError(
+        `signature must be ${SIGNATURE_LENGTH} bytes, got ${envelope.signature.length}`,
+      );
+    }
+    // A wire rule, so checked here and by the decoder rather than in the signing bytes:
+    // state judges such an event (given as a value) in its author's chain order. Too many
+    // dependencies is reported as such (TooLargeError) by the field checks below.
+    const deps = envelope.dependencies;
+    const fault = deps.length <= MAX_DEPENDENCIES && dependencyFault(envelope.author, deps);
+    if (typeof fault === 'string') throw new OutOfRangeError(fault);
   }
   const at = encodeUnsignedEnvelopeInto(envelope, target, offset);
   if (envelope.kind !== EventKind.Durable) return at;
@@ -223,8 +249,9 @@ export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
 
 /**
  * Decodes exactly one envelope from the whole of `bytes`, strictly: an unknown kind or event
- * type is an {@link UnknownEnumValueError}; a durable seq or dependency seq of 0, a τs beyond
- * ±2^53 µs, or bytes left after the envelope an {@link InvalidWireFormatError}; more than
+ * type is an {@link UnknownEnumValueError}; a durable seq or dependency seq of 0, a dependency
+ * on the event's own author or two on one author, a τs beyond ±2^53 µs, or bytes left after
+ * the envelope an {@link InvalidWireFormatError}; more than
  * {@link MAX_DEPENDENCIES} dependencies a {@link TooLargeError}; a short input a
  * {@link BufferTooShortError}. The signature is not verified here (see `verifyEnvelope`).
  *
@@ -271,6 +298,8 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
     dependencies.push({ author: v.getBigUint64(at, true) as NodeId, seq });
     at += DEPENDENCY_SIZE;
   }
+  const fault = dependencyFault(author, dependencies);
+  if (fault !== undefined) throw new InvalidWireFormatError(fault);
   if (length - at < SIGNATURE_LENGTH + 1) {
     throw new BufferTooShortError(at + SIGNATURE_LENGTH + 1, length, 'durable envelope');
   }

@@ -259,19 +259,29 @@ export const arbTime = fc.oneof(
 );
 const arbSeq = fc.integer({ min: 1, max: MAX_EVENT_SEQ });
 
-export const arbDurable: fc.Arbitrary<DurableEnvelope> = fc.record({
-  kind: fc.constant(EventKind.Durable),
-  author: arbNodeId,
-  seq: arbSeq,
-  time: arbTime,
-  target: arbU64.map(stateId),
-  eventType: arbEventType,
-  dependencies: fc.array(fc.record({ author: arbNodeId, seq: arbSeq }), {
-    maxLength: MAX_DEPENDENCIES,
+/** Dependencies valid for `author`: distinct authors, none of them `author` itself. */
+export function arbDependencies(author: NodeId): fc.Arbitrary<{ author: NodeId; seq: number }[]> {
+  return fc
+    .uniqueArray(fc.record({ author: arbNodeId, seq: arbSeq }), {
+      maxLength: MAX_DEPENDENCIES,
+      selector: (d) => d.author,
+    })
+    .map((deps) => deps.filter((d) => d.author !== author));
+}
+
+export const arbDurable: fc.Arbitrary<DurableEnvelope> = arbNodeId.chain((author) =>
+  fc.record({
+    kind: fc.constant(EventKind.Durable),
+    author: fc.constant(author),
+    seq: arbSeq,
+    time: arbTime,
+    target: arbU64.map(stateId),
+    eventType: arbEventType,
+    dependencies: arbDependencies(author),
+    mutation: arbMutation,
+    signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
   }),
-  mutation: arbMutation,
-  signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
-});
+);
 
 export const arbEphemeral: fc.Arbitrary<EphemeralEnvelope> = fc.record({
   kind: fc.constant(EventKind.Ephemeral),

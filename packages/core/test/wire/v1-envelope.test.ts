@@ -118,6 +118,18 @@ describe('v1 event envelope', () => {
       [{ ...durable, author: -1n }, OutOfRangeError],
       [{ ...durable, dependencies: [{ author: nodeId(1), seq: 0 }] }, OutOfRangeError],
       [{ ...durable, dependencies: Array(5).fill({ author: nodeId(1), seq: 1 }) }, TooLargeError],
+      // The author's own earlier events are implied by seq, never listed.
+      [{ ...durable, dependencies: [{ author: durable.author, seq: 6 }] }, OutOfRangeError],
+      [
+        {
+          ...durable,
+          dependencies: [
+            { author: nodeId(1), seq: 2 },
+            { author: nodeId(1), seq: 3 },
+          ],
+        },
+        OutOfRangeError,
+      ],
       [{ ...durable, signature: new Uint8Array(63) }, OutOfRangeError],
       [{ ...durable, kind: 2 }, OutOfRangeError],
       [{ ...durable, mutation: { type: 'set', data: new Uint8Array(65_500) } }, TooLargeError],
@@ -143,6 +155,34 @@ describe('v1 event envelope', () => {
     const longer = new Uint8Array(encodeEnvelope(ephemeral).length + 1);
     longer.set(encodeEnvelope(ephemeral));
     expectNamed(() => decodeEnvelope(longer), InvalidWireFormatError);
+  });
+
+  it("dependencies name distinct authors other than the event's own, on both sides of the wire", () => {
+    // Authors drawn from a small pool, so self-dependencies and repeats are common.
+    const pool = [durable.author, nodeId(1), nodeId(2), nodeId(3)];
+    const arbDeps = fc.array(
+      fc.record({ author: fc.constantFrom(...pool), seq: fc.integer({ min: 1, max: 9 }) }),
+      { maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(arbDeps, (deps) => {
+        const authors = deps.map((d) => d.author);
+        const ok = !authors.includes(durable.author) && new Set(authors).size === authors.length;
+        const e = { ...durable, dependencies: deps };
+        if (ok) expect(decodeEnvelope(encodeEnvelope(e))).toEqual(e);
+        else expectNamed(() => encodeEnvelope(e), OutOfRangeError);
+        // The same list written into valid bytes by hand, as a faulty peer would.
+        const bytes = encodeEnvelope({
+          ...durable,
+          dependencies: deps.map((d, i) => ({ author: nodeId(100 + i), seq: d.seq })),
+        });
+        const v = new DataView(bytes.buffer, bytes.byteOffset);
+        deps.forEach((d, i) => v.setBigUint64(31 + 12 * i, d.author, true));
+        if (ok) expect(decodeEnvelope(bytes)).toEqual(e);
+        else expectNamed(() => decodeEnvelope(bytes), InvalidWireFormatError);
+      }),
+      { numRuns: propertyRuns(300, 3000) },
+    );
   });
 
   it('random and mutated bytes give an envelope or a named error', () => {
@@ -201,6 +241,10 @@ describe('eventSigningBytes', () => {
       }),
       { numRuns: propertyRuns(1000, 10_000) },
     );
+  });
+
+  it('exists only for durable envelopes', () => {
+    expectNamed(() => eventSigningBytes(session, ephemeral as never), OutOfRangeError);
   });
 
   it('refuses a session id that is not a u64 bigint by name', () => {
