@@ -197,8 +197,10 @@ export {
 export {
   EVENT_SIGNING_LABEL,
   eventSigningBytes,
+  eventSigningBytesFromWire,
   signEnvelope,
   verifyEnvelope,
+  verifyEnvelopeBytes,
 } from './wire/event-signing-bytes.ts';
 export {
   BATCH_ENTRY_OVERHEAD,

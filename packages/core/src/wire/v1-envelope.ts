@@ -149,8 +149,26 @@ function dependencyFault(author: NodeId, dependencies: readonly EventId[]): stri
 }
 
 /**
+ * The mutation in `bytes[at..end)`, which it must fill exactly. A Blend weight that is not
+ * finite is refused in v1: NaN payload bits do not survive a decode and re-encode (V8 quiets
+ * signalling NaNs), and signatures must not depend on that.
+ */
+function decodeMutationFilling(bytes: Uint8Array, at: number, end: number): MutationOp {
+  const mutation = decodeMutationOpAt(bytes, at, end);
+  if (at + mutationOpSize(mutation) !== end) {
+    throw new InvalidWireFormatError('the mutation does not fill its room in the envelope');
+  }
+  if (mutation.type === 'blend' && !Number.isFinite(mutation.weight)) {
+    throw new InvalidWireFormatError(`blend weight ${mutation.weight} is not finite (v1)`);
+  }
+  return mutation;
+}
+
+/**
  * Writes every field but the signature at `target[offset..)`; returns the offset after them.
  * Shared by the encoder and {@link eventSigningBytes}, so what is signed is exactly what is sent.
+ * A Blend weight that is not finite as an f32 (NaN, ±∞, or a double beyond the f32 range) is an
+ * {@link OutOfRangeError} in v1.
  */
 export function encodeUnsignedEnvelopeInto(
   envelope: UnsignedDurableEnvelope | EphemeralEnvelope,
@@ -167,6 +185,10 @@ export function encodeUnsignedEnvelopeInto(
   else checkNumber(envelope.counter, 0, 'counter');
   if (eventTypeFromByte(envelope.eventType) === undefined) {
     throw new OutOfRangeError(`unknown event type ${envelope.eventType}`);
+  }
+  const m = envelope.mutation;
+  if (m.type === 'blend' && !Number.isFinite(Math.fround(m.weight))) {
+    throw new OutOfRangeError(`blend weight ${m.weight} is not a finite f32 (v1)`);
   }
   if (durable) {
     if (envelope.dependencies.length > MAX_DEPENDENCIES) {
@@ -250,8 +272,8 @@ export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
 /**
  * Decodes exactly one envelope from the whole of `bytes`, strictly: an unknown kind or event
  * type is an {@link UnknownEnumValueError}; a durable seq or dependency seq of 0, a dependency
- * on the event's own author or two on one author, a τs beyond ±2^53 µs, or bytes left after
- * the envelope an {@link InvalidWireFormatError}; more than
+ * on the event's own author or two on one author, a Blend weight that is not finite, a τs
+ * beyond ±2^53 µs, or bytes left after the envelope an {@link InvalidWireFormatError}; more than
  * {@link MAX_DEPENDENCIES} dependencies a {@link TooLargeError}; a short input a
  * {@link BufferTooShortError}. The signature is not verified here (see `verifyEnvelope`).
  *
@@ -278,10 +300,7 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   if (eventType === undefined) throw new UnknownEnumValueError('EventType', typeByte);
   let at = ENVELOPE_COMMON_SIZE;
   if (kind === EventKind.Ephemeral) {
-    const mutation = decodeMutationOpAt(bytes, at, length);
-    if (at + mutationOpSize(mutation) !== length) {
-      throw new InvalidWireFormatError('bytes after an ephemeral envelope');
-    }
+    const mutation = decodeMutationFilling(bytes, at, length);
     return { kind, author, counter: number, time, target, eventType, mutation };
   }
   if (number === 0) throw new InvalidWireFormatError('durable seq 0 (seqs start at 1)');
@@ -305,10 +324,7 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   }
   // The mutation must fill exactly the bytes between the dependencies and the signature.
   const sigAt = length - SIGNATURE_LENGTH;
-  const mutation = decodeMutationOpAt(bytes, at, sigAt);
-  if (at + mutationOpSize(mutation) !== sigAt) {
-    throw new InvalidWireFormatError('bytes between mutation and signature');
-  }
+  const mutation = decodeMutationFilling(bytes, at, sigAt);
   return {
     kind,
     author,

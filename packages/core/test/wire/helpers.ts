@@ -233,17 +233,27 @@ export function vvFromVector(entries: [string, string][]): VersionVector {
 }
 
 const arbData = fc.uint8Array({ maxLength: 64 });
-export const arbMutation: fc.Arbitrary<MutationOp> = fc.oneof(
-  arbData.map((data) => ({ type: 'set' as const, data })),
-  fc
-    .bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
-    .map((delta) => ({ type: 'increment' as const, delta })),
-  arbData.map((data) => ({ type: 'append' as const, data })),
-  arbData.map((data) => ({ type: 'merge' as const, data })),
-  fc.constant({ type: 'delete' as const }),
-  fc
-    .tuple(arbData, fc.float({ noNaN: false }))
-    .map(([value, weight]) => ({ type: 'blend' as const, value, weight })),
+
+/** Mutations with Blend weights drawn from `weight` (the other ops as in v0). */
+function arbMutationWith(weight: fc.Arbitrary<number>): fc.Arbitrary<MutationOp> {
+  return fc.oneof(
+    arbData.map((data) => ({ type: 'set' as const, data })),
+    fc
+      .bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
+      .map((delta) => ({ type: 'increment' as const, delta })),
+    arbData.map((data) => ({ type: 'append' as const, data })),
+    arbData.map((data) => ({ type: 'merge' as const, data })),
+    fc.constant({ type: 'delete' as const }),
+    fc.tuple(arbData, weight).map(([value, weight]) => ({ type: 'blend' as const, value, weight })),
+  );
+}
+
+/** v0 mutations: any f32 weight, NaN and infinities included (the reference takes them). */
+export const arbMutation: fc.Arbitrary<MutationOp> = arbMutationWith(fc.float({ noNaN: false }));
+
+/** v1 mutations: finite Blend weights only (v1 envelopes refuse the others). */
+export const arbMutationV1: fc.Arbitrary<MutationOp> = arbMutationWith(
+  fc.float({ noNaN: true, noDefaultInfinity: true }),
 );
 
 export const arbVersionVector: fc.Arbitrary<VersionVector> = fc
@@ -278,7 +288,7 @@ export const arbDurable: fc.Arbitrary<DurableEnvelope> = arbNodeId.chain((author
     target: arbU64.map(stateId),
     eventType: arbEventType,
     dependencies: arbDependencies(author),
-    mutation: arbMutation,
+    mutation: arbMutationV1,
     signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
   }),
 );
@@ -290,7 +300,7 @@ export const arbEphemeral: fc.Arbitrary<EphemeralEnvelope> = fc.record({
   time: arbTime,
   target: arbU64.map(stateId),
   eventType: arbEventType,
-  mutation: arbMutation,
+  mutation: arbMutationV1,
 });
 
 export const arbEnvelope: fc.Arbitrary<EventEnvelope> = fc.oneof(arbDurable, arbEphemeral);

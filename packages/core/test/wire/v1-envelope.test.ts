@@ -15,16 +15,19 @@ import {
   encodeEnvelope,
   envelopeSize,
   eventSigningBytes,
+  eventSigningBytesFromWire,
   nodeId,
   sessionId,
   signEnvelope,
   stateIdFromParts,
   unsignedEnvelopeSize,
   verifyEnvelope,
+  verifyEnvelopeBytes,
   type DurableEnvelope,
   type EphemeralEnvelope,
   type EventSigner,
   type EventVerifier,
+  type MutationOp,
   type NodeId,
   type SessionId,
 } from '../../src/index.ts';
@@ -185,6 +188,54 @@ describe('v1 event envelope', () => {
     );
   });
 
+  it('refuses non-finite Blend weights on both sides of the wire (v0 takes them)', () => {
+    const blend = (weight: number): MutationOp => ({
+      type: 'blend',
+      value: Uint8Array.of(1),
+      weight,
+    });
+    // 1e39 is finite as a double but rounds to Infinity as an f32.
+    for (const weight of [Number.NaN, Infinity, -Infinity, 1e39]) {
+      expectNamed(() => encodeEnvelope({ ...ephemeral, mutation: blend(weight) }), OutOfRangeError);
+      expectNamed(
+        () => eventSigningBytes(sessionId(1), { ...durable, mutation: blend(weight) }),
+        OutOfRangeError,
+      );
+    }
+    const bytes = encodeEnvelope({ ...ephemeral, mutation: blend(0.5) });
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    for (const bits of [0x7f800001, 0x7fc00000, 0x7f800000, 0xff800000, 0xffffffff]) {
+      v.setUint32(31, bits, true); // the weight, after the kind byte at 30
+      expectNamed(() => decodeEnvelope(bytes), InvalidWireFormatError);
+    }
+  });
+
+  it('re-encodes bit for bit whatever it decodes, Blend weight bits included', () => {
+    // Valid envelopes whose Blend weight is then overwritten with any 32-bit pattern
+    // (signalling NaNs among them: V8 would canonicalise 0x7f800001 when re-encoding).
+    const withWeightBits = fc
+      .tuple(arbEnvelope, fc.integer({ min: 0, max: 0xffff_ffff }))
+      .map(([e, bits]) => {
+        const bytes = encodeEnvelope({
+          ...e,
+          mutation: { type: 'blend', value: Uint8Array.of(7), weight: 1 },
+        });
+        const at = e.kind === EventKind.Durable ? 31 + 12 * e.dependencies.length + 1 : 31;
+        new DataView(bytes.buffer, bytes.byteOffset).setUint32(at, bits, true);
+        return bytes;
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(withWeightBits, fuzzInput(arbEnvelope.map(encodeEnvelope), 160)),
+        (b) => {
+          const e = valueOrWireError(() => decodeEnvelope(b));
+          if (e !== undefined) expect(toHex(encodeEnvelope(e))).toBe(toHex(b));
+        },
+      ),
+      { numRuns: propertyRuns(2000, 20_000) },
+    );
+  });
+
   it('random and mutated bytes give an envelope or a named error', () => {
     fc.assert(
       fc.property(fuzzInput(arbEnvelope.map(encodeEnvelope), 160), (bytes) => {
@@ -240,6 +291,47 @@ describe('eventSigningBytes', () => {
           expect(eventSigningBytes(s2, a)).not.toEqual(eventSigningBytes(session, a));
       }),
       { numRuns: propertyRuns(1000, 10_000) },
+    );
+  });
+
+  it('can be taken from the received bytes, equal to the re-encoded form', () => {
+    fc.assert(
+      fc.property(arbDurable, arbSessionId, (e, s) => {
+        const raw = encodeEnvelope(e);
+        const fromWire = eventSigningBytesFromWire(s, raw);
+        expect(toHex(fromWire)).toBe(
+          toHex(eventSigningBytes(s, decodeEnvelope(raw) as DurableEnvelope)),
+        );
+        expect(fromWire.length).toBe(EVENT_SIGNING_LABEL.length + 8 + raw.length - 64);
+      }),
+      { numRuns: propertyRuns(300, 3000) },
+    );
+    expectNamed(
+      () => eventSigningBytesFromWire(session, encodeEnvelope(ephemeral)),
+      InvalidWireFormatError,
+    );
+    expectNamed(
+      () => eventSigningBytesFromWire(session, new Uint8Array(95)),
+      InvalidWireFormatError,
+    );
+  });
+
+  it('verifies received bytes without re-encoding them', () => {
+    const { signature: _s, ...unsigned } = durable;
+    const raw = encodeEnvelope(signEnvelope(session, unsigned, toySigner(9)));
+    const verifier = toyVerifier(new Map([[durable.author, 9]]));
+    expect(verifyEnvelopeBytes(session, raw, verifier)).toBe(true);
+    expect(verifyEnvelopeBytes(sessionId(1), raw, verifier)).toBe(false);
+    // Any byte changed (outside what makes the bytes undecodable) fails verification.
+    for (let i = 0; i < raw.length; i++) {
+      const flipped = raw.slice();
+      flipped[i] = (flipped[i] as number) ^ 0x01;
+      const ok = valueOrWireError(() => verifyEnvelopeBytes(session, flipped, verifier));
+      expect(ok === true, `byte ${i}`).toBe(false);
+    }
+    expectNamed(
+      () => verifyEnvelopeBytes(session, encodeEnvelope(ephemeral), verifier),
+      InvalidWireFormatError,
     );
   });
 
