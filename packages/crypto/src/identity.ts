@@ -10,6 +10,8 @@ import { KEY_LENGTH } from './crypto-provider.ts';
 import { decodeIdentity, encodeIdentity, type IdentitySecrets } from './identity-format.ts';
 import { checkLength } from './internal/check-bytes.ts';
 import { deriveNodeId } from './node-id-derivation.ts';
+import { constantTimeEqual } from './internal/constant-time.ts';
+import { copyBytes } from './internal/copy-bytes.ts';
 
 /** What others may know of an identity. */
 export interface PublicIdentity {
@@ -64,8 +66,8 @@ export class Identity {
     checkLength(secrets?.signingSeed, KEY_LENGTH, 'Ed25519 seed');
     checkLength(secrets?.agreementSecret, KEY_LENGTH, 'X25519 secret');
     return new Identity(provider, {
-      signingSeed: secrets.signingSeed.slice(),
-      agreementSecret: secrets.agreementSecret.slice(),
+      signingSeed: copyBytes(secrets.signingSeed),
+      agreementSecret: copyBytes(secrets.agreementSecret),
     });
   }
 
@@ -74,11 +76,17 @@ export class Identity {
    * are not in the format, or when the NodeId they record is not the one the seed gives.
    */
   static import(provider: CryptoProvider, bytes: Uint8Array): Identity {
-    const { nodeId, ...secrets } = decodeIdentity(bytes);
+    const { nodeId, agreementPublicKey, ...secrets } = decodeIdentity(bytes);
     const identity = new Identity(provider, secrets);
     if (identity.nodeId !== nodeId) {
       identity.dispose();
       throw new InvalidIdentityError('exported identity: the NodeId does not match the seed');
+    }
+    if (!constantTimeEqual(identity.agreementPublicKey, agreementPublicKey)) {
+      identity.dispose();
+      throw new InvalidIdentityError(
+        'exported identity: the X25519 public key does not match the X25519 secret',
+      );
     }
     return identity;
   }
@@ -119,10 +127,10 @@ export class Identity {
     return this.agreementKey.agree(peer);
   }
 
-  /** The secret export format (77 bytes, documented in `encodeIdentity`). */
+  /** The secret export format (109 bytes, documented in `encodeIdentity`). */
   export(): Uint8Array {
     this.checkOpen();
-    return encodeIdentity(this.secrets, this.nodeId);
+    return encodeIdentity(this.secrets, this.nodeId, this.agreementPublicKey);
   }
 
   /** Zeroes the secrets (see the class comment for what native key objects allow). Idempotent. */

@@ -66,11 +66,12 @@ describe.each(bothProviders())('Identity on the $name provider', (crypto: Crypto
     const secret = new Uint8Array(32).fill(0x22);
     const me = Identity.fromSecrets(crypto, { signingSeed: seed, agreementSecret: secret });
     const bytes = me.export();
-    expect(toHex(bytes.subarray(0, 5))).toBe('454c494401'); // "ELID", version 1
+    expect(toHex(bytes.subarray(0, 5))).toBe('454c494402'); // "ELID", version 2
     expect(toHex(bytes.subarray(5, 37))).toBe(toHex(seed));
     expect(toHex(bytes.subarray(37, 69))).toBe(toHex(secret));
     const id = new DataView(bytes.buffer, bytes.byteOffset + 69, 8).getBigUint64(0, true);
     expect(id).toBe(me.nodeId);
+    expect(toHex(bytes.subarray(77, 109))).toBe(toHex(me.agreementPublicKey));
   });
 
   it('two identities agree on one X25519 secret', () => {

@@ -40,6 +40,7 @@ import {
   encodeSealedMessage,
 } from './handshake-message.ts';
 import type { Authorize, HandshakeResult, PeerExpectation } from './handshake-result.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** A handshake between two members of a session: the peer is admitted by `authorize`. */
 export interface MemberInitiatorConfig {
@@ -300,7 +301,7 @@ export class HandshakeInitiator {
     if (!constantTimeEqual(echo, m.echo)) {
       throw new HandshakeMismatchError('handshake: the Retry does not answer our Init');
     }
-    const second = this.buildInit(attempt, m.cookie.slice());
+    const second = this.buildInit(attempt, copyBytes(m.cookie));
     attempt.init = second.datagram;
     attempt.state = second.state;
     this.current = 'awaiting-response';
@@ -403,7 +404,7 @@ export class HandshakeInitiator {
       local: this.identity.nodeId,
       peer: attempt.peer,
       admittedBy: this.invite === undefined ? 'authorize' : 'invite',
-      inviteId: this.invite?.inviteId.slice(),
+      inviteId: this.invite === undefined ? undefined : copyBytes(this.invite.inviteId),
       handshakeHash,
       channelId: channelIdOf(handshakeHash),
       sendKey: keys.initiatorToResponder,

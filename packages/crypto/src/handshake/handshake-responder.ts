@@ -40,6 +40,7 @@ import {
   encodeSealedMessage,
 } from './handshake-message.ts';
 import type { Authorize, HandshakeResult } from './handshake-result.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** What a responder needs: its identity and provider, and who may complete a handshake. */
 export interface ResponderConfig {
@@ -251,7 +252,7 @@ export class HandshakeResponder {
       invite:
         m.invite === undefined
           ? undefined
-          : { inviteId: m.invite.inviteId.slice(), expiresAt: m.invite.expiresAt },
+          : { inviteId: copyBytes(m.invite.inviteId), expiresAt: m.invite.expiresAt },
     });
     return { reply, result: undefined };
   }
@@ -344,7 +345,7 @@ export class HandshakeResponder {
         local: this.nodeId,
         peer,
         admittedBy: pending.invite === undefined ? 'authorize' : 'invite',
-        inviteId: pending.invite?.inviteId.slice(),
+        inviteId: pending.invite === undefined ? undefined : copyBytes(pending.invite.inviteId),
         handshakeHash,
         channelId: channelIdOf(handshakeHash),
         sendKey: keys.responderToInitiator,

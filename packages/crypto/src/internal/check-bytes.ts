@@ -34,7 +34,15 @@ export function checkHkdfLength(length: number): void {
   }
 }
 
-/** Throws {@link OutOfRangeError} unless `n` is a valid count of random bytes. */
+/**
+ * The most random bytes one `randomBytes` call returns (1 MiB). A bound far above any key or
+ * nonce, so an absurd count is a named error instead of an engine `RangeError` from allocation.
+ */
+export const MAX_RANDOM_BYTES = 1 << 20;
+
+/** Throws {@link OutOfRangeError} unless `n` is a valid count of random bytes (0..1 MiB). */
 export function checkByteCount(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new OutOfRangeError(`byte count: ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RANDOM_BYTES) {
+    throw new OutOfRangeError(`byte count must be an integer in 0..${MAX_RANDOM_BYTES}: ${n}`);
+  }
 }

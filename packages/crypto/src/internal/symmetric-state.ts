@@ -4,6 +4,7 @@
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH, NONCE_LENGTH } from '../crypto-provider.ts';
 import { concatBytes } from './concat-bytes.ts';
+import { copyBytes } from './copy-bytes.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -31,21 +32,21 @@ export class SymmetricState {
   /** `h = SHA-256(protocolName)`, `ck = h` (the name is longer than 32 bytes). */
   static initial(provider: CryptoProvider, protocolName: Uint8Array): SymmetricState {
     const h = provider.sha256(protocolName);
-    return new SymmetricState(provider, h.slice(), h, undefined, 0);
+    return new SymmetricState(provider, copyBytes(h), h, undefined, 0);
   }
 
   /** The handshake hash so far (a copy). */
   get h(): Uint8Array {
-    return this.hash.slice();
+    return copyBytes(this.hash);
   }
 
   /** An independent copy, for steps that must not change this state if they fail. */
   clone(): SymmetricState {
     return new SymmetricState(
       this.provider,
-      this.ck.slice(),
-      this.hash.slice(),
-      this.k?.slice(),
+      copyBytes(this.ck),
+      copyBytes(this.hash),
+      this.k === undefined ? undefined : copyBytes(this.k),
       this.n,
     );
   }

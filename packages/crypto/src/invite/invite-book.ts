@@ -19,6 +19,7 @@ import {
   inviteSigningBytes,
 } from './invite.ts';
 import { InviteExpiredError, InviteReusedError } from './invite-errors.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** What to invite someone to. */
 export interface InviteRequest {
@@ -87,7 +88,8 @@ export class InviteBook {
     options: InviteBookOptions = {},
   ) {
     if (options.key !== undefined) checkLength(options.key, KEY_LENGTH, 'invite book key');
-    this.key = options.key?.slice() ?? provider.randomBytes(KEY_LENGTH);
+    this.key =
+      options.key === undefined ? provider.randomBytes(KEY_LENGTH) : copyBytes(options.key);
     this.redeemed = new RedeemedInvites(
       positiveInteger(options.maxRedeemed ?? DEFAULT_MAX_REDEEMED_INVITES, 'maxRedeemed'),
     );

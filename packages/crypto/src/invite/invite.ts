@@ -18,6 +18,7 @@ import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../internal/ip-add
 import { deriveNodeId } from '../node-id-derivation.ts';
 import { INVITE_ID_LENGTH } from '../handshake/handshake-message.ts';
 import { InviteExpiredError, InviteSignatureError, MalformedInviteError } from './invite-errors.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** The invite format version this package writes and reads. */
 export const INVITE_FORMAT_VERSION = 1;
@@ -159,12 +160,12 @@ export function decodeInvite(provider: CryptoProvider, text: string, now: number
   const version = r.u8();
   if (version !== INVITE_FORMAT_VERSION) throw malformed(`unknown format version ${version}`);
   const session = r.u64() as SessionId;
-  const signingPublicKey = r.bytes(KEY_LENGTH).slice();
-  const agreementPublicKey = r.bytes(KEY_LENGTH).slice();
+  const signingPublicKey = copyBytes(r.bytes(KEY_LENGTH));
+  const agreementPublicKey = copyBytes(r.bytes(KEY_LENGTH));
   const expiresAt = r.u64();
   if (expiresAt > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('expiry beyond 2^53 µs');
-  const inviteId = r.bytes(INVITE_ID_LENGTH).slice();
-  const secret = r.bytes(INVITE_SECRET_LENGTH).slice();
+  const inviteId = copyBytes(r.bytes(INVITE_ID_LENGTH));
+  const secret = copyBytes(r.bytes(INVITE_SECRET_LENGTH));
   const count = r.u8();
   if (count > MAX_INVITE_ADDRESSES)
     throw malformed(`${count} addresses exceed ${MAX_INVITE_ADDRESSES}`);

@@ -5,6 +5,7 @@ import { checkBytes } from '../internal/check-bytes.ts';
 import { checkEd25519Signature } from '../internal/ed25519-checks.ts';
 import { importPrivateKey, rawPublicKey } from './native-key-import.ts';
 import { ownedBytes } from './owned-bytes.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** An Ed25519 signing key held as a node:crypto key object (imported once). */
 export class NativeEd25519SigningKey implements Ed25519SigningKey {
@@ -18,7 +19,7 @@ export class NativeEd25519SigningKey implements Ed25519SigningKey {
   }
 
   get publicKey(): Uint8Array {
-    return this.pub.slice();
+    return copyBytes(this.pub);
   }
 
   get disposed(): boolean {
@@ -46,7 +47,7 @@ export class NativeEd25519VerifyingKey implements Ed25519VerifyingKey {
   ) {}
 
   get publicKey(): Uint8Array {
-    return this.pub.slice();
+    return copyBytes(this.pub);
   }
 
   verify(message: Uint8Array, signature: Uint8Array): boolean {

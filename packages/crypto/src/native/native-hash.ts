@@ -1,10 +1,13 @@
-import { createHmac, hash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { HASH_LENGTH } from '../crypto-provider.ts';
 import { ownedBytes } from './owned-bytes.ts';
 
-/** SHA-256 through node:crypto's one-shot `hash()` (about half the cost of `createHash`). */
+/**
+ * SHA-256 through `createHash`. Not the one-shot `hash()`, which is faster but exists only from
+ * Node 20.12, below the `>=20` this package declares.
+ */
 export function nativeSha256(data: Uint8Array): Uint8Array {
-  return ownedBytes(hash('sha256', data, 'buffer'));
+  return ownedBytes(createHash('sha256').update(data).digest());
 }
 
 /** HMAC-SHA256 through node:crypto. */

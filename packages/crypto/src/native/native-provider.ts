@@ -6,6 +6,7 @@ import { NativeEd25519SigningKey, NativeEd25519VerifyingKey } from './native-ed2
 import { nativeHkdfSha256, nativeHmacSha256, nativeSha256 } from './native-hash.ts';
 import { importPublicKey } from './native-key-import.ts';
 import { NativeX25519PrivateKey, NativeX25519PublicKey } from './native-x25519.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 const NATIVE: ProviderPrimitives = {
   name: 'native',
@@ -16,7 +17,7 @@ const NATIVE: ProviderPrimitives = {
   aeadOpen: nativeAeadOpen,
   ed25519SigningKey: (seed) => new NativeEd25519SigningKey(seed),
   ed25519VerifyingKey: (publicKey) =>
-    new NativeEd25519VerifyingKey(publicKey.slice(), importPublicKey('Ed25519', publicKey)),
+    new NativeEd25519VerifyingKey(copyBytes(publicKey), importPublicKey('Ed25519', publicKey)),
   x25519PrivateKey: (secret) => new NativeX25519PrivateKey(secret),
   x25519PublicKey: (publicKey) => NativeX25519PublicKey.from(publicKey),
 };

@@ -9,13 +9,14 @@ import {
 } from '../internal/x25519-checks.ts';
 import { importPrivateKey, importPublicKey, rawPublicKey } from './native-key-import.ts';
 import { ownedBytes } from './owned-bytes.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** A peer's X25519 public key held as a node:crypto key object (imported once). */
 export class NativeX25519PublicKey implements X25519PublicKey {
   /** Checks `publicKey` (32 bytes, not of small order) and imports it. */
   static from(publicKey: Uint8Array): NativeX25519PublicKey {
     checkX25519PublicKey(publicKey);
-    return new NativeX25519PublicKey(publicKey.slice(), importPublicKey('X25519', publicKey));
+    return new NativeX25519PublicKey(copyBytes(publicKey), importPublicKey('X25519', publicKey));
   }
 
   private constructor(
@@ -25,7 +26,7 @@ export class NativeX25519PublicKey implements X25519PublicKey {
   ) {}
 
   get publicKey(): Uint8Array {
-    return this.pub.slice();
+    return copyBytes(this.pub);
   }
 }
 
@@ -45,7 +46,7 @@ export class NativeX25519PrivateKey implements X25519PrivateKey {
       if (this.key === undefined) throw new ClosedError('X25519 private key: disposed');
       this.pub = rawPublicKey(this.key);
     }
-    return this.pub.slice();
+    return copyBytes(this.pub);
   }
 
   get disposed(): boolean {

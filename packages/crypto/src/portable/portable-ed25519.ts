@@ -3,6 +3,7 @@ import nacl from 'tweetnacl';
 import type { Ed25519SigningKey, Ed25519VerifyingKey } from '../crypto-provider.ts';
 import { checkBytes } from '../internal/check-bytes.ts';
 import { checkEd25519Signature } from '../internal/ed25519-checks.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** An Ed25519 signing key on tweetnacl; its 64-byte secret (seed ‖ public key) is zeroed on dispose. */
 export class PortableEd25519SigningKey implements Ed25519SigningKey {
@@ -18,7 +19,7 @@ export class PortableEd25519SigningKey implements Ed25519SigningKey {
   }
 
   get publicKey(): Uint8Array {
-    return this.pub.slice();
+    return copyBytes(this.pub);
   }
 
   get disposed(): boolean {
@@ -46,7 +47,7 @@ export class PortableEd25519VerifyingKey implements Ed25519VerifyingKey {
   constructor(private readonly pub: Uint8Array) {}
 
   get publicKey(): Uint8Array {
-    return this.pub.slice();
+    return copyBytes(this.pub);
   }
 
   verify(message: Uint8Array, signature: Uint8Array): boolean {

@@ -5,6 +5,7 @@ import { portableAeadOpen, portableAeadSeal } from './portable-aead.ts';
 import { PortableEd25519SigningKey, PortableEd25519VerifyingKey } from './portable-ed25519.ts';
 import { portableHkdfSha256, portableHmacSha256, portableSha256 } from './portable-hash.ts';
 import { PortableX25519PrivateKey, PortableX25519PublicKey } from './portable-x25519.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 const PORTABLE: ProviderPrimitives = {
   name: 'portable',
@@ -14,7 +15,7 @@ const PORTABLE: ProviderPrimitives = {
   aeadSeal: portableAeadSeal,
   aeadOpen: portableAeadOpen,
   ed25519SigningKey: (seed) => new PortableEd25519SigningKey(seed),
-  ed25519VerifyingKey: (publicKey) => new PortableEd25519VerifyingKey(publicKey.slice()),
+  ed25519VerifyingKey: (publicKey) => new PortableEd25519VerifyingKey(copyBytes(publicKey)),
   x25519PrivateKey: (secret) => new PortableX25519PrivateKey(secret),
   x25519PublicKey: (publicKey) => PortableX25519PublicKey.from(publicKey),
 };

@@ -6,13 +6,14 @@ import {
   checkX25519PublicKey,
   peerKeyBytes,
 } from '../internal/x25519-checks.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** A peer's X25519 public key, checked once. */
 export class PortableX25519PublicKey implements X25519PublicKey {
   /** Checks `publicKey` (32 bytes, not of small order) and keeps a copy. */
   static from(publicKey: Uint8Array): PortableX25519PublicKey {
     checkX25519PublicKey(publicKey);
-    return new PortableX25519PublicKey(publicKey.slice());
+    return new PortableX25519PublicKey(copyBytes(publicKey));
   }
 
   private constructor(
@@ -21,7 +22,7 @@ export class PortableX25519PublicKey implements X25519PublicKey {
   ) {}
 
   get publicKey(): Uint8Array {
-    return this.bytes.slice();
+    return copyBytes(this.bytes);
   }
 }
 
@@ -38,7 +39,7 @@ export class PortableX25519PrivateKey implements X25519PrivateKey {
 
   /** `secret` must already be checked (32 bytes); it is copied. */
   constructor(secret: Uint8Array) {
-    this.secret = secret.slice();
+    this.secret = copyBytes(secret);
   }
 
   get publicKey(): Uint8Array {
@@ -46,7 +47,7 @@ export class PortableX25519PrivateKey implements X25519PrivateKey {
       if (this.closed) throw new ClosedError('X25519 private key: disposed');
       this.pub = nacl.scalarMult.base(this.secret);
     }
-    return this.pub.slice();
+    return copyBytes(this.pub);
   }
 
   get disposed(): boolean {

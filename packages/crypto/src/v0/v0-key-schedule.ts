@@ -1,6 +1,6 @@
 // COMPATIBILITY CODE (wire version 0): the Rust reference's key schedule, byte for byte
 // (PROTOCOL.md §10.1). Not Elara's default: v1 channels derive their keys differently.
-import type { PacketClass } from '@elara/core';
+import { OutOfRangeError, type PacketClass, packetClassFromByte } from '@elara/core';
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH } from '../crypto-provider.ts';
 
@@ -29,7 +29,8 @@ export function v0ClassChainKey(
   rootKey: Uint8Array,
   packetClass: PacketClass,
 ): Uint8Array {
-  classSalt[0] = packetClass;
+  // Named errors at the door: a class byte like 261 would otherwise wrap to 5 in the salt.
+  classSalt[0] = packetClassFromByte(packetClass);
   return provider.hkdfSha256(rootKey, classSalt, CLASS_KEY_INFO, KEY_LENGTH);
 }
 
@@ -42,8 +43,9 @@ export function v0MessageKey(
   chainKey: Uint8Array,
   messageCount: number,
 ): Uint8Array {
+  checkU32(messageCount, 'v0 message count');
   let end = MESSAGE_KEY_PREFIX.length;
-  const digits = String(messageCount >>> 0);
+  const digits = String(messageCount);
   for (let i = 0; i < digits.length; i++) messageInfo[end++] = digits.charCodeAt(i);
   return provider.hkdfSha256(chainKey, NO_SALT, messageInfo.subarray(0, end), KEY_LENGTH);
 }
@@ -57,6 +59,14 @@ export function v0NextChainKey(
   chainKey: Uint8Array,
   epoch: number,
 ): Uint8Array {
-  new DataView(epochSalt.buffer).setUint32(0, epoch >>> 0, true);
+  checkU32(epoch, 'v0 epoch');
+  new DataView(epochSalt.buffer).setUint32(0, epoch, true);
   return provider.hkdfSha256(chainKey, epochSalt, CHAIN_INFO, KEY_LENGTH);
+}
+
+// `>>> 0` would turn -1 into 4294967295 and derive a valid-looking key for it.
+function checkU32(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new OutOfRangeError(`${what} must be a u32: ${String(value)}`);
+  }
 }

@@ -3,6 +3,7 @@ import { ClosedError, type PacketClass, packetClassProperties } from '@elara/cor
 import { KeyUnavailableError, ReplayError } from '../crypto-errors.ts';
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { v0MessageKey, v0NextChainKey } from './v0-key-schedule.ts';
+import { copyBytes } from '../internal/copy-bytes.ts';
 
 /** A frame's key, found but not yet committed (see {@link V0ReceiveChain.resolve}). */
 export interface V0ResolvedKey {
@@ -45,7 +46,7 @@ export class V0ReceiveChain {
     const props = packetClassProperties(packetClass);
     this.epochLength = props.ratchetEpochLength;
     this.seen = new Float64Array(props.replayWindowEffective).fill(-1);
-    this.chainKey = baseChainKey.slice();
+    this.chainKey = copyBytes(baseChainKey);
   }
 
   /**
