@@ -49,6 +49,32 @@ module.exports = {
       },
     },
     {
+      name: 'not-to-unresolvable',
+      comment:
+        'Every import resolves (an undeclared @elara package would otherwise slip past the layer rules)',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'testkit-only-core',
+      comment:
+        'testkit builds on @elara/core alone, so lower layers cannot reach upper ones through it',
+      severity: 'error',
+      from: { path: '^tooling/testkit/' },
+      to: { path: '^packages/(?!core/)' },
+    },
+    {
+      name: 'tooling-public-core-only',
+      comment: 'tooling reaches packages only through their exports',
+      severity: 'error',
+      from: { path: '^tooling/' },
+      to: {
+        path: '^packages/[^/]+/src/',
+        pathNot: ['^packages/[^/]+/src/index\\.ts$', '^packages/core/src/sim/index\\.ts$'],
+      },
+    },
+    {
       name: 'packages-not-apps',
       severity: 'error',
       from: { path: '^packages/' },

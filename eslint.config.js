@@ -35,6 +35,20 @@ export default tseslint.config(
     },
   },
   {
+    // Core runs in browsers too: no Node globals in its sources.
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        'Buffer',
+        'process',
+        'require',
+        '__dirname',
+        'setImmediate',
+      ],
+    },
+  },
+  {
     files: ['**/vitest.config.ts', 'eslint.config.js', '.dependency-cruiser.cjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },
