@@ -241,5 +241,7 @@ export {
   type ReassemblyRejection,
   type ReassemblerCounters,
   DEFAULT_REASSEMBLER_CONFIG,
+  REASSEMBLER_FRAGMENT_OVERHEAD,
+  REASSEMBLER_MESSAGE_OVERHEAD,
   Reassembler,
 } from './wire/reassembler.ts';
