@@ -139,3 +139,40 @@ export {
   V0_MAX_PLAINTEXT,
 } from '../v0/v0-frame-sealer.ts';
 export { V0FrameOpener, type V0OpenerConfig, type V0OpenedFrame } from '../v0/v0-frame-opener.ts';
+// Wire version 1: pairwise secure channels and event signatures
+export {
+  DuplicateFrameError,
+  BeyondWindowError,
+  StaleEpochError,
+  FutureEpochError,
+  UnknownSenderError,
+  ChannelMismatchError,
+} from '../channel/channel-errors.ts';
+export {
+  channelEpochZeroKey,
+  channelNextEpochKey,
+  channelMessageKey,
+  writeChannelNonce,
+} from '../channel/channel-key-schedule.ts';
+export { ReplayWindow, MAX_REPLAY_WINDOW } from '../channel/replay-window.ts';
+export {
+  type EpochPolicy,
+  MAX_EPOCH_MESSAGES,
+  DEFAULT_EPOCH_POLICIES,
+  epochPolicies,
+} from '../channel/epoch-policy.ts';
+export {
+  SecureChannel,
+  type ChannelOptions,
+  type ChannelFrameInput,
+  type ChannelOpenedFrame,
+  CHANNEL_HEADER_SIZE,
+  CHANNEL_MAX_PLAINTEXT,
+} from '../channel/secure-channel.ts';
+export {
+  eventSigner,
+  type AuthorKeyLookup,
+  type EventVerifierCacheOptions,
+  DEFAULT_MAX_VERIFYING_KEYS,
+  EventVerifierCache,
+} from '../signatures/event-signatures.ts';

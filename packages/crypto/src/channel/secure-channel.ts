@@ -1,0 +1,322 @@
+import {
+  ClosedError,
+  FIXED_HEADER_SIZE,
+  FrameFlags,
+  type FixedHeader,
+  MAX_FRAME_SIZE,
+  type NodeId,
+  OutOfRangeError,
+  PACKET_CLASSES,
+  type PacketClass,
+  type RepresentationProfile,
+  type SessionId,
+  SuiteNibble,
+  TooLargeError,
+  WireVersion,
+  decodeFrameV1,
+  encodeHeader,
+  packetClassFromByte,
+  packetClassProperties,
+} from '@elara/core';
+import { SessionMismatchError } from '../crypto-errors.ts';
+import type { CryptoProvider } from '../crypto-provider.ts';
+import { KEY_LENGTH, NONCE_LENGTH, TAG_LENGTH } from '../crypto-provider.ts';
+import type { HandshakeResult } from '../handshake/handshake-result.ts';
+import { checkBytes, checkLength } from '../internal/check-bytes.ts';
+import { ChannelMismatchError, UnknownSenderError } from './channel-errors.ts';
+import { channelEpochZeroKey, writeChannelNonce } from './channel-key-schedule.ts';
+import { ClassReceiver } from './class-receiver.ts';
+import { ClassSender } from './class-sender.ts';
+import { type EpochPolicy, epochPolicies } from './epoch-policy.ts';
+import { MAX_REPLAY_WINDOW } from './replay-window.ts';
+
+/** Extension bytes every channel frame carries: RatchetId (6), KeyEpoch (4), End (1). */
+const CHANNEL_EXTENSIONS_SIZE = 11;
+/** Header length of every channel frame: 30 + 11. */
+export const CHANNEL_HEADER_SIZE = FIXED_HEADER_SIZE + CHANNEL_EXTENSIONS_SIZE;
+/** Largest plaintext of one channel frame: 1400 − 41 − 16 = 1343 bytes. */
+export const CHANNEL_MAX_PLAINTEXT = MAX_FRAME_SIZE - CHANNEL_HEADER_SIZE - TAG_LENGTH;
+/** Flags a caller may set on a channel frame (Extension is always set, Handshake never). */
+const CALLER_FLAGS =
+  FrameFlags.Multipath |
+  FrameFlags.Relay |
+  FrameFlags.Fragment |
+  FrameFlags.Repair |
+  FrameFlags.Priority |
+  FrameFlags.Compressed;
+
+/** How a channel re-keys and what it keeps. All optional. */
+export interface ChannelOptions {
+  /** Per-class epoch policies over `DEFAULT_EPOCH_POLICIES`. */
+  readonly epochPolicies?: Partial<Record<PacketClass, EpochPolicy>>;
+  /** Replay window per (class, epoch), 1..1024; default: each class's effective window (64 or 32). */
+  readonly replayWindow?: number;
+  /** Previous epochs a receiver keeps open after a newer one arrives, 0..8; default 1. */
+  readonly overlapEpochs?: number;
+  /** How many epochs one frame may jump ahead, 1..64; default 16. */
+  readonly maxEpochSkip?: number;
+}
+
+/** One frame to seal. */
+export interface ChannelFrameInput {
+  readonly packetClass: PacketClass;
+  readonly profile: RepresentationProfile;
+  /** i32, 100 µs units relative to the sender's τs. */
+  readonly timeHint: number;
+  /** Multipath, Relay, Fragment, Repair, Priority or Compressed bits; default none. */
+  readonly flags?: number;
+  readonly payload: Uint8Array;
+}
+
+/** An opened frame: its header (plain data), the epoch it was sealed in, its plaintext. */
+export interface ChannelOpenedFrame {
+  readonly header: FixedHeader;
+  readonly epoch: number;
+  readonly plaintext: Uint8Array;
+}
+
+/**
+ * A pairwise secure channel (wire v1) from a completed handshake: per direction and per packet
+ * class a chain of epoch keys, per frame a message key used once, replay windows per class and
+ * epoch. See the README ("Secure channels") for the key schedule and the bytes.
+ *
+ * Opening checks, in this order, and changes nothing unless all pass: parse (core's
+ * `decodeFrameV1`), session, sender, channel (RatchetId), epoch, replay window (read only),
+ * AEAD over the header and extensions exactly as received; only then the window and the epoch
+ * keys move. Every refusal is a named error.
+ *
+ * @example
+ * const channel = new SecureChannel(crypto, handshakeResult);
+ * const datagram = channel.seal({ packetClass: PacketClass.Core, profile: 0, timeHint: 0, payload });
+ * const { plaintext } = peerChannel.open(datagram);
+ */
+export class SecureChannel {
+  /** The handshake's channel id. */
+  readonly channelId: bigint;
+  readonly sessionId: SessionId;
+  readonly local: NodeId;
+  readonly peer: NodeId;
+  private readonly tag: number;
+  private readonly senders: ClassSender[];
+  private readonly receivers: ClassReceiver[];
+  private readonly nonce = new Uint8Array(NONCE_LENGTH);
+  private closed = false;
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    keys: HandshakeResult,
+    options: ChannelOptions = {},
+  ) {
+    checkLength(keys?.sendKey, KEY_LENGTH, 'channel send key');
+    checkLength(keys.receiveKey, KEY_LENGTH, 'channel receive key');
+    this.channelId = keys.channelId;
+    this.sessionId = keys.sessionId;
+    this.local = keys.local;
+    this.peer = keys.peer.nodeId;
+    this.tag = Number(BigInt.asUintN(32, keys.channelId));
+    const policies = epochPolicies(options.epochPolicies);
+    const overlap = bounded(options.overlapEpochs ?? 1, 0, 8, 'overlapEpochs');
+    const skip = bounded(options.maxEpochSkip ?? 16, 1, 64, 'maxEpochSkip');
+    const window = options.replayWindow;
+    if (window !== undefined) bounded(window, 1, MAX_REPLAY_WINDOW, 'replayWindow');
+    this.senders = PACKET_CLASSES.map(
+      (c) =>
+        new ClassSender(
+          provider,
+          channelEpochZeroKey(provider, keys.sendKey, c),
+          policies[c] as EpochPolicy,
+        ),
+    );
+    this.receivers = PACKET_CLASSES.map(
+      (c) =>
+        new ClassReceiver(
+          provider,
+          channelEpochZeroKey(provider, keys.receiveKey, c),
+          window ?? packetClassProperties(c).replayWindowEffective,
+          overlap,
+          skip,
+        ),
+    );
+  }
+
+  /** True once {@link SecureChannel.close} ran. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The epoch this side's next frame of `packetClass` will carry (before any due re-key). */
+  sendEpoch(packetClass: PacketClass): number {
+    return (this.senders[packetClassFromByte(packetClass)] as ClassSender).epoch;
+  }
+
+  /** The newest epoch of `packetClass` this side has opened from the peer. */
+  receiveEpoch(packetClass: PacketClass): number {
+    return (this.receivers[packetClassFromByte(packetClass)] as ClassReceiver).currentEpoch;
+  }
+
+  /**
+   * Moves `packetClass` (or every class) to its next epoch before its next frame. The peer
+   * keeps the previous epoch open for frames still in flight, so traffic is not interrupted.
+   */
+  rekey(packetClass?: PacketClass): void {
+    this.checkOpen();
+    if (packetClass === undefined) for (const s of this.senders) s.requestRekey();
+    else (this.senders[packetClassFromByte(packetClass)] as ClassSender).requestRekey();
+  }
+
+  /** Seals one frame into a new array of exactly its size. */
+  seal(input: ChannelFrameInput): Uint8Array {
+    checkBytes(input?.payload, 'payload');
+    const out = new Uint8Array(CHANNEL_HEADER_SIZE + input.payload.length + TAG_LENGTH);
+    this.sealInto(input, out, 0);
+    return out;
+  }
+
+  /**
+   * Seals one frame into `target` at `offset` and returns the offset after it: header (41 bytes,
+   * written in place), then ciphertext ‖ tag. Nothing else is allocated beyond the message key.
+   * A payload over 1343 bytes is a `TooLargeError`; a field out of range an `OutOfRangeError`.
+   */
+  sealInto(input: ChannelFrameInput, target: Uint8Array, offset = 0): number {
+    this.checkOpen();
+    const payload = input?.payload;
+    checkBytes(payload, 'payload');
+    if (payload.length > CHANNEL_MAX_PLAINTEXT) {
+      throw new TooLargeError(payload.length, CHANNEL_MAX_PLAINTEXT, 'channel frame plaintext');
+    }
+    checkBytes(target, 'target');
+    const end = offset + CHANNEL_HEADER_SIZE + payload.length + TAG_LENGTH;
+    if (!Number.isSafeInteger(offset) || offset < 0 || end > target.length) {
+      throw new OutOfRangeError(`channel frame target: needs ${end} bytes, has ${target.length}`);
+    }
+    const flags = input.flags ?? 0;
+    if (!Number.isInteger(flags) || (flags & ~CALLER_FLAGS) !== 0) {
+      throw new OutOfRangeError(`channel frame flags: ${flags}`);
+    }
+    const packetClass = packetClassFromByte(input.packetClass);
+    const sender = this.senders[packetClass] as ClassSender;
+    const { epoch, seq, key } = sender.next();
+    try {
+      encodeHeader(
+        {
+          version: WireVersion.V1,
+          suite: SuiteNibble.Suite0,
+          flags: flags | FrameFlags.Extension,
+          headerLen: CHANNEL_HEADER_SIZE,
+          sessionId: this.sessionId,
+          nodeId: this.local,
+          packetClass,
+          profile: input.profile,
+          timeHint: input.timeHint,
+          window: 0,
+          seq,
+        },
+        target,
+        offset,
+      );
+      writeChannelExtensions(target, offset + FIXED_HEADER_SIZE, this.tag, epoch);
+      const headerEnd = offset + CHANNEL_HEADER_SIZE;
+      this.provider.aeadSeal(
+        key,
+        writeChannelNonce(this.nonce, epoch, seq, packetClass),
+        payload,
+        target.subarray(offset, headerEnd),
+        target.subarray(headerEnd, end),
+      );
+    } finally {
+      key.fill(0);
+    }
+    sender.consume(payload.length);
+    return end;
+  }
+
+  /**
+   * Opens one datagram from the peer. Errors: core's wire errors (malformed),
+   * `SessionMismatchError`, `UnknownSenderError`, `ChannelMismatchError`, `StaleEpochError`,
+   * `FutureEpochError`, `DuplicateFrameError`, `BeyondWindowError`, `AuthenticationError`,
+   * `ClosedError`; none of them changes any state.
+   */
+  open(bytes: Uint8Array): ChannelOpenedFrame {
+    this.checkOpen();
+    checkBytes(bytes, 'frame');
+    const frame = decodeFrameV1(bytes);
+    const header = frame.header;
+    if (header.sessionId !== this.sessionId) {
+      throw new SessionMismatchError(
+        `frame for session ${header.sessionId}, this channel serves ${this.sessionId}`,
+      );
+    }
+    if (header.nodeId !== this.peer) {
+      throw new UnknownSenderError(
+        `frame from ${header.nodeId}, this channel's peer is ${this.peer}`,
+      );
+    }
+    const { ratchetId, keyEpoch } = frame.extensions;
+    if (
+      ratchetId === undefined ||
+      keyEpoch === undefined ||
+      (header.flags & FrameFlags.Handshake) !== 0
+    ) {
+      throw new ChannelMismatchError('not a channel frame: RatchetId or KeyEpoch missing');
+    }
+    if (ratchetId !== this.tag) {
+      throw new ChannelMismatchError(`frame of channel ${ratchetId}, this one is ${this.tag}`);
+    }
+    const receiver = this.receivers[header.packetClass] as ClassReceiver;
+    const pending = receiver.prepare(keyEpoch, header.seq);
+    let plaintext: Uint8Array;
+    try {
+      plaintext = this.provider.aeadOpen(
+        pending.messageKey,
+        writeChannelNonce(this.nonce, keyEpoch, header.seq, header.packetClass),
+        bytes.subarray(header.headerLen),
+        bytes.subarray(0, header.headerLen),
+      );
+    } catch (e) {
+      receiver.discard(pending);
+      throw e;
+    }
+    receiver.commit(pending);
+    return { header, epoch: keyEpoch, plaintext };
+  }
+
+  /** Erases every key of both directions; later calls throw `ClosedError`. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.senders) s.erase();
+    for (const r of this.receivers) r.erase();
+  }
+
+  /** Per class: the kept receive epochs and their windows (no key bytes), for tests and logs. */
+  describeReceiveState(): string {
+    return this.receivers.map((r, c) => `${c}[${r.describe()}]`).join(' ');
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClosedError('secure channel: closed');
+  }
+}
+
+// RatchetId (type 01, 4 bytes: the channel tag) ‖ KeyEpoch (type 02, 2 bytes) ‖ End (ff), the
+// bytes core's encodeExtensions writes for these two, written without building an object.
+function writeChannelExtensions(target: Uint8Array, at: number, tag: number, epoch: number): void {
+  target[at] = 0x01;
+  target[at + 1] = 4;
+  target[at + 2] = tag & 0xff;
+  target[at + 3] = (tag >>> 8) & 0xff;
+  target[at + 4] = (tag >>> 16) & 0xff;
+  target[at + 5] = tag >>> 24;
+  target[at + 6] = 0x02;
+  target[at + 7] = 2;
+  target[at + 8] = epoch & 0xff;
+  target[at + 9] = epoch >>> 8;
+  target[at + 10] = 0xff;
+}
+
+function bounded(value: number, min: number, max: number, what: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new OutOfRangeError(`secure channel: ${what} must be ${min}..${max}, got ${value}`);
+  }
+  return value;
+}

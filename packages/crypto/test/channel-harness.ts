@@ -1,0 +1,57 @@
+import { type NodeId, type SessionId, nodeId, sessionId } from '@elara/core';
+import {
+  type ChannelOptions,
+  type CryptoProvider,
+  type HandshakeResult,
+  SecureChannel,
+} from '../src/index.ts';
+
+/** Two handshake results that mirror each other, from random roots (no public-key work). */
+export function mirroredResults(
+  crypto: CryptoProvider,
+  fields: { session?: SessionId; a?: NodeId; b?: NodeId; channelId?: bigint } = {},
+): [HandshakeResult, HandshakeResult] {
+  const ab = crypto.randomBytes(32);
+  const ba = crypto.randomBytes(32);
+  const hash = crypto.randomBytes(32);
+  const a = fields.a ?? nodeId(0xa1n);
+  const b = fields.b ?? nodeId(0xb2n);
+  const common = {
+    sessionId: fields.session ?? sessionId(0x5e55n),
+    handshakeId: 1n,
+    admittedBy: 'authorize' as const,
+    inviteId: undefined,
+    handshakeHash: hash,
+    channelId: fields.channelId ?? new DataView(hash.buffer).getBigUint64(0, true),
+    establishedAt: 0,
+  };
+  const publicOf = (id: NodeId) => ({
+    nodeId: id,
+    signingPublicKey: new Uint8Array(32),
+    agreementPublicKey: new Uint8Array(32),
+  });
+  return [
+    { ...common, role: 'initiator', local: a, peer: publicOf(b), sendKey: ab, receiveKey: ba },
+    { ...common, role: 'responder', local: b, peer: publicOf(a), sendKey: ba, receiveKey: ab },
+  ];
+}
+
+/** Two channel ends over mirrored results: `a` seals what `b` opens and the reverse. */
+export function channelPair(
+  crypto: CryptoProvider,
+  options: ChannelOptions = {},
+  fields: Parameters<typeof mirroredResults>[1] = {},
+): { a: SecureChannel; b: SecureChannel } {
+  const [ra, rb] = mirroredResults(crypto, fields);
+  return { a: new SecureChannel(crypto, ra, options), b: new SecureChannel(crypto, rb, options) };
+}
+
+/** The code of what `f` throws (or 'ok'). */
+export function outcome(f: () => unknown): string {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    return (e as { constructor: { code?: string } }).constructor.code ?? String(e);
+  }
+}
