@@ -32,6 +32,23 @@ export type ControlType = (typeof ControlType)[keyof typeof ControlType];
 export const MAX_REPAIR_RANGES = 0xff;
 
 /**
+ * The most events one repair range names (`to − from + 1`), so a request costs its responder
+ * at most 255 × 1024 lookups instead of up to 2^32 per range. A longer gap takes several
+ * ranges or requests. Encoders refuse longer ranges; decoders reject them (a receiver may
+ * lower the bound with {@link ControlDecodeOptions.maxRangeSpan}).
+ */
+export const MAX_REPAIR_RANGE_SPAN = 1024;
+
+/** Options of {@link decodeControlMessage}. */
+export interface ControlDecodeOptions {
+  /**
+   * Reject repair ranges naming more events than this (1..2^32 − 1). Default
+   * {@link MAX_REPAIR_RANGE_SPAN}.
+   */
+  readonly maxRangeSpan?: number;
+}
+
+/**
  * A handshake message. Its bytes are opaque here: `@elara/crypto` defines them. A handshake
  * frame also carries {@link FrameFlags.Handshake} in its header, because it arrives before any
  * channel can open it.
@@ -175,8 +192,8 @@ export function controlMessageSize(msg: ControlMessage): number {
 /**
  * Encodes a control message as a v1 Control payload (see {@link ControlMessage} for the bytes).
  * Values that do not fit their fields are an {@link OutOfRangeError}, and so are more than 255
- * ranges or 65535 digest entries or acks (nothing is truncated); an envelope over 65535 bytes
- * is a `TooLargeError`.
+ * ranges or 65535 digest entries or acks (nothing is truncated) and a repair range of more than
+ * {@link MAX_REPAIR_RANGE_SPAN} events; an envelope over 65535 bytes is a `TooLargeError`.
  *
  * @example
  * seal(encodeControlMessage({ type: 'heartbeat', counter: n++, time: tau(), lastSeq }));
@@ -212,6 +229,11 @@ export function encodeControlMessage(msg: ControlMessage): Uint8Array {
       for (const r of msg.ranges) {
         checkSeq(r.from, 1, 'range from');
         checkSeq(r.to, r.from, 'range to');
+        if (r.to - r.from + 1 > MAX_REPAIR_RANGE_SPAN) {
+          throw new OutOfRangeError(
+            `repair range ${r.from}..${r.to} names more than ${MAX_REPAIR_RANGE_SPAN} events`,
+          );
+        }
         w.u64(r.author).u32(r.from).u32(r.to);
       }
       w.u16(msg.digest.size);
@@ -252,15 +274,22 @@ function done(r: ByteReader, what: string): void {
 /**
  * Decodes a v1 Control payload strictly: a payload of another kind or an unknown type is an
  * {@link InvalidWireFormatError} / {@link UnknownEnumValueError}; short bodies a
- * `BufferTooShortError`; trailing bytes, seq 0, `from > to`, unknown flag bits, times beyond
- * ±2^53 µs or an ephemeral envelope in a repair response an {@link InvalidWireFormatError}.
+ * `BufferTooShortError`; trailing bytes, seq 0, `from > to`, a repair range of more than
+ * `options.maxRangeSpan` events (default {@link MAX_REPAIR_RANGE_SPAN}), unknown flag bits,
+ * times beyond ±2^53 µs or an ephemeral envelope in a repair response an
+ * {@link InvalidWireFormatError}. An option out of range is an {@link OutOfRangeError}.
  * Byte fields (handshake bytes, envelope data) are views into `payload`.
  *
  * @example
  * const msg = decodeControlMessage(opened);
  * if (msg.type === 'time-sync-request') reply(msg.id, msg.t1);
  */
-export function decodeControlMessage(payload: Uint8Array): ControlMessage {
+export function decodeControlMessage(
+  payload: Uint8Array,
+  options: ControlDecodeOptions = {},
+): ControlMessage {
+  const maxRangeSpan = options.maxRangeSpan ?? MAX_REPAIR_RANGE_SPAN;
+  checkSeq(maxRangeSpan, 1, 'maxRangeSpan');
   const kind = payloadKind(payload);
   if (kind !== PayloadKind.Control) {
     throw new InvalidWireFormatError(`payload kind ${kind} is not Control`);
@@ -303,6 +332,11 @@ export function decodeControlMessage(payload: Uint8Array): ControlMessage {
         const to = r.u32();
         if (from === 0 || from > to) {
           throw new InvalidWireFormatError(`repair range ${from}..${to} is not 1 ≤ from ≤ to`);
+        }
+        if (to - from + 1 > maxRangeSpan) {
+          throw new InvalidWireFormatError(
+            `repair range ${from}..${to} names more than ${maxRangeSpan} events`,
+          );
         }
         ranges.push({ author, from, to });
       }

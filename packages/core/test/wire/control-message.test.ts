@@ -4,6 +4,7 @@ import { propertyRuns, toHex } from '@elara/test-env';
 import {
   BufferTooShortError,
   ControlType,
+  MAX_REPAIR_RANGE_SPAN,
   InvalidWireFormatError,
   OutOfRangeError,
   PayloadKind,
@@ -160,6 +161,57 @@ describe('control messages', () => {
       { type: 'ack', upTo: [{ author: nodeId(1), seq: 0 }] },
     ];
     for (const m of bad) expectNamed(() => encodeControlMessage(m), OutOfRangeError);
+  });
+
+  it('bound the span of a repair range on both sides (a responder never walks 2^32 seqs)', () => {
+    const request = (from: number, to: number): RepairRequestMessage => ({
+      type: 'repair-request',
+      requestId: 1,
+      ranges: [{ author: nodeId(1), from, to }],
+      digest: new Map(),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 0xffff_ffff }),
+        fc.oneof(
+          fc.integer({ min: 1, max: 2 * MAX_REPAIR_RANGE_SPAN }),
+          fc.integer({ min: 1, max: 0xffff_ffff }),
+        ),
+        fc.integer({ min: 1, max: MAX_REPAIR_RANGE_SPAN }),
+        (from, span, lowered) => {
+          const to = Math.min(from + span - 1, 0xffff_ffff);
+          const length = to - from + 1;
+          if (length <= MAX_REPAIR_RANGE_SPAN) {
+            const bytes = encodeControlMessage(request(from, to));
+            expect(decodeControlMessage(bytes)).toEqual(request(from, to));
+            // A receiver may lower the bound.
+            if (length > lowered) {
+              expectNamed(
+                () => decodeControlMessage(bytes, { maxRangeSpan: lowered }),
+                InvalidWireFormatError,
+              );
+            } else
+              expect(decodeControlMessage(bytes, { maxRangeSpan: lowered }).type).toBe(
+                'repair-request',
+              );
+          } else {
+            expectNamed(() => encodeControlMessage(request(from, to)), OutOfRangeError);
+            // The same range written by hand, as a faulty peer would.
+            const bytes = encodeControlMessage(request(1, 1));
+            new DataView(bytes.buffer, bytes.byteOffset).setUint32(15, from, true);
+            new DataView(bytes.buffer, bytes.byteOffset).setUint32(19, to, true);
+            expectNamed(() => decodeControlMessage(bytes), InvalidWireFormatError);
+          }
+        },
+      ),
+      { numRuns: propertyRuns(500, 5000) },
+    );
+    for (const maxRangeSpan of [0, 1.5, -1, 2 ** 32]) {
+      expectNamed(
+        () => decodeControlMessage(encodeControlMessage(request(1, 1)), { maxRangeSpan }),
+        OutOfRangeError,
+      );
+    }
   });
 
   it('reject malformed payloads with named errors', () => {
