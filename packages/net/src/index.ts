@@ -121,6 +121,7 @@ export {
   TurnQuotaError,
   TurnAllocationMismatchError,
   TurnAllocationExpiredError,
+  TurnPermissionExpiredError,
 } from './turn-errors.ts';
 export {
   TurnClient,
@@ -128,6 +129,8 @@ export {
   type TurnClientCounters,
   type TurnState,
   type TurnDataHandler,
+  type TurnOperationOptions,
+  TURN_MIN_LIFETIME_S,
 } from './turn-client.ts';
 export {
   RelayedTransport,

@@ -285,10 +285,22 @@ export class StunClient {
    * Runs one transaction with `to`: resolves with the response (success or error class: TURN
    * reads its error responses), rejects with `StunTimeoutError` after the last retransmission,
    * `StunPendingLimitError` when too many are in flight, the signal's reason on abort,
-   * `TransportClosedError` when the client or transport closes, or what `send()` threw.
+   * `TransportClosedError` when the client or transport closes, `OutOfRangeError` for a
+   * retransmission setting that is not a positive number (`maxTransmissions`: integer), or what
+   * `send()` threw.
    */
   request(to: Endpoint, request: StunRequest): Promise<StunResponse> {
     if (this.isClosed) return Promise.reject(new TransportClosedError('STUN client'));
+    try {
+      // Checked per request too: NaN would make a timer fire at once, or never.
+      if (request.rtoUs !== undefined) positive('rtoUs', request.rtoUs, false);
+      if (request.maxTransmissions !== undefined)
+        positive('maxTransmissions', request.maxTransmissions, true);
+      if (request.lastWaitFactor !== undefined)
+        positive('lastWaitFactor', request.lastWaitFactor, false);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     if (request.signal?.aborted === true) return Promise.reject(request.signal.reason as Error);
     if (this.pending.size >= this.maxPending) {
       this.counters.refusedPending++;

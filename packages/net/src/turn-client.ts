@@ -1,4 +1,5 @@
 import {
+  OutOfRangeError,
   endpointEquals,
   endpointKey,
   type Cancel,
@@ -15,7 +16,7 @@ import {
 } from './channel-data.ts';
 import { CHANNEL_DATA_HEADER_BYTES, DatagramKind } from './datagram-kind.ts';
 import type { Demultiplexer } from './demultiplexer.ts';
-import { InvalidDestinationError } from './net-errors.ts';
+import { InvalidDestinationError, TransportClosedError } from './net-errors.ts';
 import {
   REQUESTED_TRANSPORT_UDP,
   decodeStunAddress,
@@ -42,6 +43,7 @@ import {
   TurnAllocationExpiredError,
   TurnAllocationMismatchError,
   TurnAuthenticationError,
+  TurnPermissionExpiredError,
   TurnQuotaError,
 } from './turn-errors.ts';
 
@@ -68,7 +70,10 @@ export interface TurnClientOptions {
   /** Long-term credentials (RFC 8489 §9.2). */
   readonly username: string;
   readonly password: string;
-  /** Allocation lifetime to ask for, seconds; the server may grant less. Default 600. */
+  /**
+   * Allocation lifetime to ask for, whole seconds (at least {@link TURN_MIN_LIFETIME_S}); the
+   * server may grant less. Default 600.
+   */
   readonly lifetimeS?: number;
   /** Refresh the allocation, permissions and channels before they expire. Default true. */
   readonly autoRefresh?: boolean;
@@ -80,7 +85,26 @@ export interface TurnClientOptions {
   readonly maxPeers?: number;
   /** Retransmission of TURN requests (defaults: the STUN client's). */
   readonly retransmission?: StunRetransmission;
+  /** Aborts the allocation (not the allocation once made: `close()` releases that). */
+  readonly signal?: AbortSignal;
 }
+
+/** Per-operation options of {@link TurnClient}'s requests. */
+export interface TurnOperationOptions {
+  /** Aborts this operation: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The shortest allocation lifetime we believe, seconds. A server's LIFETIME is clamped to at
+ * least this (a grant of 0 would otherwise end the allocation at once, and a refresh needs some
+ * time to run) and at most what we asked for (0xffffffff would otherwise postpone refreshes for
+ * 136 years). A server that really grants less answers our early refresh with 437, which ends
+ * the allocation visibly.
+ */
+export const TURN_MIN_LIFETIME_S = 1;
+/** The longest lifetime one may ask for: LIFETIME is a 32-bit count of seconds. */
+const MAX_LIFETIME_S = 0xffffffff;
 
 /** Where an allocation stands. */
 export type TurnState = 'allocated' | 'expired' | 'closed';
@@ -88,8 +112,13 @@ export type TurnState = 'allocated' | 'expired' | 'closed';
 /** Counters of a {@link TurnClient}. */
 export interface TurnClientCounters {
   refreshes: number;
+  /** Failed refreshes of the allocation, permissions and channels (each attempt). */
   refreshFailures: number;
+  /** Retries scheduled after a failed refresh (with backoff, until the deadline). */
+  refreshRetries: number;
   permissionsCreated: number;
+  /** Permissions and channels forgotten because their refreshes kept failing. */
+  permissionsLost: number;
   channelsBound: number;
   /** 438 answers that made us retry with a fresh nonce. */
   staleNonces: number;
@@ -109,15 +138,41 @@ export interface TurnClientCounters {
 export type TurnDataHandler = (data: Uint8Array, from: Endpoint, receivedAt: number) => void;
 
 interface Peer {
+  readonly key: string;
   readonly endpoint: Endpoint;
-  channel: number | undefined;
+  /** Reserved before the ChannelBind goes out, so concurrent binds never share a number. */
+  readonly channel: number;
+  /** The server confirmed the binding: only then is data sent as ChannelData. */
+  bound: boolean;
+  /** When the server forgets the binding unless refreshed, µs on the scheduler. */
+  expiresAt: number;
   timer: Cancel | undefined;
+}
+
+interface Permission {
+  /** When the server forgets the permission unless refreshed, µs on the scheduler. */
+  expiresAt: number;
+  timer: Cancel | undefined;
+}
+
+interface Auth {
+  realm: string;
+  nonce: string;
+  key: Uint8Array;
+}
+
+/** Username and password, kept out of sight (see `#credentials`). */
+interface Credentials {
+  readonly username: string;
+  readonly password: string;
 }
 
 const DEFAULT_LIFETIME_S = 600;
 const DEFAULT_PERMISSION_LIFETIME_S = 300;
 const DEFAULT_CHANNEL_LIFETIME_S = 600;
 const MAX_NONCE_RETRIES = 3;
+/** First retry after a failed refresh, µs (less for short lifetimes); doubles each time. */
+const RETRY_BASE_US = 1_000_000;
 
 function mapError(code: number, reason: string, server: Endpoint): StunErrorResponseError {
   if (code === StunErrorCode.Unauthorized || code === StunErrorCode.WrongCredentials)
@@ -135,6 +190,21 @@ function errorOf(m: StunMessage): { code: number; reason: string } {
   return decodeStunErrorCode(value);
 }
 
+function checkLifetime(name: string, s: number): number {
+  if (!Number.isInteger(s) || s < TURN_MIN_LIFETIME_S || s > MAX_LIFETIME_S)
+    throw new OutOfRangeError(
+      `${name} must be a whole number of seconds in ${TURN_MIN_LIFETIME_S}..${MAX_LIFETIME_S}, got ${s}`,
+    );
+  return s;
+}
+
+/** The lifetime we act on: the server's LIFETIME clamped to [TURN_MIN_LIFETIME_S, asked]. */
+function grantedLifetime(m: StunMessage, askedS: number): number {
+  const value = stunAttribute(m, StunAttr.Lifetime);
+  const granted = value === undefined ? askedS : decodeStunU32(value);
+  return Math.min(askedS, Math.max(TURN_MIN_LIFETIME_S, granted));
+}
+
 /**
  * A TURN client (RFC 8656) over UDP with long-term credentials, on the socket the application
  * uses: it allocates a relayed address, refreshes it, creates permissions, binds channels, and
@@ -142,8 +212,12 @@ function errorOf(m: StunMessage): { code: number; reason: string } {
  * whatever bytes it is given: Elara sends ciphertext, so the relay sees ciphertext only.
  *
  * Bad input is counted, never thrown: traffic from other addresses, data from peers without a
- * permission, undecodable ChannelData. Errors after `allocate()` resolves (an allocation that
- * ended) arrive as values on `errors$`, and `state$` says `expired`.
+ * permission, undecodable ChannelData. Errors after `allocate()` resolves arrive as values on
+ * `errors$`: `TurnAllocationExpiredError` (the allocation ended, `state$` says `expired`) and
+ * `TurnPermissionExpiredError` (a permission or channel could not be refreshed in time and was
+ * forgotten). Failed refreshes are retried with backoff until the deadline. After `close()` (or
+ * expiry) every operation is refused with a named error, and nothing of the client's stays
+ * scheduled. The password and the long-term key are private fields, out of `inspect()`.
  *
  * @example
  * const turn = await TurnClient.allocate({ stun, demux, server, username, password });
@@ -156,7 +230,9 @@ export class TurnClient {
   readonly counters: TurnClientCounters = {
     refreshes: 0,
     refreshFailures: 0,
+    refreshRetries: 0,
     permissionsCreated: 0,
+    permissionsLost: 0,
     channelsBound: 0,
     staleNonces: 0,
     sentChannelData: 0,
@@ -167,39 +243,55 @@ export class TurnClient {
     foreign: 0,
     malformed: 0,
   };
-  /** Asynchronous failures (the allocation ended). Completes on close. */
+  /** Asynchronous failures (the allocation, a permission or a channel ended). Completes on close. */
   readonly errors$: Observable<ElaraError>;
   /** The allocation's state, current value first. Completes on close. */
   readonly state$: Observable<TurnState>;
   readonly server: Endpoint;
   /** The STUN client (and through it the carrier transport) this allocation uses. */
   readonly stunClient: StunClient;
+  // Private fields (not `private`): util.inspect and console.log show ordinary properties, and
+  // these would hand the password and the key to any log line that prints the client.
+  readonly #credentials: Credentials;
+  readonly #auth: Auth;
+  /** Aborted on close: transactions still in flight stop, so none outlives the client. */
+  readonly #life = new AbortController();
   private readonly stun: StunClient;
-  private readonly options: TurnClientOptions;
+  private readonly options: Omit<TurnClientOptions, 'password'>;
+  private readonly askedLifetimeS: number;
   private readonly stateSubject = new BehaviorSubject<TurnState>('allocated');
   private readonly errorSubject = new Subject<ElaraError>();
-  private readonly permissions = new Map<string, Cancel | undefined>();
+  private readonly permissions = new Map<string, Permission>();
   private readonly peers = new Map<string, Peer>();
   private readonly channels = new Map<number, Peer>();
+  /** One ChannelBind in flight per peer: a second call for it shares the first's promise. */
+  private readonly binding = new Map<string, Promise<number>>();
+  private readonly retryTimers = new Set<Cancel>();
   private readonly handlers = new Set<TurnDataHandler>();
   private readonly unregister: Cancel[];
   private nextChannel = CHANNEL_NUMBER_MIN;
   private refreshTimer: Cancel | undefined;
   private expiryTimer: Cancel | undefined;
+  private expiresAt = 0;
   private closing: Promise<void> | undefined;
   private scratch: Uint8Array = new Uint8Array(CHANNEL_DATA_HEADER_BYTES + 1500);
   private lifetimeUs: number;
 
   private constructor(
     options: TurnClientOptions,
-    private readonly auth: { realm: string; nonce: string; key: Uint8Array },
+    auth: Auth,
     /** Our relayed transport address at the server: what peers send to. */
     readonly relayedAddress: Endpoint,
     /** Our server-reflexive address, as the server saw the Allocate. */
     readonly mappedAddress: Endpoint,
     lifetimeS: number,
+    askedLifetimeS: number,
   ) {
-    this.options = options;
+    const { password, ...rest } = options;
+    this.#credentials = { username: options.username, password };
+    this.#auth = auth;
+    this.options = rest;
+    this.askedLifetimeS = askedLifetimeS;
     this.stun = options.stun;
     this.stunClient = options.stun;
     this.server = options.server;
@@ -217,11 +309,14 @@ export class TurnClient {
    * Allocates a relayed address: answers the server's 401 challenge with the long-term
    * credentials, retries on 438 (stale nonce). Rejects with `TurnAuthenticationError` (wrong
    * credentials), `TurnQuotaError` (486), `StunErrorResponseError` (other codes),
-   * `StunTimeoutError`, or `StunFormatError` when the answer lacks a relayed address.
+   * `StunTimeoutError`, `StunFormatError` when the answer lacks a relayed address,
+   * `OutOfRangeError` for a bad `lifetimeS` or retransmission setting, or the signal's reason.
+   * The granted lifetime is clamped to [{@link TURN_MIN_LIFETIME_S}, `lifetimeS`].
    */
   static async allocate(options: TurnClientOptions): Promise<TurnClient> {
     const { stun, server } = options;
-    const lifetimeS = options.lifetimeS ?? DEFAULT_LIFETIME_S;
+    const lifetimeS = checkLifetime('lifetimeS', options.lifetimeS ?? DEFAULT_LIFETIME_S);
+    const signal = options.signal === undefined ? {} : { signal: options.signal };
     const base: StunAttribute[] = [
       { type: StunAttr.RequestedTransport, value: REQUESTED_TRANSPORT_UDP },
       { type: StunAttr.Lifetime, value: encodeStunU32(lifetimeS) },
@@ -230,13 +325,10 @@ export class TurnClient {
       method: StunMethod.Allocate,
       attributes: base,
       ...options.retransmission,
+      ...signal,
     });
     let response = first;
-    const auth: { realm: string; nonce: string; key: Uint8Array } = {
-      realm: '',
-      nonce: '',
-      key: new Uint8Array(0),
-    };
+    const auth: Auth = { realm: '', nonce: '', key: new Uint8Array(0) };
     if (first.message.class === 'error') {
       const { code, reason } = errorOf(first.message);
       if (code !== StunErrorCode.Unauthorized) throw mapError(code, reason, server);
@@ -247,14 +339,23 @@ export class TurnClient {
       auth.realm = decodeStunText(realm);
       auth.nonce = decodeStunText(nonce);
       auth.key = longTermKey(options.username, auth.realm, options.password);
-      response = await authenticated(stun, server, options, auth, StunMethod.Allocate, base, {
-        staleNonce: () => undefined,
-      });
+      response = await authenticated(
+        stun,
+        server,
+        options,
+        options,
+        auth,
+        StunMethod.Allocate,
+        base,
+        {
+          staleNonce: () => undefined,
+          ...signal,
+        },
+      );
     }
     const m = response.message;
     const relayed = stunAttribute(m, StunAttr.XorRelayedAddress);
     const mapped = stunAttribute(m, StunAttr.XorMappedAddress);
-    const lifetime = stunAttribute(m, StunAttr.Lifetime);
     if (relayed === undefined || mapped === undefined)
       throw new StunFormatError('TURN: Allocate success without XOR-RELAYED/MAPPED-ADDRESS');
     return new TurnClient(
@@ -262,7 +363,8 @@ export class TurnClient {
       auth,
       decodeStunAddress(relayed, m.transactionId),
       decodeStunAddress(mapped, m.transactionId),
-      lifetime === undefined ? lifetimeS : decodeStunU32(lifetime),
+      grantedLifetime(m, lifetimeS),
+      lifetimeS,
     );
   }
 
@@ -271,21 +373,30 @@ export class TurnClient {
     return this.stateSubject.value;
   }
 
-  /** The lifetime the server granted at the last Allocate or Refresh, seconds. */
+  /** The lifetime the server granted at the last Allocate or Refresh (clamped), seconds. */
   get lifetimeS(): number {
     return this.lifetimeUs / 1e6;
   }
 
   /**
    * Refreshes the allocation now (done automatically before it expires unless `autoRefresh` is
-   * false). Rejects like `allocate()`; a 437 means the allocation is gone and ends it.
+   * false). Rejects like `allocate()`; a 437 means the allocation is gone and ends it. Refused
+   * (`TurnAllocationExpiredError`, `TransportClosedError`) unless the allocation is live: a
+   * Refresh from our 5-tuple after expiry could otherwise make the server allocate anew.
    */
-  async refresh(lifetimeS = this.options.lifetimeS ?? DEFAULT_LIFETIME_S): Promise<void> {
-    const r = await this.request(StunMethod.Refresh, [
-      { type: StunAttr.Lifetime, value: encodeStunU32(lifetimeS) },
-    ]);
-    const lifetime = stunAttribute(r.message, StunAttr.Lifetime);
-    this.lifetimeUs = (lifetime === undefined ? lifetimeS : decodeStunU32(lifetime)) * 1e6;
+  async refresh(
+    lifetimeS = this.askedLifetimeS,
+    options: TurnOperationOptions = {},
+  ): Promise<void> {
+    this.checkLive();
+    const asked = checkLifetime('lifetimeS', lifetimeS);
+    const r = await this.request(
+      StunMethod.Refresh,
+      [{ type: StunAttr.Lifetime, value: encodeStunU32(asked) }],
+      options.signal,
+    );
+    this.checkLive();
+    this.lifetimeUs = grantedLifetime(r.message, asked) * 1e6;
     this.counters.refreshes++;
     this.armTimers();
   }
@@ -294,11 +405,20 @@ export class TurnClient {
    * Installs (or refreshes) permissions for the peers' IP addresses (RFC 8656 §9): relayed data
    * from those addresses reaches us, and we may send to them. Kept refreshed until close.
    */
-  async createPermission(peers: readonly Endpoint[]): Promise<void> {
+  async createPermission(
+    peers: readonly Endpoint[],
+    options: TurnOperationOptions = {},
+  ): Promise<void> {
+    this.checkLive();
     this.checkPeers(peers);
-    await this.request(StunMethod.CreatePermission, (id) =>
-      peers.map((p) => ({ type: StunAttr.XorPeerAddress, value: encodeStunAddress(p, id) })),
+    await this.request(
+      StunMethod.CreatePermission,
+      (id) =>
+        peers.map((p) => ({ type: StunAttr.XorPeerAddress, value: encodeStunAddress(p, id) })),
+      options.signal,
     );
+    // Closed (or expired) while the request was out: arm nothing, claim nothing.
+    this.checkLive();
     for (const p of peers) this.keepPermission(p);
     this.counters.permissionsCreated += peers.length;
   }
@@ -306,35 +426,36 @@ export class TurnClient {
   /**
    * Binds a channel to `peer` (RFC 8656 §11), which also installs its permission: data to and
    * from it then travels as ChannelData (4 bytes of overhead instead of 36 or more). Returns the
-   * channel number; binding an already bound peer refreshes it.
+   * channel number; binding an already bound peer refreshes it. Concurrent calls for one peer
+   * share one request; concurrent calls for different peers get different channel numbers.
    */
-  async bindChannel(peer: Endpoint): Promise<number> {
-    const key = endpointKey(peer);
-    let p = this.peers.get(key);
-    if (p === undefined) {
-      this.checkPeers([peer]);
-      if (this.nextChannel > CHANNEL_NUMBER_MAX)
-        throw new InvalidDestinationError(peer, 'every channel number is in use');
-      p = { endpoint: peer, channel: undefined, timer: undefined };
+  bindChannel(peer: Endpoint, options: TurnOperationOptions = {}): Promise<number> {
+    try {
+      this.checkLive();
+      const key = endpointKey(peer);
+      const inFlight = this.binding.get(key);
+      if (inFlight !== undefined) return inFlight;
+      let p = this.peers.get(key);
+      if (p === undefined) {
+        this.checkPeers([peer]);
+        // Reserve the number and register the peer now, before the request goes out.
+        p = {
+          key,
+          endpoint: peer,
+          channel: this.freeChannel(peer),
+          bound: false,
+          expiresAt: 0,
+          timer: undefined,
+        };
+        this.peers.set(key, p);
+        this.channels.set(p.channel, p);
+      }
+      const promise = this.bind(p, options.signal).finally(() => this.binding.delete(key));
+      this.binding.set(key, promise);
+      return promise;
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
-    const channel = p.channel ?? this.nextChannel;
-    await this.request(StunMethod.ChannelBind, (id) => [
-      { type: StunAttr.ChannelNumber, value: encodeStunChannelNumber(channel) },
-      { type: StunAttr.XorPeerAddress, value: encodeStunAddress(peer, id) },
-    ]);
-    if (p.channel === undefined) {
-      if (channel === this.nextChannel) this.nextChannel++;
-      p.channel = channel;
-      this.peers.set(key, p);
-      this.channels.set(channel, p);
-      this.counters.channelsBound++;
-    }
-    this.keepPermission(peer);
-    p.timer?.();
-    p.timer = this.later(this.options.channelLifetimeS ?? DEFAULT_CHANNEL_LIFETIME_S, () => {
-      if (this.state === 'allocated') this.bindChannel(peer).catch(this.onRefreshFailure);
-    });
-    return channel;
   }
 
   /** True when data to `peer` can be relayed (a permission for its IP address exists). */
@@ -342,9 +463,10 @@ export class TurnClient {
     return this.permissions.has(peer.address);
   }
 
-  /** The channel bound to `peer`, if any. */
+  /** The channel bound to `peer` (confirmed by the server), if any. */
   channelOf(peer: Endpoint): number | undefined {
-    return this.peers.get(endpointKey(peer))?.channel;
+    const p = this.peers.get(endpointKey(peer));
+    return p?.bound === true ? p.channel : undefined;
   }
 
   /**
@@ -356,7 +478,7 @@ export class TurnClient {
     if (this.state !== 'allocated')
       throw new InvalidDestinationError(peer, `the allocation is ${this.state}`);
     const p = this.peers.get(endpointKey(peer));
-    if (p?.channel !== undefined) {
+    if (p?.bound === true) {
       if (this.scratch.byteLength < CHANNEL_DATA_HEADER_BYTES + data.byteLength)
         this.scratch = new Uint8Array(CHANNEL_DATA_HEADER_BYTES + data.byteLength);
       this.counters.sentChannelData++;
@@ -382,8 +504,9 @@ export class TurnClient {
 
   /**
    * Releases the allocation (a Refresh with lifetime 0, best effort) and everything the client
-   * holds: timers, handlers, subjects. Idempotent: every call returns the same promise. The
-   * STUN client and the socket stay open (they are shared).
+   * holds: timers, transactions in flight (they reject with `TransportClosedError`), handlers,
+   * subjects. Idempotent: every call returns the same promise. The STUN client and the socket
+   * stay open (they are shared).
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -392,15 +515,24 @@ export class TurnClient {
 
   private async shutdown(): Promise<void> {
     const wasAllocated = this.state === 'allocated';
+    this.#life.abort(new TransportClosedError('TURN client'));
     this.stopTimers();
     for (const u of this.unregister) u();
     this.handlers.clear();
     if (wasAllocated && !this.stun.closed) {
       try {
-        await this.request(
+        await authenticated(
+          this.stun,
+          this.server,
+          this.options,
+          this.#credentials,
+          this.#auth,
           StunMethod.Refresh,
           [{ type: StunAttr.Lifetime, value: encodeStunU32(0) }],
-          { maxTransmissions: 2, lastWaitFactor: 2 },
+          {
+            staleNonce: () => this.counters.staleNonces++,
+            retransmission: { maxTransmissions: 2, lastWaitFactor: 2 },
+          },
         );
       } catch {
         // Best effort: the server drops the allocation at its lifetime anyway.
@@ -409,6 +541,19 @@ export class TurnClient {
     this.stateSubject.next('closed');
     this.stateSubject.complete();
     this.errorSubject.complete();
+  }
+
+  /** The allocation is usable: allocated and not closing. */
+  private live(): boolean {
+    return this.state === 'allocated' && this.closing === undefined;
+  }
+
+  /** Throws the named reason the client cannot act: closed, or the allocation expired. */
+  private checkLive(): void {
+    if (this.closing !== undefined || this.state === 'closed')
+      throw new TransportClosedError('TURN client');
+    if (this.state === 'expired')
+      throw new TurnAllocationExpiredError(this.relayedAddress, 'it ended earlier');
   }
 
   private checkPeers(peers: readonly Endpoint[]): void {
@@ -420,43 +565,185 @@ export class TurnClient {
         );
     }
     const max = this.options.maxPeers ?? 256;
-    if (this.permissions.size + peers.length > max && peers.some((p) => !this.permits(p)))
+    const known = new Set(this.permissions.keys());
+    for (const p of this.peers.values()) known.add(p.endpoint.address);
+    const fresh = new Set(peers.map((p) => p.address).filter((a) => !known.has(a)));
+    if (fresh.size > 0 && known.size + fresh.size > max)
       throw new InvalidDestinationError(peers[0] as Endpoint, `at most ${max} peers`);
   }
 
-  private keepPermission(peer: Endpoint): void {
-    const ip = peer.address;
-    this.permissions.get(ip)?.();
-    const lifetime = this.options.permissionLifetimeS ?? DEFAULT_PERMISSION_LIFETIME_S;
-    this.permissions.set(
-      ip,
-      this.later(lifetime, () => {
-        if (this.state === 'allocated') this.createPermission([peer]).catch(this.onRefreshFailure);
-      }),
-    );
+  /** A channel number no peer holds, searched round-robin so a released one rests a while. */
+  private freeChannel(peer: Endpoint): number {
+    const span = CHANNEL_NUMBER_MAX - CHANNEL_NUMBER_MIN + 1;
+    for (let i = 0; i < span; i++) {
+      const n = CHANNEL_NUMBER_MIN + ((this.nextChannel - CHANNEL_NUMBER_MIN + i) % span);
+      if (!this.channels.has(n)) {
+        this.nextChannel = n + 1 > CHANNEL_NUMBER_MAX ? CHANNEL_NUMBER_MIN : n + 1;
+        return n;
+      }
+    }
+    throw new InvalidDestinationError(peer, 'every channel number is in use');
   }
 
-  /** Runs `fn` at 80 % of `lifetimeS` from now, when refreshing is on. */
+  private async bind(p: Peer, signal: AbortSignal | undefined): Promise<number> {
+    try {
+      await this.request(
+        StunMethod.ChannelBind,
+        (id) => [
+          { type: StunAttr.ChannelNumber, value: encodeStunChannelNumber(p.channel) },
+          { type: StunAttr.XorPeerAddress, value: encodeStunAddress(p.endpoint, id) },
+        ],
+        signal,
+      );
+    } catch (e) {
+      // A first bind that failed frees its number; a refresh that failed is retried instead.
+      if (!p.bound) this.forgetPeer(p);
+      throw e;
+    }
+    this.checkLive();
+    // Forgotten meanwhile (its refreshes gave up): the caller binds it anew if it still wants it.
+    if (this.peers.get(p.key) !== p) return p.channel;
+    if (!p.bound) {
+      p.bound = true;
+      this.counters.channelsBound++;
+    }
+    // A ChannelBind installs or refreshes the peer's permission too (RFC 8656 §12.2).
+    this.keepPermission(p.endpoint);
+    const lifetime = this.options.channelLifetimeS ?? DEFAULT_CHANNEL_LIFETIME_S;
+    const expiresAt = this.stun.scheduler.now() + lifetime * 1e6;
+    p.expiresAt = expiresAt;
+    p.timer?.();
+    p.timer = this.later(lifetime, () => {
+      p.timer = undefined;
+      this.retrying(
+        () => this.bindChannel(p.endpoint),
+        expiresAt,
+        (e) => {
+          if (this.peers.get(p.key) !== p || p.expiresAt !== expiresAt) return;
+          this.forgetPeer(p);
+          this.lost(p.endpoint, 'channel', e);
+        },
+      );
+    });
+    return p.channel;
+  }
+
+  private forgetPeer(p: Peer): void {
+    if (this.peers.get(p.key) !== p) return;
+    p.timer?.();
+    p.timer = undefined;
+    this.peers.delete(p.key);
+    this.channels.delete(p.channel);
+  }
+
+  private keepPermission(peer: Endpoint): void {
+    if (!this.live()) return;
+    const ip = peer.address;
+    this.permissions.get(ip)?.timer?.();
+    const lifetime = this.options.permissionLifetimeS ?? DEFAULT_PERMISSION_LIFETIME_S;
+    const expiresAt = this.stun.scheduler.now() + lifetime * 1e6;
+    const entry: Permission = { expiresAt, timer: undefined };
+    entry.timer = this.later(lifetime, () => {
+      entry.timer = undefined;
+      this.retrying(
+        () => this.createPermission([peer]),
+        expiresAt,
+        (e) => {
+          // Only if no later success renewed it meanwhile.
+          if (this.permissions.get(ip) !== entry) return;
+          this.permissions.delete(ip);
+          this.lost(peer, 'permission', e);
+        },
+      );
+    });
+    this.permissions.set(ip, entry);
+  }
+
+  private lost(peer: Endpoint, what: 'permission' | 'channel', cause: unknown): void {
+    this.counters.permissionsLost++;
+    this.errorSubject.next(new TurnPermissionExpiredError(peer, what, { cause }));
+  }
+
+  /**
+   * Runs `attempt` (a refresh) and, while it fails with anything but 437, again after a backoff
+   * (1 s doubling, at most half the time left; less for short lifetimes) as long as a retry fits
+   * before `deadlineUs`. If no attempt succeeded by `deadlineUs` (one may still be in flight: a
+   * timeout takes up to 39.5 s), `giveUp` runs then. A 437 ends the allocation at once.
+   */
+  private retrying(
+    attempt: () => Promise<unknown>,
+    deadlineUs: number,
+    giveUp: (e: unknown) => void,
+  ): void {
+    const s = this.stun.scheduler;
+    const base = Math.min(RETRY_BASE_US, (deadlineUs - s.now()) / 10);
+    let lastError: unknown;
+    let settled = false;
+    const deadline = s.at(deadlineUs, () => {
+      this.retryTimers.delete(deadline);
+      if (settled || !this.live()) return;
+      settled = true;
+      giveUp(lastError);
+    });
+    this.retryTimers.add(deadline);
+    const run = (n: number): void => {
+      if (settled || !this.live()) return;
+      attempt().then(
+        () => {
+          settled = true;
+          deadline();
+          this.retryTimers.delete(deadline);
+        },
+        (e: unknown) => {
+          if (settled || !this.live()) return;
+          lastError = e;
+          this.counters.refreshFailures++;
+          if (TurnAllocationMismatchError.isInstance(e)) {
+            this.expire('the server dropped it', e);
+            return;
+          }
+          const left = deadlineUs - s.now();
+          if (!(base > 0) || left < base) return; // the deadline timer gives up
+          this.counters.refreshRetries++;
+          const cancel = s.at(s.now() + Math.min(base * 2 ** n, left / 2), () => {
+            this.retryTimers.delete(cancel);
+            run(n + 1);
+          });
+          this.retryTimers.add(cancel);
+        },
+      );
+    };
+    run(0);
+  }
+
+  /** Runs `fn` at 80 % of `lifetimeS` from now, when refreshing is on and the client is live. */
   private later(lifetimeS: number, fn: () => void): Cancel | undefined {
-    if (this.options.autoRefresh === false) return undefined;
+    if (this.options.autoRefresh === false || !this.live()) return undefined;
     const s = this.stun.scheduler;
     return s.at(s.now() + lifetimeS * 0.8e6, fn);
   }
 
   private armTimers(): void {
+    if (!this.live()) return;
     this.refreshTimer?.();
     this.expiryTimer?.();
+    this.refreshTimer = undefined;
     const s = this.stun.scheduler;
     const now = s.now();
-    this.expiryTimer = s.at(now + this.lifetimeUs, () =>
-      this.expire('its lifetime passed without a refresh'),
-    );
+    const expiresAt = now + this.lifetimeUs;
+    this.expiresAt = expiresAt;
+    this.expiryTimer = s.at(expiresAt, () => this.expire('its lifetime passed without a refresh'));
     if (this.options.autoRefresh === false) return;
     // Refresh with a margin: a minute before expiry, or a third of short lifetimes.
     const margin = Math.min(60e6, this.lifetimeUs / 3);
-    this.refreshTimer = s.at(now + this.lifetimeUs - margin, () => {
+    this.refreshTimer = s.at(expiresAt - margin, () => {
       this.refreshTimer = undefined;
-      this.refresh().catch(this.onRefreshFailure);
+      // The expiry timer reports the end if no retry gets through in time.
+      this.retrying(
+        () => this.refresh(),
+        this.expiresAt,
+        () => undefined,
+      );
     });
   }
 
@@ -464,23 +751,20 @@ export class TurnClient {
     this.refreshTimer?.();
     this.expiryTimer?.();
     this.refreshTimer = this.expiryTimer = undefined;
-    for (const cancel of this.permissions.values()) cancel?.();
+    for (const cancel of this.retryTimers) cancel();
+    this.retryTimers.clear();
+    for (const p of this.permissions.values()) p.timer?.();
     for (const p of this.peers.values()) p.timer?.();
     this.permissions.clear();
     this.peers.clear();
     this.channels.clear();
   }
 
-  private readonly onRefreshFailure = (e: unknown): void => {
-    if (this.state !== 'allocated') return;
-    this.counters.refreshFailures++;
-    // 437: the server no longer knows the allocation. Anything else: the expiry timer decides.
-    if (TurnAllocationMismatchError.isInstance(e)) this.expire('the server dropped it', e);
-  };
-
   private expire(reason: string, cause?: unknown): void {
     if (this.state !== 'allocated') return;
     this.stopTimers();
+    // A refresh still in flight must not revive, at the server, what we declared ended.
+    this.#life.abort(new TurnAllocationExpiredError(this.relayedAddress, reason));
     this.stateSubject.next('expired');
     this.errorSubject.next(
       new TurnAllocationExpiredError(
@@ -494,12 +778,22 @@ export class TurnClient {
   private request(
     method: number,
     attributes: StunAttributes,
-    retransmission: StunRetransmission = {},
+    signal: AbortSignal | undefined,
   ): Promise<StunResponse> {
-    return authenticated(this.stun, this.server, this.options, this.auth, method, attributes, {
-      staleNonce: () => this.counters.staleNonces++,
-      retransmission,
-    });
+    const life = this.#life.signal;
+    return authenticated(
+      this.stun,
+      this.server,
+      this.options,
+      this.#credentials,
+      this.#auth,
+      method,
+      attributes,
+      {
+        staleNonce: () => this.counters.staleNonces++,
+        signal: signal === undefined ? life : AbortSignal.any([life, signal]),
+      },
+    );
   }
 
   private readonly onChannelData = (d: Datagram): void => {
@@ -556,24 +850,30 @@ export class TurnClient {
 async function authenticated(
   stun: StunClient,
   server: Endpoint,
-  options: TurnClientOptions,
-  auth: { realm: string; nonce: string; key: Uint8Array },
+  options: Pick<TurnClientOptions, 'retransmission'>,
+  credentials: Credentials,
+  auth: Auth,
   method: number,
   attributes: StunAttributes,
-  hooks: { staleNonce: () => void; retransmission?: StunRetransmission },
+  hooks: {
+    staleNonce: () => void;
+    retransmission?: StunRetransmission;
+    signal?: AbortSignal;
+  },
 ): Promise<StunResponse> {
   for (let attempt = 0; ; attempt++) {
     const r = await stun.request(server, {
       method,
       attributes: (id) => [
         ...(typeof attributes === 'function' ? attributes(id) : attributes),
-        { type: StunAttr.Username, value: encodeStunText(options.username) },
+        { type: StunAttr.Username, value: encodeStunText(credentials.username) },
         { type: StunAttr.Realm, value: encodeStunText(auth.realm) },
         { type: StunAttr.Nonce, value: encodeStunText(auth.nonce) },
       ],
       integrityKey: auth.key,
       ...options.retransmission,
       ...hooks.retransmission,
+      ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
     });
     if (r.message.class !== 'error') return r;
     const { code, reason } = errorOf(r.message);
@@ -584,7 +884,7 @@ async function authenticated(
       const realm = stunAttribute(r.message, StunAttr.Realm);
       if (realm !== undefined && decodeStunText(realm) !== auth.realm) {
         auth.realm = decodeStunText(realm);
-        auth.key = longTermKey(options.username, auth.realm, options.password);
+        auth.key = longTermKey(credentials.username, auth.realm, credentials.password);
       }
       continue;
     }

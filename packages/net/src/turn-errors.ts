@@ -33,3 +33,20 @@ export class TurnAllocationExpiredError extends ElaraError {
     super(`allocation ${formatEndpoint(relayedAddress)} ended: ${reason}`, options);
   }
 }
+
+/**
+ * A permission or channel binding ended without `close()`: its refreshes kept failing (with
+ * retries) until it could no longer be renewed in time. Emitted on the client's `errors$`; the
+ * client forgot it, so sending to `peer` is an `InvalidDestinationError` until it is permitted
+ * (or bound) again.
+ */
+export class TurnPermissionExpiredError extends ElaraError {
+  static override readonly code: string = 'TurnPermissionExpiredError';
+  constructor(
+    readonly peer: Endpoint,
+    readonly what: 'permission' | 'channel',
+    options?: { cause?: unknown },
+  ) {
+    super(`${what} for ${formatEndpoint(peer)} ended: its refreshes failed`, options);
+  }
+}

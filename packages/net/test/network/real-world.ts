@@ -1,7 +1,11 @@
-/** Sockets and immediates alive in this process (what a closed transport must not leave). */
+/**
+ * Sockets, immediates and timers alive in this process (what a closed transport must not leave:
+ * a refresh timer left armed is a leak as much as a socket).
+ */
 export function activeHandles(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap' || r === 'Immediate')
-    .length;
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r === 'UDPWrap' || r === 'Immediate' || r === 'Timeout').length;
 }
 
 /**
