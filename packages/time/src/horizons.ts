@@ -73,7 +73,7 @@ export function correctionNeedUs(c: PathConditions, w: HorizonWeights = HORIZON_
  * is under half the range, then bending toward `max` without reaching it
  * (`min + span · (1 − span / (4 · need))`, continuous with a continuous slope). So the horizon
  * follows the physical need where it can and keeps telling bad from worse near its limit
- * instead of pinning there.
+ * instead of pinning there. A NaN need (nothing measured it) reads as the worst: `max`.
  *
  * @example
  * horizonFromNeed(40_000, 300_000, 30_000);  // 70_000
@@ -81,9 +81,10 @@ export function correctionNeedUs(c: PathConditions, w: HorizonWeights = HORIZON_
  */
 export function horizonFromNeed(minUs: number, maxUs: number, needUs: number): number {
   const span = maxUs - minUs;
-  if (!(span > 0) || !(needUs > 0)) return minUs;
+  if (!(span > 0)) return minUs;
+  if (needUs !== needUs || needUs === Number.POSITIVE_INFINITY) return maxUs;
+  if (!(needUs > 0)) return minUs;
   if (needUs <= span / 2) return minUs + needUs;
-  if (needUs === Number.POSITIVE_INFINITY) return maxUs;
   return minUs + span * (1 - span / (4 * needUs));
 }
 

@@ -21,6 +21,7 @@ export { PacketVerdict } from './packet-verdict.ts';
 export {
   NetworkModel,
   NETWORK_MODEL_DEFAULTS,
+  MAX_MODELLED_PACKETS,
   type NetworkModelConfig,
   type NetworkModelCounters,
 } from './network-model.ts';

@@ -56,9 +56,21 @@ export interface TimeEngineOptions {
    * 10 ms, the reference's tick); `tick()` and `refresh()` recompute at once.
    */
   readonly refreshIntervalUs?: number;
+  /**
+   * The session's members: only their paths count toward this engine's horizons and pressure
+   * (a set, read live at each refresh, or a predicate). Needed when `network` is the node's
+   * model shared with other sessions, or one session's bad peer would set another's horizons.
+   * Without it every peer the network model holds counts.
+   */
+  readonly members?: ReadonlySet<NodeId> | ((peer: NodeId) => boolean);
 }
 
 const PROFILE_COUNT = HORIZON_PROFILES.length;
+
+/** Whether `need` replaces `worst`: larger, or NaN (unknown is the worst, and stays). */
+function worse(need: number, worst: number): boolean {
+  return worst === worst && !(need <= worst);
+}
 
 function checkRange(profile: number, r: HorizonRange): HorizonRange {
   const ok =
@@ -96,8 +108,9 @@ function checkWeights(w: HorizonWeights, p: PressureConfig): void {
  * is required (horizons refresh lazily), though `tick()` keeps τp following real time.
  *
  * @example
- * const engine = new TimeEngine({ clock: systemClock() });
- * engine.onPacket(peer, seq, envelope.tauS);          // each arrival
+ * const engine = new TimeEngine({ clock: systemClock(), members });
+ * engine.onPacket(peer, header.seq, envelope.tauS, header.packetClass); // each arrival
+ * const stamp = engine.stampEvent();                   // each local event
  * engine.classify(envelope.tauS, RepresentationProfile.VoiceStandard); // TimePosition
  * engine.correctionWeight(engine.now() - envelope.tauS);
  */
@@ -119,8 +132,10 @@ export class TimeEngine implements TimeView {
   private readonly hc = new Float64Array(PROFILE_COUNT);
   private needC = 0;
   private pressure = 0;
+  /** τs of the last refresh; the lazy refresh is timed on τs, which every read has at hand. */
   private lastRefresh = Number.NEGATIVE_INFINITY;
-  private readonly visit: (c: PathConditions) => void;
+  private readonly isMember: ((peer: NodeId) => boolean) | undefined;
+  private readonly visit: (c: PathConditions, peer: NodeId) => void;
 
   constructor(options: TimeEngineOptions) {
     this.clock = options.clock;
@@ -141,7 +156,11 @@ export class TimeEngine implements TimeView {
       this.ranges.push(range);
       this.frame[i] = range.frameIntervalUs;
     });
-    this.visit = (c) => this.visitPath(c);
+    const members = options.members;
+    this.isMember = typeof members === 'function' ? members : members && ((p) => members.has(p));
+    this.visit = (c, peer) => {
+      if (this.isMember === undefined || this.isMember(peer)) this.visitPath(c);
+    };
   }
 
   /** τs now, Unix-epoch µs ({@link TimeView}). */
@@ -154,48 +173,55 @@ export class TimeEngine implements TimeView {
     return this.perceptual.now();
   }
 
+  /**
+   * τs for a new local event ({@link TimeView}): closes the join alignment, so `alignAtJoin`
+   * can no longer step τs under the node's events. Stamp local events here, not with `now()`.
+   */
+  stampEvent(): StateTime {
+    return this.stateClock.stampEvent();
+  }
+
   /** Where `t` falls in `profile`'s reality window now ({@link TimeView}). */
   classify(t: StateTime, profile: RepresentationProfile = this.defaultProfile): TimePosition {
-    const local = this.clock.now();
-    this.maybeRefresh(local);
+    const tauS = this.stateClock.now();
+    this.maybeRefresh(tauS);
     const i = this.index(profile);
-    return classifyAt(this.stateClock.at(local), this.hc[i] as number, this.hp[i] as number, t);
+    return classifyAt(tauS, this.hc[i] as number, this.hp[i] as number, t);
   }
 
   /** Weight of a correction `delayUs` late under `profile`'s Hc ({@link TimeView}). */
   correctionWeight(delayUs: number, profile: RepresentationProfile = this.defaultProfile): number {
-    this.maybeRefresh(this.clock.now());
+    this.maybeRefresh(this.stateClock.now());
     return correctionWeight(delayUs, this.hc[this.index(profile)] as number);
   }
 
   /** The horizons of `profile` now. */
   horizons(profile: RepresentationProfile = this.defaultProfile): Horizons {
-    this.maybeRefresh(this.clock.now());
+    this.maybeRefresh(this.stateClock.now());
     const i = this.index(profile);
     return { hpUs: this.hp[i] as number, hcUs: this.hc[i] as number };
   }
 
   /** The reality window of `profile` now. */
   window(profile: RepresentationProfile = this.defaultProfile): RealityWindow {
-    const local = this.clock.now();
-    this.maybeRefresh(local);
+    const tauS = this.stateClock.now();
+    this.maybeRefresh(tauS);
     const i = this.index(profile);
-    return {
-      tauS: this.stateClock.at(local),
-      hcUs: this.hc[i] as number,
-      hpUs: this.hp[i] as number,
-    };
+    return { tauS, hcUs: this.hc[i] as number, hpUs: this.hp[i] as number };
   }
 
-  /** Compression pressure (0–1): the worst of the active peers' paths. */
+  /** Compression pressure (0–1): the worst of the active paths of the session's members. */
   compressionPressure(): number {
-    this.maybeRefresh(this.clock.now());
+    this.maybeRefresh(this.stateClock.now());
     return this.pressure;
   }
 
-  /** Records one arrival from `peer`, stamped with the local clock now. */
-  onPacket(peer: NodeId, seq: number, sentUs: number): PacketVerdict {
-    return this.network.onPacket(peer, seq, sentUs, this.clock.now());
+  /**
+   * Records one arrival from `peer`, stamped with the local clock now; `stream` is the header's
+   * packet class (default 0), since sequence numbers count per sender and per class.
+   */
+  onPacket(peer: NodeId, seq: number, sentUs: number, stream: number = 0): PacketVerdict {
+    return this.network.onPacket(peer, seq, sentUs, this.clock.now(), stream);
   }
 
   /** Records one round-trip sample to `peer`, µs. */
@@ -211,11 +237,18 @@ export class TimeEngine implements TimeView {
 
   /**
    * Recomputes horizons and pressure now. Each profile's horizon follows the worst active
-   * peer: for every peer the prediction need is `jitterPredict·J + frame·lossRunFrames(L)`
-   * and the correction need `transit·RTT + max(jitterCorrect·J, reorder·depth·interval)`.
+   * stream of the session's members (so the worst of each peer): for every stream the
+   * prediction need is `jitterPredict·J + frame·lossRunFrames(L)` and the correction need
+   * `transit·RTT + max(jitterCorrect·J, reorder·depth·interval)`. A non-finite clock reading
+   * keeps the last horizons, and the next read tries again.
    */
   refresh(): void {
     const local = this.clock.now();
+    if (local - local !== 0) return;
+    this.refreshAt(local, this.stateClock.now());
+  }
+
+  private refreshAt(local: number, tauS: number): void {
     this.needP.fill(0);
     this.needC = 0;
     this.pressure = 0;
@@ -225,7 +258,7 @@ export class TimeEngine implements TimeView {
       this.hp[i] = horizonFromNeed(r.hpMinUs, r.hpMaxUs, this.needP[i] as number);
       this.hc[i] = horizonFromNeed(r.hcMinUs, r.hcMaxUs, this.needC);
     }
-    this.lastRefresh = local;
+    this.lastRefresh = tauS;
   }
 
   /** The table slot of a profile; anything unknown (even from untyped callers) is Custom. */
@@ -233,21 +266,25 @@ export class TimeEngine implements TimeView {
     return this.slot[profile] ?? this.customSlot;
   }
 
-  private maybeRefresh(local: number): void {
-    const since = local - this.lastRefresh;
-    if (since >= this.refreshIntervalUs || since < 0) this.refresh();
+  private maybeRefresh(tauS: number): void {
+    const since = tauS - this.lastRefresh;
+    // Negative after a join step back; written so that NaN refreshes too.
+    if (!(since >= 0 && since < this.refreshIntervalUs)) this.refresh();
   }
 
   private visitPath(c: PathConditions): void {
     const w = this.weights;
+    const needP = this.needP;
     const jitter = w.jitterPredict * c.jitterUs;
     const frames = lossRunFrames(c.lossRate, w.lossCoverage);
+    // A NaN need wins and stays (horizonFromNeed reads it as the maximum) instead of losing
+    // every comparison and being ignored.
     for (let i = 0; i < PROFILE_COUNT; i++) {
       const need = jitter + (this.frame[i] as number) * frames;
-      if (need > (this.needP[i] as number)) this.needP[i] = need;
+      if (worse(need, needP[i] as number)) needP[i] = need;
     }
     const nc = correctionNeedUs(c, w);
-    if (nc > this.needC) this.needC = nc;
+    if (worse(nc, this.needC)) this.needC = nc;
     const p = compressionPressure(c, this.pressureConfig);
     if (p > this.pressure) this.pressure = p;
   }

@@ -7,7 +7,7 @@ import type { TimeVectors } from './time-vectors.ts';
 
 const A = nodeId(1n);
 
-/** Mean of |D| (RFC 3550) over consecutive (sent, arrival) pairs. */
+/** Mean of |D| (RFC 3550's D) over consecutive (sent, arrival) pairs. */
 function meanAbsD(pairs: readonly (readonly [number, number])[]): number {
   let sum = 0;
   for (let i = 1; i < pairs.length; i++) {
@@ -19,7 +19,7 @@ function meanAbsD(pairs: readonly (readonly [number, number])[]): number {
 }
 
 describeVectors<TimeVectors>('time.json', (v) => {
-  it('peer_model_steps: ours is RFC 3550 jitter from the second packet (the reference: a max envelope after five)', () => {
+  it("peer_model_steps: ours is the mean |D| (RFC 3550's D) from the second packet (the reference: a max envelope after five)", () => {
     // The reference keeps a median "offset" and jitter_envelope = max |sample − offset|, both
     // 0 until five samples (peer_model_steps[0..3]). Offset estimation is clock sync's job;
     // our jitter is the mean |D| of consecutive packets, measured from the second one.

@@ -1,26 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '@elara/test-env';
+import { ReorderWindow } from '../src/internal/reorder-window.ts';
 import { SequenceWindow } from '../src/internal/sequence-window.ts';
-import { SlidingMax } from '../src/internal/sliding-max.ts';
 import { SlidingMean } from '../src/internal/sliding-mean.ts';
 
 describe('sliding estimators match a naive computation over the same window', () => {
-  it('SlidingMax and SlidingMean', () => {
+  it('ReorderWindow (exact maximum and 99th percentile) and SlidingMean', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 40 }),
-        fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 400 })), { maxLength: 600 }),
         (cap, values) => {
-          const max = new SlidingMax(cap);
+          const reorder = new ReorderWindow(cap, 0.01);
           const mean = new SlidingMean(cap);
-          values.forEach((v, i) => {
-            max.push(v);
-            mean.push(v);
-            const window = values.slice(Math.max(0, i + 1 - cap), i + 1);
-            expect(max.max).toBe(Math.max(...window));
-            expect(mean.mean).toBeCloseTo(window.reduce((a, b) => a + b, 0) / window.length, 9);
-            expect(mean.size).toBe(window.length);
+          values.forEach((raw, i) => {
+            reorder.push(raw);
+            mean.push(raw);
+            const clamped = values.map((v) => Math.min(v, cap - 1));
+            const window = clamped.slice(Math.max(0, i + 1 - cap), i + 1);
+            expect(reorder.max).toBe(Math.max(...window));
+            // The smallest d with at most ⌊n / 100⌋ values above it.
+            const allowed = Math.floor(window.length * 0.01);
+            const sorted = [...window].sort((a, b) => b - a);
+            expect(reorder.percentile).toBe(sorted[allowed] ?? 0);
+            expect(reorder.size).toBe(window.length);
+            const raws = values.slice(Math.max(0, i + 1 - cap), i + 1);
+            expect(mean.mean).toBeCloseTo(raws.reduce((a, b) => a + b, 0) / raws.length, 9);
+            expect(mean.size).toBe(raws.length);
           });
         },
       ),

@@ -1,121 +1,93 @@
-import { PacketVerdict } from '../packet-verdict.ts';
+import type { NodeId } from '@elara/core';
 import type { PathConditions } from '../path-conditions.ts';
 import type { PeerStats } from '../peer-stats.ts';
-import { SequenceWindow } from './sequence-window.ts';
-import { SlidingMax } from './sliding-max.ts';
-import { SlidingMean } from './sliding-mean.ts';
+import { StreamPathModel, type PathModelSettings, type RttSource } from './stream-path-model.ts';
 
-/** Settings shared by every peer's estimators. */
-export interface PathModelSettings {
-  readonly windowPackets: number;
-  readonly sequenceBits: number;
-  readonly maxDropout: number;
+/** The largest value of one measure among `streams` (0 with none). */
+function worst(
+  streams: readonly StreamPathModel[],
+  measure: 'jitterUs' | 'lossRate' | 'reorderDepth',
+): number {
+  let w = 0;
+  for (const s of streams) {
+    const v = s[measure];
+    if (v > w) w = v;
+  }
+  return w;
 }
 
-/** RFC 6298 gains for SRTT and RTTVAR; the sending interval uses RFC 3550's 1/16. */
+/** RFC 6298 gains for SRTT and RTTVAR. */
 const RTT_ALPHA = 1 / 8;
 const RTT_BETA = 1 / 4;
-const INTERVAL_GAIN = 1 / 16;
 
 /**
- * The estimators of one peer's path. Inputs are validated by the network model; this class
- * trusts them. Every structure is sized by `windowPackets` at construction and reused.
+ * One peer: its round trip (shared by its streams) and its streams, each with its own
+ * sequence-number space. As {@link PathConditions} it reads as the worst of its streams.
+ * Streams are created on their first packet, up to `maxStreams`; a new one beyond evicts the
+ * stream heard longest ago. An evicted stream's object is dropped, never reused, so a view held
+ * on it keeps its last values instead of reporting another stream.
  */
-export class PeerPathModel implements PathConditions {
-  private readonly modulus: number;
-  private readonly seqs: SequenceWindow;
-  private readonly jitter: SlidingMean;
-  private readonly reorder: SlidingMax;
-  private badSeq = -1;
-  private prevSent = 0;
-  private prevArrival = 0;
-  private hasPrev = false;
-  private sentAtHighest = 0;
-  private interval = 0;
+export class PeerPathModel implements PathConditions, RttSource {
+  readonly streams: StreamPathModel[] = [];
+  /** Neighbours in the network model's recency list (intrusive, so a touch allocates nothing). */
+  older: PeerPathModel | undefined;
+  newer: PeerPathModel | undefined;
+  private last: StreamPathModel | undefined;
   private srtt = 0;
-  private rttVar = 0;
+  private rttVariation = 0;
   private hasRtt = false;
-  received = 0;
-  duplicates = 0;
-  discarded = 0;
-  resyncs = 0;
-  lastHeardUs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly settings: PathModelSettings) {
-    this.modulus = 2 ** settings.sequenceBits;
-    this.seqs = new SequenceWindow(settings.windowPackets);
-    this.jitter = new SlidingMean(settings.windowPackets);
-    this.reorder = new SlidingMax(settings.windowPackets);
+  constructor(
+    /** The peer modelled. */
+    readonly id: NodeId,
+    private readonly settings: PathModelSettings,
+    private readonly maxStreams: number,
+  ) {}
+
+  /** The stream keyed `key`, if modelled. */
+  stream(key: number): StreamPathModel | undefined {
+    const last = this.last;
+    if (last !== undefined && last.key === key) return last;
+    for (const s of this.streams) {
+      if (s.key === key) return (this.last = s);
+    }
+    return undefined;
   }
 
-  onPacket(seq: number, sentUs: number, arrivalUs: number): PacketVerdict {
-    const w = this.seqs;
-    const m = this.modulus;
-    let hi = w.highest;
-    let ext: number;
-    if (hi < 0) {
-      // Start one modulus up so late packets from before the first never go negative.
-      ext = m + seq;
+  /** The stream keyed `key`, created if new; `onEvict` runs if a stream was evicted for it. */
+  streamFor(key: number, onEvict: () => void): StreamPathModel {
+    const found = this.stream(key);
+    if (found !== undefined) return found;
+    const created = new StreamPathModel(this.settings, this, key);
+    const streams = this.streams;
+    if (streams.length < this.maxStreams) {
+      streams.push(created);
     } else {
-      let d = seq - (hi % m);
-      if (d < 0) d += m;
-      ext = d < m / 2 ? hi + d : hi + d - m;
-      const ahead = ext - hi;
-      if (ahead > this.settings.maxDropout || -ahead >= this.settings.windowPackets) {
-        // RFC 3550 §A.1: a large jump is believed only when the next packet follows it.
-        if (seq !== this.badSeq) {
-          this.badSeq = (seq + 1) % m;
-          this.discarded++;
-          return PacketVerdict.Discarded;
-        }
-        this.resyncs++;
-        w.reset();
-        hi = -1;
-        ext = m + seq;
-      }
-    }
-    const r = w.mark(ext);
-    if (r === 0) {
-      this.duplicates++;
-      return PacketVerdict.Duplicate;
-    }
-    if (r < 0) {
-      this.discarded++;
-      return PacketVerdict.Discarded;
-    }
-    this.badSeq = -1;
-    this.received++;
-    this.reorder.push(hi > ext ? hi - ext : 0);
-    if (ext > hi) {
-      if (hi >= 0) {
-        const sample = (sentUs - this.sentAtHighest) / (ext - hi);
-        if (sample >= 0) {
-          this.interval =
-            this.interval === 0 ? sample : this.interval + (sample - this.interval) * INTERVAL_GAIN;
+      // At most maxStreams (≤ 256) to scan, and only when a new stream appears.
+      let victim = 0;
+      for (let i = 1; i < streams.length; i++) {
+        if (
+          (streams[i] as StreamPathModel).lastHeardUs <
+          (streams[victim] as StreamPathModel).lastHeardUs
+        ) {
+          victim = i;
         }
       }
-      this.sentAtHighest = sentUs;
+      streams[victim] = created;
+      onEvict();
     }
-    if (this.hasPrev) {
-      const d = arrivalUs - this.prevArrival - (sentUs - this.prevSent);
-      this.jitter.push(d < 0 ? -d : d);
-    }
-    this.prevArrival = arrivalUs;
-    this.prevSent = sentUs;
-    this.hasPrev = true;
-    this.lastHeardUs = arrivalUs;
-    return PacketVerdict.Accepted;
+    return (this.last = created);
   }
 
   onRtt(rttUs: number): void {
     if (!this.hasRtt) {
       this.srtt = rttUs;
-      this.rttVar = rttUs / 2;
+      this.rttVariation = rttUs / 2;
       this.hasRtt = true;
       return;
     }
     const err = this.srtt - rttUs;
-    this.rttVar += ((err < 0 ? -err : err) - this.rttVar) * RTT_BETA;
+    this.rttVariation += ((err < 0 ? -err : err) - this.rttVariation) * RTT_BETA;
     this.srtt += (rttUs - this.srtt) * RTT_ALPHA;
   }
 
@@ -123,57 +95,74 @@ export class PeerPathModel implements PathConditions {
     return this.srtt;
   }
 
+  get rttVarUs(): number {
+    return this.rttVariation;
+  }
+
+  /** The largest jitter among its streams. */
   get jitterUs(): number {
-    return this.jitter.mean;
+    return worst(this.streams, 'jitterUs');
   }
 
+  /** The largest loss rate among its streams. */
   get lossRate(): number {
-    return this.seqs.lossRate(this.reorder.max);
+    return worst(this.streams, 'lossRate');
   }
 
+  /** The largest (robust) reorder depth among its streams. */
   get reorderDepth(): number {
-    return this.reorder.max;
+    return worst(this.streams, 'reorderDepth');
   }
 
+  /**
+   * Chosen so that `reorderDepth × intervalUs` is the largest reorder hold-back of its streams
+   * (what the correction horizon needs); without reordering, the shortest measured interval.
+   */
   get intervalUs(): number {
-    return this.interval;
+    let depth = 0;
+    let holdBack = 0;
+    let shortest = 0;
+    for (const s of this.streams) {
+      const r = s.reorderDepth;
+      const t = s.intervalUs;
+      if (r > depth) depth = r;
+      if (r * t > holdBack) holdBack = r * t;
+      if (t > 0 && (shortest === 0 || t < shortest)) shortest = t;
+    }
+    return depth > 0 ? holdBack / depth : shortest;
   }
 
-  stats(): PeerStats {
-    const depth = this.reorder.max;
+  /** A snapshot of stream `key`; one not heard yet reads as empty (the peer's RTT only). */
+  stats(key: number): PeerStats {
+    const s = this.stream(key);
+    if (s !== undefined) return s.stats();
     return {
+      stream: key,
       rttUs: this.srtt,
-      rttVarUs: this.rttVar,
-      jitterUs: this.jitter.mean,
-      lossRate: this.seqs.lossRate(depth),
-      reorderDepth: depth,
-      intervalUs: this.interval,
-      highestSeq: this.seqs.highest,
-      lossWindowFirst: this.seqs.first,
-      lossWindowLast: this.seqs.highest - depth,
-      jitterSamples: this.jitter.size,
-      received: this.received,
-      duplicates: this.duplicates,
-      discarded: this.discarded,
-      resyncs: this.resyncs,
-      lastHeardUs: this.lastHeardUs,
+      rttVarUs: this.rttVariation,
+      jitterUs: 0,
+      lossRate: 0,
+      reorderDepth: 0,
+      maxReorderDepth: 0,
+      intervalUs: 0,
+      highestSeq: -1,
+      lossWindowFirst: -1,
+      lossWindowLast: -1,
+      jitterSamples: 0,
+      received: 0,
+      duplicates: 0,
+      discarded: 0,
+      resyncs: 0,
+      implausible: 0,
+      timeSteps: 0,
+      lastHeardUs: Number.NEGATIVE_INFINITY,
     };
   }
 
-  reset(): void {
-    this.seqs.reset();
-    this.jitter.reset();
-    this.reorder.reset();
-    this.badSeq = -1;
-    this.hasPrev = false;
-    this.interval = 0;
-    this.srtt = 0;
-    this.rttVar = 0;
-    this.hasRtt = false;
-    this.received = 0;
-    this.duplicates = 0;
-    this.discarded = 0;
-    this.resyncs = 0;
-    this.lastHeardUs = Number.NEGATIVE_INFINITY;
+  /** Local time of the last accepted arrival on any stream, µs. */
+  get lastHeardUs(): number {
+    let last = Number.NEGATIVE_INFINITY;
+    for (const s of this.streams) if (s.lastHeardUs > last) last = s.lastHeardUs;
+    return last;
   }
 }
