@@ -193,7 +193,7 @@ export class ClockSync {
     request: TimeSyncRequestMessage,
     receivedLocalUs: number = this.clock.now(),
   ): TimeSyncResponseMessage {
-    const t2 = this.stateClock.at(receivedLocalUs);
+    const t2 = this.stateClock.project(receivedLocalUs);
     const t3 = this.stateClock.now();
     return {
       type: 'time-sync-response',
@@ -244,7 +244,7 @@ export class ClockSync {
     this.lastUpdate = localUs;
     const c = this.config;
     const state = this.stateClock;
-    const applied = state.at(localUs) - localUs;
+    const applied = state.project(localUs) - localUs;
     const fallback = state.frequencyPpm;
     const joining = state.joinOpen;
     const need = joining ? c.joinSamples : c.minSamples;
@@ -306,7 +306,7 @@ export class ClockSync {
       ...estimate,
       peer,
       flag: entry.flag,
-      sessionOffsetUs: estimate.offsetUs - (this.stateClock.at(localUs) - localUs),
+      sessionOffsetUs: estimate.offsetUs - (this.stateClock.project(localUs) - localUs),
       settled: entry.settled,
       counters: { ...entry.sync.counters },
     };

@@ -34,16 +34,23 @@ export class PerceptualClock {
     const maxStepUs = config.maxStepUs ?? DEFAULTS.maxStepUs;
     if (!(maxStepUs > 0)) throw new OutOfRangeError(`maxStepUs must be > 0, got ${maxStepUs}`);
     this.maxStepUs = maxStepUs;
-    this.last = clock.now();
+    // A broken first reading leaves the base unset (NaN) until the first finite one; kept as
+    // the base, it would freeze τp for good.
+    const t = clock.now();
+    this.last = t - t === 0 ? t : Number.NaN;
   }
 
-  /** τp now, µs. Advances τp by the elapsed time since the last reading (capped). */
+  /**
+   * τp now, µs. Advances τp by the elapsed time since the last reading (capped). A non-finite
+   * reading changes nothing.
+   */
   now(): PerceptualTime {
     const t = this.clock.now();
+    if (t - t !== 0) return this.value;
     const dt = t - this.last;
-    // A clock that went backward moves the base, not τp; dt !== dt catches a NaN reading.
+    // A clock that went backward moves the base, not τp; an unset base (NaN) is set.
     if (dt > 0) this.value += dt > this.maxStepUs ? this.maxStepUs : dt;
-    if (dt === dt) this.last = t;
+    this.last = t;
     return this.value;
   }
 }

@@ -75,43 +75,54 @@ export class StateClock {
     }
     this.slew = maxSlewPpm * 1e-6;
     this.maxFrequency = maxFrequencyPpm * 1e-6;
-    this.tRef = clock.now();
-  }
-
-  /** τs now: Unix-epoch µs, never less than a previous reading. */
-  now(): StateTime {
-    return this.at(this.clock.now());
+    // A broken first reading leaves the reference unset (NaN) until the first finite one,
+    // instead of a NaN that would keep every later correction from ever being applied.
+    const t = clock.now();
+    this.tRef = t - t === 0 ? t : Number.NaN;
   }
 
   /**
-   * τs at a local clock reading the caller already took (saves a second clock read on hot
-   * paths). Still never less than a previous reading; a non-finite reading (a broken clock) is
-   * refused with `OutOfRangeError`.
+   * τs now: Unix-epoch µs, never less than a previous reading. A non-finite clock reading (a
+   * broken clock) is refused with `OutOfRangeError`.
    */
-  at(localUs: number): StateTime {
-    if (localUs - localUs !== 0) {
-      throw new OutOfRangeError(`clock reading ${localUs} is not a finite number`);
-    }
-    const t = Math.floor(localUs + this.offsetAt(localUs));
+  now(): StateTime {
+    const local = this.read();
+    const t = Math.floor(local + this.offsetAt(local));
     if (t < this.floor) return this.floor;
     this.floor = t;
     return t;
   }
 
+  /**
+   * What τs reads at local clock time `localUs` under the corrections in force now: a pure
+   * projection (it neither reads nor moves the never-backward floor, so a reading projected
+   * ahead of the clock cannot hold τs back later). Only {@link now} and {@link stampEvent} are
+   * readings. Refuses a non-finite `localUs` with `OutOfRangeError`.
+   *
+   * @example
+   * const t2 = tauS.project(arrivalLocalUs); // τs when a request arrived, for a sync reply
+   */
+  project(localUs: number): StateTime {
+    if (localUs - localUs !== 0) {
+      throw new OutOfRangeError(`clock reading ${localUs} is not a finite number`);
+    }
+    return Math.floor(localUs + this.offsetAt(localUs));
+  }
+
   /** The offset applied now (τs − local clock), µs. */
   offsetUs(): number {
-    return this.offsetAt(this.clock.now());
+    return this.offsetAt(this.read());
   }
 
   /** Where the offset is heading now, µs. */
   targetOffsetUs(): number {
-    const dt = this.clock.now() - this.tRef;
+    const dt = this.read() - this.tRef;
     return this.target0 + (dt > 0 ? this.freq * dt : 0);
   }
 
   /** Correction still to be slewed (target − applied), µs. */
   pendingUs(): number {
-    const t = this.clock.now();
+    const t = this.read();
     const dt = t - this.tRef;
     return this.target0 + (dt > 0 ? this.freq * dt : 0) - this.offsetAt(t);
   }
@@ -138,14 +149,14 @@ export class StateClock {
    */
   correct(errorUs: number): void {
     finite('errorUs', errorUs);
-    this.rebase(this.clock.now());
+    this.rebase(this.read());
     this.target0 = finite('target offset', this.applied0 + errorUs);
   }
 
   /** Slew toward an absolute offset from the local clock (τs − local), µs. */
   slewTo(targetOffsetUs: number): void {
     finite('targetOffsetUs', targetOffsetUs);
-    this.rebase(this.clock.now());
+    this.rebase(this.read());
     this.target0 = targetOffsetUs;
   }
 
@@ -156,7 +167,7 @@ export class StateClock {
   setFrequency(ppm: number): number {
     if (ppm !== ppm) throw new OutOfRangeError('frequency of NaN');
     const f = Math.max(-this.maxFrequency, Math.min(this.maxFrequency, ppm * 1e-6));
-    this.rebase(this.clock.now());
+    this.rebase(this.read());
     this.freq = f;
     return f * 1e6;
   }
@@ -173,7 +184,7 @@ export class StateClock {
       );
     }
     finite('offsetUs', offsetUs);
-    this.rebase(this.clock.now());
+    this.rebase(this.read());
     this.applied0 = finite('offset', this.applied0 + offsetUs);
     this.target0 = this.applied0;
     this.floor = Number.NEGATIVE_INFINITY;
@@ -189,6 +200,14 @@ export class StateClock {
   /** Closes the join alignment without an event (e.g. the session's creator). */
   closeJoin(): void {
     this.open = false;
+  }
+
+  /** The injected clock, refusing a non-finite reading; the first finite one sets the reference. */
+  private read(): number {
+    const t = this.clock.now();
+    if (t - t !== 0) throw new OutOfRangeError(`clock reading ${t} is not a finite number`);
+    if (this.tRef !== this.tRef) this.tRef = t;
+    return t;
   }
 
   private offsetAt(t: number): number {

@@ -128,6 +128,45 @@ describe('StateClock', () => {
   });
 });
 
+describe('StateClock.project and broken first readings', () => {
+  it('project() is pure: a projection an hour ahead, or at 1e300, never holds τs back', () => {
+    // at(localUs) used to move the never-backward floor: at(now + 1 h) froze τs for an hour,
+    // at(1e300) for good.
+    const clock = new ManualClock();
+    const tauS = new StateClock(clock);
+    const t0 = tauS.now();
+    expect(tauS.project(clock.now() + 3_600_000_000)).toBe(t0 + 3_600_000_000);
+    expect(tauS.project(1e300)).toBe(1e300);
+    clock.advance(1_000);
+    expect(tauS.now()).toBe(t0 + 1_000);
+    tauS.correct(-2_000);
+    clock.advance(100_000); // 1 ms of the correction slewed in
+    expect(tauS.project(clock.now())).toBe(tauS.now());
+    expect(tauS.now()).toBe(t0 + 101_000 - 1_000);
+    expect(() => tauS.project(Number.NaN)).toThrow(OutOfRangeError);
+    expect(() => tauS.project(Number.POSITIVE_INFINITY)).toThrow(OutOfRangeError);
+  });
+
+  it('a NaN first reading leaves the clocks unset until a finite one, instead of breaking them', () => {
+    const clock = new ManualClock(Number.NaN);
+    const tauS = new StateClock(clock);
+    const tauP = new PerceptualClock(clock);
+    expect(tauP.now()).toBe(0);
+    clock.t = 1_800_000_000_000_000;
+    expect(tauP.now()).toBe(0);
+    clock.advance(16_000);
+    expect(tauP.now()).toBe(16_000); // used to stay 0 for good
+    const t0 = tauS.now();
+    tauS.correct(5_000);
+    clock.advance(1_000_000); // 5 ms at 10 ms/s: done
+    expect(tauS.pendingUs()).toBeCloseTo(0, 6); // used to stay 5 000: never applied
+    expect(tauS.now()).toBe(t0 + 1_000_000 + 5_000);
+    clock.t = Number.NaN;
+    expect(tauP.now()).toBe(16_000);
+    expect(() => tauS.correct(1)).toThrow(OutOfRangeError);
+  });
+});
+
 type Op =
   | { op: 'advance'; dt: number }
   | { op: 'read' }
@@ -136,7 +175,8 @@ type Op =
   | { op: 'frequency'; v: number }
   | { op: 'align'; v: number }
   | { op: 'stamp' }
-  | { op: 'close' };
+  | { op: 'close' }
+  | { op: 'project'; v: number };
 
 const huge = fc.integer({ min: -1_000_000_000_000, max: 1_000_000_000_000 });
 const smallish = fc.integer({ min: -5_000_000, max: 5_000_000 });
@@ -148,6 +188,11 @@ const correctionOps: fc.Arbitrary<Op>[] = [
   fc.record({ op: fc.constant('align' as const), v: fc.oneof(huge, smallish) }),
   fc.record({ op: fc.constant('stamp' as const) }),
   fc.record({ op: fc.constant('close' as const) }),
+  // A projection anywhere (an hour ahead, 1e300): pure, so it must not change any reading.
+  fc.record({
+    op: fc.constant('project' as const),
+    v: fc.oneof(huge, fc.constant(3_600_000_000), fc.constant(1e300)),
+  }),
 ];
 const forward = fc.record({
   op: fc.constant('advance' as const),
@@ -213,6 +258,9 @@ describe('τp and τs under any schedule of ticks and corrections', () => {
                 tauS.closeJoin();
                 mayAlign = false;
                 break;
+              case 'project':
+                tauS.project(clock.now() + o.v);
+                break;
               case 'read':
                 break;
             }
@@ -249,6 +297,7 @@ describe('τp and τs under any schedule of ticks and corrections', () => {
             else if (o.op === 'frequency') tauS.setFrequency(o.v);
             else if (o.op === 'stamp') tauS.stampEvent();
             else if (o.op === 'close') tauS.closeJoin();
+            else if (o.op === 'project') tauS.project(clock.now() + o.v);
             const s = tauS.now();
             const l = clock.now();
             const dl = l - prevL;

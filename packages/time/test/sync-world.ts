@@ -262,8 +262,9 @@ export function runWorld(o: WorldOptions): World {
     const elapsed = sched.now() - start;
     for (const i of honest) {
       const node = nodes[i] as SimNode;
+      // Both read the same virtual instant; now() is the reading that keeps τs from going back.
       const local = node.clock.now();
-      const t = node.state.at(local);
+      const t = node.state.now();
       tau[i] = t;
       if (alignments[i] === 1 && !Number.isNaN(lastTau[i])) {
         if (t < (lastTau[i] as number)) backward++;

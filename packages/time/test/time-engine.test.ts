@@ -8,6 +8,7 @@ import {
 import { LinkModel, type LinkConfig } from '@elara/core/sim';
 import { simWorld, type SimWorld } from '@elara/testkit';
 import {
+  JoinAlignmentError,
   NetworkModel,
   PROFILE_HORIZONS,
   TimeEngine,
@@ -195,5 +196,64 @@ describe('TimeEngine', () => {
     expect(t).toBe(world.scheduler.now() - 1_000_000);
     expect(engine.classify(t)).toBe(TimePosition.Current);
     expect(engine.window().tauS).toBe(t);
+  });
+
+  it('stampEvent through the TimeView closes the join alignment; now() does not', () => {
+    // State reads the engine as a TimeView. Stamping with view.now() left the join open, so
+    // alignAtJoin could still step τs under events already stamped.
+    const world = simWorld(7);
+    const engine = new TimeEngine({ clock: world.scheduler });
+    const view: TimeView = engine;
+    view.now();
+    view.classify(view.now());
+    expect(engine.stateClock.joinOpen).toBe(true);
+    const stamp = view.stampEvent?.();
+    expect(stamp).toBe(world.scheduler.now());
+    expect(engine.stateClock.joinOpen).toBe(false);
+    expect(() => engine.stateClock.alignAtJoin(-1_000_000)).toThrow(JoinAlignmentError);
+  });
+
+  it('with a shared network model, only the session’s members count (a set read live, or a predicate)', () => {
+    const world = simWorld(8);
+    const network = new NetworkModel();
+    const inA = new Set([GOOD]);
+    const a = new TimeEngine({ clock: world.scheduler, network, members: inA });
+    const b = new TimeEngine({ clock: world.scheduler, network, members: (p) => p === GOOD });
+    const alone = new TimeEngine({ clock: world.scheduler, network: new NetworkModel() });
+    stream(world, a, GOOD, good, 600);
+    stream(world, a, BAD, bad, 600); // another session's peer, on the node's shared model
+    world.scheduler.advanceBySync(13_000_000);
+    a.refresh();
+    b.refresh();
+    const goodOnly = horizonsFor(
+      network.conditions(GOOD)!,
+      PROFILE_HORIZONS[RepresentationProfile.Custom],
+    );
+    expect(a.horizons()).toEqual(goodOnly);
+    expect(b.horizons()).toEqual(goodOnly);
+    expect(a.compressionPressure()).toBe(compressionPressure(network.conditions(GOOD)!));
+    expect(alone.horizons()).toEqual({
+      hpUs: PROFILE_HORIZONS[RepresentationProfile.Custom].hpMinUs,
+      hcUs: PROFILE_HORIZONS[RepresentationProfile.Custom].hcMinUs,
+    });
+    inA.add(BAD); // BAD joins session A
+    a.refresh();
+    expect(a.horizons().hcUs).toBeGreaterThan(goodOnly.hcUs);
+    expect(b.horizons()).toEqual(goodOnly);
+  });
+
+  it('a NaN clock reading during refresh() keeps the lazy refresh working', () => {
+    // refresh() used to store the NaN as the last refresh time; every later lazy check then
+    // compared against NaN and never refreshed again.
+    const clock = { t: 1_800_000_000_000_000, now: () => clock.t };
+    const engine = new TimeEngine({ clock, refreshIntervalUs: 10_000 });
+    const quiet = engine.horizons();
+    const t = clock.t;
+    clock.t = Number.NaN;
+    engine.refresh();
+    clock.t = t;
+    for (let i = 0; i < 100; i++) engine.network.onPacket(BAD, i, i * 20_000 + (i % 2) * 30_000, t);
+    clock.t += 20_000;
+    expect(engine.horizons().hcUs).toBeGreaterThan(quiet.hcUs);
   });
 });
