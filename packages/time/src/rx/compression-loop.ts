@@ -1,6 +1,6 @@
 import { asyncScheduler, map, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { TimeEngine } from '../time-engine.ts';
-import type { LoopOptions } from './loop-options.ts';
+import { loopPeriodMs, type LoopOptions } from './loop-options.ts';
 
 /**
  * The compression loop: every `periodMs` (default 100 ms) emits the compression pressure
@@ -14,5 +14,7 @@ export function compressionLoop(
   options: Pick<LoopOptions, 'periodMs'> = {},
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<number> {
-  return timer(0, options.periodMs ?? 100, scheduler).pipe(map(() => engine.compressionPressure()));
+  return timer(0, loopPeriodMs(options, 100), scheduler).pipe(
+    map(() => engine.compressionPressure()),
+  );
 }

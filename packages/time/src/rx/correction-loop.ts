@@ -1,7 +1,7 @@
 import { asyncScheduler, map, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { RealityWindow } from '../reality-window.ts';
 import type { TimeEngine } from '../time-engine.ts';
-import type { LoopOptions } from './loop-options.ts';
+import { loopPeriodMs, type LoopOptions } from './loop-options.ts';
 
 /**
  * The correction loop: every `periodMs` (default 10 ms, the reference's tick) emits the
@@ -17,5 +17,5 @@ export function correctionLoop(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<RealityWindow> {
   const profile = options.profile ?? engine.defaultProfile;
-  return timer(0, options.periodMs ?? 10, scheduler).pipe(map(() => engine.window(profile)));
+  return timer(0, loopPeriodMs(options, 10), scheduler).pipe(map(() => engine.window(profile)));
 }

@@ -1,7 +1,7 @@
 import type { StateTime } from '@elara/core';
 import { asyncScheduler, map, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { TimeEngine } from '../time-engine.ts';
-import type { LoopOptions } from './loop-options.ts';
+import { loopPeriodMs, type LoopOptions } from './loop-options.ts';
 
 /** One reading of the drift loop: where τs stands against the local clock and its target. */
 export interface DriftSample {
@@ -28,7 +28,7 @@ export function driftLoop(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<DriftSample> {
   const clock = engine.stateClock;
-  return timer(0, options.periodMs ?? 100, scheduler).pipe(
+  return timer(0, loopPeriodMs(options, 100), scheduler).pipe(
     map(() => ({
       tauS: clock.now(),
       offsetUs: clock.offsetUs(),

@@ -1,7 +1,7 @@
 import type { PerceptualTime, StateTime } from '@elara/core';
 import { asyncScheduler, map, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { TimeEngine } from '../time-engine.ts';
-import type { LoopOptions } from './loop-options.ts';
+import { loopPeriodMs, type LoopOptions } from './loop-options.ts';
 
 /** One frame of the prediction loop: how far ahead prediction may reach now. */
 export interface PredictionFrame {
@@ -26,7 +26,7 @@ export function predictionLoop(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<PredictionFrame> {
   const profile = options.profile ?? engine.defaultProfile;
-  return timer(0, options.periodMs ?? 16, scheduler).pipe(
+  return timer(0, loopPeriodMs(options, 16), scheduler).pipe(
     map(() => {
       const tauS = engine.now();
       const { hpUs } = engine.horizons(profile);

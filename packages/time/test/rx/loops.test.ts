@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RepresentationProfile, nodeId } from '@elara/core';
+import { OutOfRangeError, RepresentationProfile, nodeId } from '@elara/core';
 import { VirtualScheduler } from '@elara/core/sim';
 import { map, take } from 'rxjs';
 import { PROFILE_HORIZONS, TimeEngine, compressionPressure } from '../../src/index.ts';
@@ -80,5 +80,17 @@ describe('the time loops as observables, on core’s virtual scheduler', () => {
     a.unsubscribe();
     b.unsubscribe();
     expect(vs.pending).toBe(0);
+  });
+
+  it('refuses a period that is not a finite number > 0 when the loop is built', () => {
+    // A period of 0 rescheduled at the same instant forever.
+    const { rx, engine } = setup();
+    for (const periodMs of [0, -10, Number.NaN, Number.POSITIVE_INFINITY]) {
+      for (const loop of [driftLoop, predictionLoop, correctionLoop, compressionLoop]) {
+        expect(() => loop(engine, { periodMs }, rx), `${loop.name} ${periodMs}`).toThrow(
+          OutOfRangeError,
+        );
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { after } from '@elara/core';
+import { after, realTimeScheduler, systemClock } from '@elara/core';
 import { VirtualScheduler } from '@elara/core/sim';
 import {
   Subject,
@@ -8,7 +8,9 @@ import {
   defer,
   delay,
   finalize,
+  firstValueFrom,
   interval,
+  toArray,
   map,
   of,
   take,
@@ -114,6 +116,31 @@ describe('toRxScheduler: RxJS timers driven by core’s VirtualScheduler', () =>
     expect(sub.closed).toBe(true);
     vs.advanceBySync(10_000);
     expect(runs).toBe(1);
+  });
+});
+
+describe('toRxScheduler on core’s real-time scheduler', () => {
+  // Core's realTimeScheduler re-arms until its clock reaches the due time and does not unref its
+  // timers; the adapter hands RxJS's delays to it unchanged, so both properties carry over.
+  // Only "never early" is asserted, never a duration.
+  it('timers and intervals never fire early, and a pending one keeps Node alive', async () => {
+    const rx = toRxScheduler(realTimeScheduler(systemClock()));
+    const keepAlive = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const pending = keepAlive();
+    const t0 = rx.now();
+    const fired = firstValueFrom(timer(3, rx).pipe(map(() => rx.now())));
+    expect(keepAlive()).toBe(pending + 1);
+    expect(await fired).toBeGreaterThanOrEqual(t0 + 3);
+    const t1 = rx.now();
+    const ticks = await firstValueFrom(
+      interval(2, rx).pipe(
+        map(() => rx.now()),
+        take(4),
+        toArray(),
+      ),
+    );
+    ticks.forEach((t, n) => expect(t).toBeGreaterThanOrEqual(t1 + 2 * (n + 1)));
+    expect(keepAlive()).toBe(pending);
   });
 });
 
