@@ -50,14 +50,37 @@ const classifyCases: BenchCase[] = [
     },
   },
   {
-    name: 'raw: clock read + offset + four comparisons',
+    name: 'raw: clock read + offset + floor + refresh check + four comparisons',
     run(n) {
+      // What engine.classify does besides the lookups: read the clock, add the offset, keep τs
+      // from going back, check whether the horizons are due, classify.
       const offset = 0;
       const hc = range.hcMinUs;
       const hp = range.hpMinUs;
+      let floor = 0;
+      let last = 0;
       for (let i = 0; i < n; i++) {
-        const tau = classifyClock.now() + offset;
+        const local = classifyClock.now();
+        if (local - local !== 0) throw new Error('clock');
+        let tau = Math.floor(local + offset);
+        if (tau < floor) tau = floor;
+        else floor = tau;
+        const since = tau - last;
+        if (!(since >= 0 && since < 10_000)) last = tau;
         const t = (probes[i & 1023] as number) + tau - START;
+        sink += t < tau - hc ? 0 : t < tau ? 1 : t <= tau + 5000 ? 2 : t <= tau + hp ? 3 : 4;
+      }
+    },
+  },
+  {
+    name: 'raw: four comparisons (no clock read, as classifyAt)',
+    run(n) {
+      const tau = classifyClock.t;
+      const hc = range.hcMinUs;
+      const hp = range.hpMinUs;
+      for (let i = 0; i < n; i++) {
+        const t = probes[i & 1023] as number;
+        if (t !== t) throw new Error('NaN');
         sink += t < tau - hc ? 0 : t < tau ? 1 : t <= tau + 5000 ? 2 : t <= tau + hp ? 3 : 4;
       }
     },
@@ -91,8 +114,16 @@ const arrivals = new Float64Array(TRACE);
   }
 }
 
-/** The same per-packet arithmetic as one peer's estimators, inlined on plain typed arrays. */
+/**
+ * The same per-packet arithmetic as one stream's estimators, inlined on plain typed arrays: the
+ * timing plausibility check, unwrapping, the jump (probation) and duplicate checks, the loss
+ * bitmap, the reorder window (values, histogram, max deque), the clamped interval average and
+ * the clamped |D| window with its periodic re-sum.
+ */
 const W = 1024;
+const M = 65_536;
+const CAP_US = 1_000_000;
+const STEP_US = 10_000_000;
 const raw = {
   bits: new Uint32Array(W / 32),
   set: 0,
@@ -100,28 +131,49 @@ const raw = {
   pos: 0,
   filled: 0,
   sum: 0,
-  dqIndex: new Float64Array(W),
-  dqValue: new Float64Array(W),
+  sinceResum: 0,
+  values: new Uint16Array(W),
+  counts: new Uint16Array(W),
+  deque: new Uint16Array(W),
+  rPos: 0,
+  rFilled: 0,
   dqHead: 0,
   dqSize: 0,
-  pushed: 0,
+  displaced: 0,
   hi: -1,
+  badSeq: -1,
   sentAtHi: 0,
   interval: 0,
   prevS: 0,
   prevA: 0,
+  hasPrev: false,
 };
 
-function rawUpdate(seq: number, sent: number, arrival: number): void {
+function rawUpdate(seq: number, sent: number, arrival: number): number {
   const r = raw;
-  let ext: number;
-  if (r.hi < 0) ext = 65_536 + seq;
-  else {
-    let d = seq - (r.hi % 65_536);
-    if (d < 0) d += 65_536;
-    ext = d < 32_768 ? r.hi + d : r.hi + d - 65_536;
+  if (!(seq >= 0 && seq < M && (seq | 0) === seq)) return 3;
+  if (!(sent >= -(2 ** 53) && sent <= 2 ** 53 && arrival >= -(2 ** 53) && arrival <= 2 ** 53)) {
+    return 3;
   }
+  if (r.hasPrev) {
+    const d = arrival - r.prevA - (sent - r.prevS);
+    if (d > STEP_US || d < -STEP_US) return 3;
+  }
+  let ext: number;
   const hi = r.hi;
+  if (hi < 0) ext = M + seq;
+  else {
+    let d = seq - (hi % M);
+    if (d < 0) d += M;
+    ext = d < M / 2 ? hi + d : hi + d - M;
+    const ahead = ext - hi;
+    if (ahead > 3000 || -ahead >= W) {
+      if (seq !== r.badSeq) {
+        r.badSeq = (seq + 1) % M;
+        return 2;
+      }
+    }
+  }
   if (ext > hi) {
     for (let x = hi < 0 ? ext : hi + 1; x <= ext; x++) {
       const i = x % W;
@@ -133,42 +185,69 @@ function rawUpdate(seq: number, sent: number, arrival: number): void {
     }
     if (hi >= 0) {
       const sample = (sent - r.sentAtHi) / (ext - hi);
-      r.interval = r.interval === 0 ? sample : r.interval + (sample - r.interval) / 16;
+      if (sample >= 0) {
+        const c = sample < CAP_US ? sample : CAP_US;
+        r.interval = r.interval === 0 ? c : r.interval + (c - r.interval) / 16;
+      }
     }
     r.sentAtHi = sent;
     r.hi = ext;
+  } else {
+    if (ext <= hi - W) return 2;
+    const i = ext % W;
+    if (((r.bits[i >>> 5] as number) & (1 << (i & 31))) !== 0) return 1;
   }
+  r.badSeq = -1;
   const i = ext % W;
   r.bits[i >>> 5] = (r.bits[i >>> 5] as number) | (1 << (i & 31));
   r.set++;
-  // Sliding max of the reorder displacement.
-  const depth = hi > ext ? hi - ext : 0;
-  const n = r.pushed++;
-  while (r.dqSize > 0 && (r.dqIndex[r.dqHead] as number) <= n - W) {
-    r.dqHead = r.dqHead + 1 === W ? 0 : r.dqHead + 1;
-    r.dqSize--;
-  }
+  // Reorder window: histogram and max deque.
+  const v = hi > ext ? hi - ext : 0;
+  const slot = r.rPos;
+  if (r.rFilled === W) {
+    const old = r.values[slot] as number;
+    r.counts[old] = (r.counts[old] as number) - 1;
+    if (old > 0) r.displaced--;
+    if (r.dqSize > 0 && r.deque[r.dqHead] === slot) {
+      r.dqHead = r.dqHead + 1 === W ? 0 : r.dqHead + 1;
+      r.dqSize--;
+    }
+  } else r.rFilled++;
+  r.values[slot] = v;
+  r.counts[v] = (r.counts[v] as number) + 1;
+  if (v > 0) r.displaced++;
   let back = r.dqHead + r.dqSize - 1;
   if (back >= W) back -= W;
-  while (r.dqSize > 0 && (r.dqValue[back] as number) <= depth) {
+  while (r.dqSize > 0 && (r.values[r.deque[back] as number] as number) <= v) {
     r.dqSize--;
     back = back === 0 ? W - 1 : back - 1;
   }
-  let slot = back + 1;
-  if (slot >= W) slot -= W;
-  r.dqIndex[slot] = n;
-  r.dqValue[slot] = depth;
+  let tail = back + 1;
+  if (tail >= W) tail -= W;
+  r.deque[tail] = slot;
   r.dqSize++;
-  // Sliding mean of |D|.
-  const dd = arrival - r.prevA - (sent - r.prevS);
-  const v = dd < 0 ? -dd : dd;
-  if (r.filled === W) r.sum -= r.ring[r.pos] as number;
-  else r.filled++;
-  r.ring[r.pos] = v;
-  r.sum += v;
-  r.pos = r.pos + 1 === W ? 0 : r.pos + 1;
+  r.rPos = slot + 1 === W ? 0 : slot + 1;
+  // Sliding mean of the clamped |D|.
+  if (r.hasPrev) {
+    const dd = arrival - r.prevA - (sent - r.prevS);
+    const a = dd < 0 ? -dd : dd;
+    const x = a < CAP_US ? a : CAP_US;
+    if (r.filled === W) r.sum -= r.ring[r.pos] as number;
+    else r.filled++;
+    r.ring[r.pos] = x;
+    r.sum += x;
+    r.pos = r.pos + 1 === W ? 0 : r.pos + 1;
+    if (++r.sinceResum >= W) {
+      r.sinceResum = 0;
+      let sum = 0;
+      for (let k = 0; k < r.filled; k++) sum += r.ring[k] as number;
+      r.sum = sum;
+    }
+  }
   r.prevA = arrival;
   r.prevS = sent;
+  r.hasPrev = true;
+  return 0;
 }
 
 /** Feeds the trace to `model`, lap after lap (each lap shifted forward in time). */
@@ -206,13 +285,30 @@ const updateCases: BenchCase[] = [
       for (let i = 0; i < n; i++) {
         const k = i & (TRACE - 1);
         const lap = rawRound * TRACE * 20_000;
-        rawUpdate(seqs[k] as number, (sents[k] as number) + lap, (arrivals[k] as number) + lap);
+        sink += rawUpdate(
+          seqs[k] as number,
+          (sents[k] as number) + lap,
+          (arrivals[k] as number) + lap,
+        );
         if (k === TRACE - 1) rawRound++;
       }
       sink += raw.sum + raw.set;
     },
   },
 ];
+
+/** A stream of packets from ever new peers into a full model: every packet evicts one peer. */
+function newPeerCase(maxPeers: number): BenchCase {
+  const model = new NetworkModel({ maxPeers, maxStreams: 1, windowPackets: 16 });
+  let next = 1n;
+  return {
+    name: `NetworkModel.onPacket from a new peer, evicting (${maxPeers} peers)`,
+    run(n) {
+      for (let i = 0; i < n; i++) sink += model.onPacket(nodeId(next++), 0, 0, i);
+    },
+  };
+}
+const evictionCases: BenchCase[] = [newPeerCase(4096), newPeerCase(16)];
 
 // Horizon adaptation --------------------------------------------------------------------------
 
@@ -516,16 +612,18 @@ for (const count of [8, 64]) {
 
 // Run -------------------------------------------------------------------------------------------
 
-const [cEngine, cPure, cRaw] = measureInterleaved(classifyCases);
+const [cEngine, cPure, cRaw, cRawPure] = measureInterleaved(classifyCases);
 const [uModel, uOne, uRaw] = measureInterleaved(updateCases);
+const [eMany, eFew] = measureInterleaved(evictionCases);
 const adapt = measureInterleaved(adaptCases);
 const [sStep, sReply, sRaw] = measureInterleaved(stepCases);
 const consensus = measureInterleaved(consensusCases);
 const rows: BenchRow[] = [
   { name: 'classify via the engine', ours: cEngine!, baseline: cRaw! },
-  { name: 'classifyAt (pure)', ours: cPure!, baseline: cRaw! },
+  { name: 'classifyAt (pure)', ours: cPure!, baseline: cRawPure! },
   { name: 'network-model update, 8 peers', ours: uModel!, baseline: uRaw! },
   { name: 'network-model update, one peer', ours: uOne!, baseline: uRaw! },
+  { name: 'new peer with eviction, 4096 peers (beside 16)', ours: eMany!, baseline: eFew! },
   { name: 'horizon adaptation, 8 peers', ours: adapt[0]!, baseline: adapt[1]! },
   { name: 'horizon adaptation, 64 peers', ours: adapt[2]!, baseline: adapt[3]! },
   { name: 'sync step (one reply)', ours: sStep!, baseline: sRaw! },
