@@ -283,6 +283,15 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
     expect(() => a.sealInto(frameOf(PacketClass.Core, payloadOf(5)), new Uint8Array(50))).toThrow(
       ElaraError,
     );
+    // A frame that cannot be built consumes no seq and moves no epoch.
+    const bad = { ...frameOf(PacketClass.Core, payloadOf(6)), profile: 9 as RepresentationProfile };
+    expect(() => a.seal(bad)).toThrow(ElaraError);
+    expect(() => a.seal({ ...frameOf(PacketClass.Core, payloadOf(6)), timeHint: 2 ** 40 })).toThrow(
+      ElaraError,
+    );
+    const next = a.seal(frameOf(PacketClass.Core, payloadOf(7)));
+    expect(decodeFrameV1(next).header.seq).toBe(2); // after the 1343-byte frame and sealInto
+    expect(toHex(b.open(next).plaintext)).toBe(toHex(payloadOf(7)));
   });
 });
 

@@ -36,6 +36,8 @@ const CHANNEL_EXTENSIONS_SIZE = 11;
 export const CHANNEL_HEADER_SIZE = FIXED_HEADER_SIZE + CHANNEL_EXTENSIONS_SIZE;
 /** Largest plaintext of one channel frame: 1400 − 41 − 16 = 1343 bytes. */
 export const CHANNEL_MAX_PLAINTEXT = MAX_FRAME_SIZE - CHANNEL_HEADER_SIZE - TAG_LENGTH;
+/** Where the u16 seq sits in the fixed header. */
+const SEQ_OFFSET = 28;
 /** Flags a caller may set on a channel frame (Extension is always set, Handshake never). */
 const CALLER_FLAGS =
   FrameFlags.Multipath |
@@ -194,26 +196,30 @@ export class SecureChannel {
       throw new OutOfRangeError(`channel frame flags: ${flags}`);
     }
     const packetClass = packetClassFromByte(input.packetClass);
+    // The header first (it checks profile and time hint), so a frame that cannot be built
+    // moves no epoch; seq and epoch are written once the sender has given them.
+    encodeHeader(
+      {
+        version: WireVersion.V1,
+        suite: SuiteNibble.Suite0,
+        flags: flags | FrameFlags.Extension,
+        headerLen: CHANNEL_HEADER_SIZE,
+        sessionId: this.sessionId,
+        nodeId: this.local,
+        packetClass,
+        profile: input.profile,
+        timeHint: input.timeHint,
+        window: 0,
+        seq: 0,
+      },
+      target,
+      offset,
+    );
     const sender = this.senders[packetClass] as ClassSender;
     const { epoch, seq, key } = sender.next();
     try {
-      encodeHeader(
-        {
-          version: WireVersion.V1,
-          suite: SuiteNibble.Suite0,
-          flags: flags | FrameFlags.Extension,
-          headerLen: CHANNEL_HEADER_SIZE,
-          sessionId: this.sessionId,
-          nodeId: this.local,
-          packetClass,
-          profile: input.profile,
-          timeHint: input.timeHint,
-          window: 0,
-          seq,
-        },
-        target,
-        offset,
-      );
+      target[offset + SEQ_OFFSET] = seq & 0xff;
+      target[offset + SEQ_OFFSET + 1] = seq >>> 8;
       writeChannelExtensions(target, offset + FIXED_HEADER_SIZE, this.tag, epoch);
       const headerEnd = offset + CHANNEL_HEADER_SIZE;
       this.provider.aeadSeal(
