@@ -1,8 +1,10 @@
 import type { Cancel, Endpoint } from '@elara/core';
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { InvalidDestinationError } from './net-errors.ts';
+import { RelayedTransport } from './relayed-transport.ts';
 import type { StunClient, StunRetransmission } from './stun-client.ts';
 import type { SendResult, Transport } from './transport.ts';
+import type { TurnState } from './turn-client.ts';
 
 /** A path to one peer: straight over our socket, through a TURN relay, or none that works. */
 export type SelectedPath =
@@ -31,8 +33,16 @@ export interface PathSelectorOptions {
   readonly stun: StunClient;
   /** The peer's direct address (its socket, or its server-reflexive address behind a NAT). */
   readonly peer: Endpoint;
-  /** The fallback: a relayed transport and the peer's address as seen through it. */
-  readonly relayed?: { readonly transport: Transport; readonly remote: Endpoint };
+  /**
+   * The fallback: a relayed transport and the peer's address as seen through it. `state$` says
+   * whether the relay still works (default: the allocation's, for a `RelayedTransport`); once it
+   * is anything but `allocated`, the relay is no path any more.
+   */
+  readonly relayed?: {
+    readonly transport: Transport;
+    readonly remote: Endpoint;
+    readonly state$?: Observable<TurnState>;
+  };
   /** Time between connectivity checks (they also keep NAT bindings open), µs. Default 5 s. */
   readonly checkIntervalUs?: number;
   /** Retransmission of one check. Default: 3 transmissions from 200 ms (~1.4 s to fail). */
@@ -71,13 +81,23 @@ export class PathSelector {
   private timer: Cancel | undefined;
   private readonly abort = new AbortController();
   private isClosed = false;
+  private relayAlive: boolean;
+  private readonly relayWatch: Subscription | undefined;
 
   constructor(private readonly options: PathSelectorOptions) {
     const { relayed } = options;
-    this.subject = new BehaviorSubject<SelectedPath>(
-      relayed === undefined ? { kind: 'none' } : { kind: 'relayed', ...relayed },
-    );
+    this.relayAlive = relayed !== undefined;
+    this.subject = new BehaviorSubject<SelectedPath>(this.fallback());
     this.path$ = this.subject.asObservable();
+    const state$ =
+      relayed?.state$ ??
+      (relayed?.transport instanceof RelayedTransport ? relayed.transport.turn.state$ : undefined);
+    this.relayWatch = state$?.subscribe((state) => {
+      if (state === 'allocated' || !this.relayAlive) return;
+      // The relay died: without a direct path there is no path at all.
+      this.relayAlive = false;
+      if (this.subject.value.kind === 'relayed') this.select({ kind: 'none' });
+    });
     this.runCheck();
   }
 
@@ -104,6 +124,7 @@ export class PathSelector {
     this.timer?.();
     this.timer = undefined;
     this.abort.abort(new Error('path selector closed'));
+    this.relayWatch?.unsubscribe();
     this.subject.complete();
   }
 
@@ -129,12 +150,12 @@ export class PathSelector {
         () => {
           if (this.isClosed) return;
           this.counters.checkFailures++;
-          const { relayed } = this.options;
-          this.select(relayed === undefined ? { kind: 'none' } : { kind: 'relayed', ...relayed });
+          this.select(this.fallback());
         },
       )
       .finally(() => {
-        if (this.isClosed) return;
+        // A closed STUN client can check nothing any more: stop rather than spin on rejections.
+        if (this.isClosed || stun.closed) return;
         const s = stun.scheduler;
         this.timer = s.at(s.now() + (this.options.checkIntervalUs ?? 5_000_000), () => {
           this.timer = undefined;
@@ -142,6 +163,14 @@ export class PathSelector {
         });
       })
       .catch(() => undefined);
+  }
+
+  /** The relay while it works, else none. */
+  private fallback(): SelectedPath {
+    const { relayed } = this.options;
+    return relayed === undefined || !this.relayAlive
+      ? { kind: 'none' }
+      : { kind: 'relayed', transport: relayed.transport, remote: relayed.remote };
   }
 
   private select(next: SelectedPath): void {

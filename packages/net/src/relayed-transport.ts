@@ -37,6 +37,9 @@ export interface RelayedTransportOptions extends TransportLimitOptions {
  * `from`. The relay carries the bytes it is given unchanged: Elara frames are sealed before
  * `send()`, so the relay sees ciphertext only.
  *
+ * The allocation's failures (`TurnAllocationExpiredError`, `TurnPermissionExpiredError`) are
+ * forwarded to `errors$`.
+ *
  * Same contract as UDP: paced bounded send queue, honest `'sent' | 'queued' | 'full'`, named
  * errors, balanced counters; when the carrier socket's queue is full, the relayed transport
  * queues (and then refuses) instead of losing. Sending to a peer without a permission is an
@@ -53,6 +56,7 @@ export class RelayedTransport extends BaseTransport {
   /** The allocation this transport sends through. */
   readonly turn: TurnClient;
   private readonly offData: Cancel;
+  private readonly offErrors: { unsubscribe(): void };
   private waitingForCarrier = false;
   private readonly onEventLoop: boolean;
 
@@ -83,6 +87,9 @@ export class RelayedTransport extends BaseTransport {
     this.onEventLoop = !onScheduler;
     this.localAddress = turn.relayedAddress;
     this.offData = turn.onData((data, from, receivedAt) => this.deliver(data, from, receivedAt));
+    // The allocation's end (TurnAllocationExpiredError) and lost permissions are this
+    // transport's asynchronous failures too: a user of the Transport sees only errors$.
+    this.offErrors = turn.errors$.subscribe((e) => this.reportError(e));
   }
 
   /**
@@ -130,6 +137,7 @@ export class RelayedTransport extends BaseTransport {
 
   protected async release(): Promise<void> {
     this.offData();
+    this.offErrors.unsubscribe();
     await this.turn.close();
     // The carrier yields an event-loop turn after sending the deallocation; let it pass, so a
     // closed relayed transport leaves nothing of its own scheduled.

@@ -9,6 +9,7 @@ import {
   type RandomSource,
   type Scheduler,
 } from '@elara/core';
+import { Subscription } from 'rxjs';
 import { DatagramKind } from './datagram-kind.ts';
 import type { Demultiplexer } from './demultiplexer.ts';
 import { TransportClosedError } from './net-errors.ts';
@@ -156,6 +157,11 @@ export interface StunClientCounters {
   unmatched: number;
   /** Responses matching a transaction but from another address (spoofs). */
   wrongSource: number;
+  /**
+   * Responses with a comprehension-required attribute (0x0000-0x7FFF) we do not understand,
+   * discarded as RFC 8489 §6.3.3 says (the transaction goes on: a genuine answer may follow).
+   */
+  unknownRequired: number;
   indications: number;
   /** Binding requests answered (with `answerBindingRequests`). */
   requestsAnswered: number;
@@ -188,6 +194,11 @@ interface Pending {
   transmissions: number;
   timer: Cancel | undefined;
 }
+
+/** The comprehension-required attributes we understand: every one of `StunAttr` below 0x8000. */
+const UNDERSTOOD: ReadonlySet<number> = new Set(
+  Object.values(StunAttr).filter((t: number) => t < 0x8000),
+);
 
 function hexKey(id: Uint8Array): string {
   let s = '';
@@ -232,6 +243,7 @@ export class StunClient {
     badIntegrity: 0,
     unmatched: 0,
     wrongSource: 0,
+    unknownRequired: 0,
     indications: 0,
     requestsAnswered: 0,
     requestsIgnored: 0,
@@ -268,7 +280,16 @@ export class StunClient {
     this.maxPending = positive('maxPending', options.maxPending ?? STUN_DEFAULT_MAX_PENDING, true);
     this.fingerprint = options.fingerprint ?? true;
     this.answer = options.answerBindingRequests ?? false;
-    this.unregister = options.demux.on(DatagramKind.Stun, this.receive);
+    const offStun = options.demux.on(DatagramKind.Stun, this.receive);
+    // The transport's datagrams$ completes when it closes: transactions in flight could never be
+    // answered, so they reject now (TransportClosedError) instead of timing out later.
+    // A holder first: on a transport closed already, complete runs inside subscribe().
+    const watch = new Subscription();
+    this.unregister = () => {
+      offStun();
+      watch.unsubscribe();
+    };
+    watch.add(this.transport.datagrams$.subscribe({ complete: () => this.close() }));
   }
 
   /** Transactions in flight. */
@@ -403,6 +424,7 @@ export class StunClient {
   /**
    * Stops (idempotent): unregisters from the demultiplexer, cancels every timer and rejects the
    * transactions in flight with `TransportClosedError`. The transport stays open (it is shared).
+   * Called by itself when the transport closes.
    */
   close(): void {
     if (this.isClosed) return;
@@ -483,6 +505,10 @@ export class StunClient {
     }
     if (p.integrityKey !== undefined && !this.authentic(m, p.integrityKey)) {
       this.counters.badIntegrity++;
+      return;
+    }
+    if (m.attributes.some((a) => a.type < 0x8000 && !UNDERSTOOD.has(a.type))) {
+      this.counters.unknownRequired++;
       return;
     }
     this.finish(p);

@@ -94,4 +94,26 @@ describe('PathSelector on SimNetwork', () => {
     paths.close();
     aliceStun.close();
   });
+
+  it('stops checking once its STUN client is closed', async () => {
+    const scheduler = new VirtualScheduler(1_800_000_000_000_000);
+    const net = new SimNetwork({ scheduler, seed: 5, defaultLink: { latencyUs: 15_000 } });
+    const alice = net.bind();
+    const stun = new StunClient({
+      transport: alice,
+      demux: new Demultiplexer(alice.datagrams$),
+      scheduler,
+      random: new Prng(1),
+    });
+    const paths = new PathSelector({
+      stun,
+      peer: net.bind().localAddress,
+      checkIntervalUs: 1_000_000,
+    });
+    stun.close();
+    await scheduler.advanceBy(10_000_000);
+    expect(paths.counters.checks).toBe(1);
+    expect(scheduler.pending).toBe(0);
+    paths.close();
+  });
 });

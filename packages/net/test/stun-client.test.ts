@@ -174,6 +174,33 @@ describe('StunClient on SimNetwork', () => {
     expect(w.demux.counters.byKind.malformed).toBe(1);
   });
 
+  it('a response with an unknown comprehension-required attribute is discarded and counted', async () => {
+    const w = world();
+    serve(w.server, (m, from) => {
+      w.client.receive(
+        reply(m, 'success', [
+          mappedOf(m, endpoint('10.9.9.9', 1)),
+          { type: 0x7777, value: Uint8Array.of(1, 2, 3, 4) },
+        ]),
+        w.server.localAddress,
+      );
+      return reply(m, 'success', [mappedOf(m, from)]);
+    });
+    const result = w.stun.binding(w.server.localAddress);
+    await w.scheduler.advanceBy(100_000);
+    await expect(result).resolves.toMatchObject({ mapped: w.client.localAddress });
+    expect(w.stun.counters).toMatchObject({ unknownRequired: 1, responses: 1 });
+  });
+
+  it('the transport closing rejects transactions in flight with TransportClosedError', async () => {
+    const w = world();
+    const pending = w.stun.binding(w.server.localAddress).catch((e: unknown) => e);
+    await w.client.close();
+    expect(TransportClosedError.isInstance(await pending)).toBe(true);
+    expect(w.stun.closed).toBe(true);
+    expect(w.stun.pendingCount).toBe(0);
+  });
+
   it('random datagrams never throw and land in exactly one bucket', () => {
     const w = world();
     fc.assert(

@@ -1,9 +1,11 @@
-import { OutOfRangeError } from '@elara/core';
+import { OutOfRangeError, endpoint } from '@elara/core';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   encodeStunU32,
   InvalidDestinationError,
+  PathSelector,
+  RelayedTransport,
   StunAttr,
   StunMethod,
   TransportClosedError,
@@ -236,5 +238,32 @@ describe('TurnClient lifetimes and credentials', () => {
     expect(await w2.settle(binding)).toMatchObject({ message: 'stop' });
     expect(t2.channelOf(peerA)).toBeUndefined();
     await w2.settle(t2.close());
+  });
+});
+
+describe('the allocation end seen through the transport and the path', () => {
+  it('RelayedTransport forwards the allocation end to errors$; PathSelector drops to none', async () => {
+    const w = turnWorld();
+    const turn = await w.allocate({ autoRefresh: false, lifetimeS: 60 });
+    const relayed = new RelayedTransport({ turn, yieldTo: 'scheduler' });
+    const errors: unknown[] = [];
+    relayed.errors$.subscribe((e) => errors.push(e));
+    // The direct path's peer never answers: the relay is the only path.
+    const paths = new PathSelector({
+      stun: w.stun,
+      peer: endpoint('10.0.0.99', 5000),
+      relayed: { transport: relayed, remote: peerA },
+      checkIntervalUs: 10_000_000,
+    });
+    const kinds: string[] = [];
+    paths.path$.subscribe((p) => kinds.push(p.kind));
+    await w.scheduler.advanceBy(61_000_000);
+    expect(turn.state).toBe('expired');
+    expect(errors).toHaveLength(1);
+    expect(TurnAllocationExpiredError.isInstance(errors[0])).toBe(true);
+    expect(kinds).toEqual(['relayed', 'none']);
+    expect(() => paths.send(Uint8Array.of(1))).toThrow(InvalidDestinationError);
+    paths.close();
+    await w.settle(relayed.close());
   });
 });
