@@ -35,6 +35,7 @@ import type { EvictionReport } from './eviction-report.ts';
 import { fieldCounters, type FieldCounters } from './field-counters.ts';
 import { DEFAULT_FIELD_LIMITS, type FieldLimits } from './field-limits.ts';
 import { createLawState } from './laws/create-law-state.ts';
+import { ObservedSet } from './laws/observed-set.ts';
 import type { LawDelta } from './laws/law-delta.ts';
 import type { LawContext, LawState } from './laws/law-state.ts';
 import type { MembershipSource } from './membership-source.ts';
@@ -42,6 +43,7 @@ import { Outcome, rejected } from './outcome.ts';
 import { type Eviction, Quarantine, type QuarantinedEvent } from './quarantine.ts';
 import { takeToken, type TokenBucket, tokenBucket } from './rate-limiter.ts';
 import { RejectionReason } from './rejection-reason.ts';
+import { decodeSetOp, type SetOp } from './set-op.ts';
 import { seenHas, seenMark, seenStatus, seenWindow, type SeenWindow } from './seen-window.ts';
 import { dependencyProblem, firstMissing } from './stages/causality.ts';
 import {
@@ -106,6 +108,11 @@ interface Atom extends AtomView {
   readonly maxValueBytes: number;
   readonly version: Map<NodeId, number>;
   readonly seen: Map<NodeId, SeenWindow> | undefined;
+  /**
+   * Ephemeral counters seen but held in quarantine, per author: not processed yet, so a set
+   * operation that observed one records a pending retirement for it.
+   */
+  readonly held: Map<NodeId, Set<number>> | undefined;
   readonly context: LawContext;
   readonly defined: boolean;
   applied: number;
@@ -120,6 +127,14 @@ interface MutableStamp {
   time: number;
   kind: EventKind;
   weight: number;
+}
+
+/** Notes that ephemeral event (author, counter) of `atom` waits in quarantine. */
+function markHeld(atom: Atom, author: NodeId, counter: number): void {
+  const held = atom.held as Map<NodeId, Set<number>>;
+  let counters = held.get(author);
+  if (counters === undefined) held.set(author, (counters = new Set<number>()));
+  counters.add(counter);
 }
 
 function specProblem(spec: AtomSpec): string | undefined {
@@ -318,6 +333,9 @@ export class StateField {
   expire(now: number = this.time.now()): ExpireReport {
     let expired = 0;
     for (const atom of this.atoms.values()) {
+      if (atom.state instanceof ObservedSet && atom.state.pendingCount > 0) {
+        atom.state.prune(atom.context);
+      }
       if (atom.state.kind !== LawKind.Ephemeral) continue;
       for (const delta of atom.state.expire(now)) {
         expired++;
@@ -439,7 +457,7 @@ export class StateField {
     if (durableTooEarly(envelope.time, this.time.now(), this.limits.maxClockLeadUs)) {
       return this.hold(envelope, undefined);
     }
-    const missing = firstMissing(envelope, this.processedFn);
+    const missing = firstMissing(envelope, this.processedFn) ?? this.observedMissing(envelope);
     if (missing !== undefined) return this.hold(envelope, missing);
     return this.processDurable(envelope, rec, false);
   }
@@ -543,6 +561,31 @@ export class StateField {
     }
   }
 
+  /**
+   * For a durable set operation, the first operation it observed that is not processed yet:
+   * observed operations are causal prerequisites, so the set never keeps a pending
+   * retirement for a durable operation (one that may be refused, or never exist, on some
+   * replicas). The author's own later seqs are left to the law (they follow in chain order).
+   */
+  private observedMissing(envelope: DurableEnvelope): EventId | undefined {
+    const m = envelope.mutation;
+    if (m.type !== 'merge') return undefined;
+    const law = (this.atoms.get(envelope.target)?.spec ?? this.resolve?.(envelope.target))?.law;
+    if (law?.kind !== LawKind.AddWinsSet && law?.kind !== LawKind.RemoveWinsSet) return undefined;
+    let op: SetOp;
+    try {
+      op = decodeSetOp(m.data);
+    } catch {
+      return undefined; // the law refuses it
+    }
+    for (const t of op.observed) {
+      if (t.author !== envelope.author && this.processedOf(t.author) < t.number) {
+        return { author: t.author, seq: t.number };
+      }
+    }
+    return undefined;
+  }
+
   /** Releases quarantined events whose dependencies were just processed, transitively. */
   private drainReleases(): void {
     if (this.draining) return;
@@ -565,7 +608,7 @@ export class StateField {
   /** Re-examines a released durable event: it waits again, or is processed now. */
   private retry(q: QuarantinedEvent): void {
     const envelope = q.envelope as DurableEnvelope;
-    const missing = firstMissing(envelope, this.processedFn);
+    const missing = firstMissing(envelope, this.processedFn) ?? this.observedMissing(envelope);
     if (missing !== undefined) {
       this.quarantine.wait(q, missing);
       return;
@@ -620,9 +663,27 @@ export class StateField {
     seenMark(window, envelope.counter);
     if (local) return this.applyEphemeral(atom, rec, envelope, 1, now, true);
     const placed = placeEphemeral(envelope.time, profileForEvent(envelope.eventType), this.time);
-    if (placed.placement === Placement.Drop) return this.reject(RejectionReason.TooLate);
-    if (placed.placement === Placement.Hold) return this.hold(envelope, undefined);
+    if (placed.placement === Placement.Drop) {
+      this.settleEphemeral(atom, rec.id, envelope.counter, false);
+      return this.reject(RejectionReason.TooLate);
+    }
+    if (placed.placement === Placement.Hold) {
+      const outcome = this.hold(envelope, undefined);
+      if (outcome.status === 'held') markHeld(atom, rec.id, envelope.counter);
+      else this.settleEphemeral(atom, rec.id, envelope.counter, false);
+      return outcome;
+    }
     return this.applyEphemeral(atom, rec, envelope, placed.weight, now, false);
+  }
+
+  /**
+   * An ephemeral event seen here is done with: no longer held, and when it was not applied,
+   * no set keeps a pending retirement for it (it will never arrive).
+   */
+  private settleEphemeral(atom: Atom, author: NodeId, counter: number, applied: boolean): void {
+    const held = atom.held?.get(author);
+    if (held !== undefined && held.delete(counter) && held.size === 0) atom.held?.delete(author);
+    if (!applied && atom.state instanceof ObservedSet) atom.state.forget(author, counter);
   }
 
   private applyEphemeral(
@@ -635,6 +696,7 @@ export class StateField {
   ): Outcome {
     if (atom.state.kind === LawKind.Ephemeral && envelope.time + atom.state.ttlUs <= now) {
       if (local) throw new LocalEventRejectedError(RejectionReason.Expired);
+      this.settleEphemeral(atom, rec.id, envelope.counter, false);
       return this.reject(RejectionReason.Expired);
     }
     const stamp = this.stamp;
@@ -651,8 +713,10 @@ export class StateField {
     );
     if (typeof result === 'string') {
       if (local) throw new LocalEventRejectedError(result);
+      this.settleEphemeral(atom, rec.id, envelope.counter, false);
       return this.reject(result);
     }
+    this.settleEphemeral(atom, rec.id, envelope.counter, true);
     this.touch(atom, now);
     this.stats.applied++;
     const late = weight < 1;
@@ -713,6 +777,9 @@ export class StateField {
         if (atom?.kind === EventKind.Durable) {
           atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.evicted);
         }
+        if (atom !== undefined && e.kind === EventKind.Ephemeral) {
+          this.settleEphemeral(atom, e.author, e.counter, false);
+        }
       }
       this.stats.evicted++;
       this.evictions.push({
@@ -748,16 +815,18 @@ export class StateField {
       }
       released++;
       this.unquarantine(q);
-      if (placed.placement === Placement.Drop) {
-        this.reject(RejectionReason.TooLate);
-        continue;
-      }
       const atom = this.atoms.get(e.target);
       const rec = this.authors.get(e.author);
       if (atom === undefined || rec === undefined) continue;
+      if (placed.placement === Placement.Drop) {
+        this.settleEphemeral(atom, rec.id, e.counter, false);
+        this.reject(RejectionReason.TooLate);
+        continue;
+      }
       // Authority may have changed while it waited.
       const judged = this.judgeWrite(atom, rec.id, e, undefined);
       if (typeof judged === 'string') {
+        this.settleEphemeral(atom, rec.id, e.counter, false);
         this.reject(judged);
         continue;
       }
@@ -833,13 +902,15 @@ export class StateField {
     const kind = eventKindForStateType(spec.stateType);
     const version = new Map<NodeId, number>();
     const seen = kind === EventKind.Ephemeral ? new Map<NodeId, SeenWindow>() : undefined;
+    const held = kind === EventKind.Ephemeral ? new Map<NodeId, Set<number>>() : undefined;
     const context: LawContext =
       seen === undefined
         ? { processed: (author, n) => this.processedOf(author) >= n }
         : {
+            // Processed means applied or refused for good: a held event is neither yet.
             processed: (author, n) => {
               const w = seen.get(author);
-              return w !== undefined && seenHas(w, n);
+              return w !== undefined && seenHas(w, n) && held?.get(author)?.has(n) !== true;
             },
           };
     const waitingByAtom = this.waitingByAtom;
@@ -852,6 +923,7 @@ export class StateField {
       maxValueBytes: spec.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
       version,
       seen,
+      held,
       context,
       defined,
       applied: 0,

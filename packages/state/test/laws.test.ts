@@ -183,7 +183,7 @@ describe('observed-remove sets', () => {
       observed: [{ author: node(1), number: 1 }],
     });
     s.apply(stamp(node(2), 1, 2), remove, none, false);
-    expect(s.snapshot()).toMatchObject({ pending: [[expect.any(String), '07']] });
+    expect(s.pendingCount).toBe(1);
     s.apply(stamp(node(1), 1, 1), append(7), none, false);
     expect(s.has(el)).toBe(false);
     expect(s.isEmpty()).toBe(true);

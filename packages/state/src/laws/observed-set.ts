@@ -33,6 +33,10 @@ function tagKey(author: NodeId, number: number): string {
   return `${author.toString(16).padStart(16, '0')}:${number}`;
 }
 
+function parseTagKey(k: string): [NodeId, number] {
+  return [BigInt(`0x${k.slice(0, 16)}`) as NodeId, Number(k.slice(17))];
+}
+
 /**
  * Observed-remove set of byte strings, add-wins or remove-wins. Each add or remove of an
  * element names the operations on it that its author had applied ({@link SetOp}); those stop
@@ -46,8 +50,14 @@ function tagKey(author: NodeId, number: number): string {
  * An observed operation that has not arrived yet is remembered as a pending retirement, so it
  * is dead on arrival; one already processed and no longer live needs nothing. Events are
  * processed once (the field deduplicates), so nothing else is kept: state is proportional to
- * elements, not to history. Bounded by `maxElements` (element records plus pending
- * retirements): beyond it an operation is refused as `AtomFull`.
+ * elements, not to history. Element records are bounded by `maxElements` (beyond it an
+ * operation is refused as `AtomFull`).
+ *
+ * Pending retirements are bookkeeping, not state: they are left out of the snapshot, bounded
+ * separately (`maxElements` of them) and dropped as soon as their operation counts as
+ * processed without having arrived here ({@link forget}, {@link prune}): refused, lost, behind
+ * the author's window. The field makes a durable operation wait until every operation it
+ * observed is processed, so only ephemeral sets ever hold them.
  */
 export class ObservedSet implements LawState {
   readonly kind: typeof LawKind.AddWinsSet | typeof LawKind.RemoveWinsSet;
@@ -126,13 +136,12 @@ export class ObservedSet implements LawState {
     const own = this.pending.size > 0 ? tagKey(stamp.author, stamp.number) : undefined;
     const dead = own !== undefined && this.pending.get(own) === key;
     const keep = !dead && (op.op === 'add' || this.removeWins);
-    const grow = (record === undefined && keep ? 1 : 0) + (wait?.length ?? 0);
-    if (grow > 0 && this.records.size + this.pending.size + grow > this.maxElements) {
+    if (record === undefined && keep && this.records.size >= this.maxElements) {
       return RejectionReason.AtomFull;
     }
 
     if (own !== undefined) this.pending.delete(own);
-    if (wait !== undefined) for (const k of wait) this.pending.set(k, key);
+    if (wait !== undefined) this.addPending(wait, key, context);
     if (record === undefined && !keep) return undefined;
     record ??= this.create(key, op.element);
     if (retire !== undefined) {
@@ -156,14 +165,33 @@ export class ObservedSet implements LawState {
           )
           .map((op): CanonicalValue => [nodeIdToHex(op.author), op.number, op.add]),
       ]);
-    const pending = [...this.pending.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([tag, element]): CanonicalValue => [tag, element]);
-    return { elements, pending };
+    // Pending retirements are left out: replicas forget them at different moments.
+    return { elements };
+  }
+
+  /** Pending retirements held (operations observed here before they arrived). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Drops the pending retirement of operation (author, number), if any: it was processed
+   * here without being applied (refused, evicted, dropped), so it will never arrive.
+   */
+  forget(author: NodeId, number: number): void {
+    if (this.pending.size > 0) this.pending.delete(tagKey(author, number));
+  }
+
+  /** Drops every pending retirement whose operation now counts as processed. */
+  prune(context: LawContext): void {
+    for (const k of this.pending.keys()) {
+      const [author, number] = parseTagKey(k);
+      if (context.processed(author, number)) this.pending.delete(k);
+    }
   }
 
   isEmpty(): boolean {
-    return this.records.size === 0 && this.pending.size === 0;
+    return this.records.size === 0;
   }
 
   clear(): void {
@@ -178,6 +206,22 @@ export class ObservedSet implements LawState {
 
   expire(): LawDelta[] {
     return [];
+  }
+
+  /**
+   * Records retirements waiting for their operations. At the bound, those already processed
+   * go first, then the oldest: a forgotten retirement only lets an operation that was
+   * observed but overtaken stay live, and that needs more than `maxElements` in flight.
+   */
+  private addPending(keys: readonly string[], element: string, context: LawContext): void {
+    if (this.pending.size + keys.length > this.maxElements) this.prune(context);
+    for (const k of keys) {
+      if (this.pending.size >= this.maxElements) {
+        const oldest = this.pending.keys().next().value as string;
+        this.pending.delete(oldest);
+      }
+      this.pending.set(k, element);
+    }
   }
 
   private create(key: string, element: Uint8Array): ElementRecord {
