@@ -21,9 +21,12 @@ import { CapacityError, SessionMismatchError } from '../crypto-errors.ts';
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH, NONCE_LENGTH } from '../crypto-provider.ts';
 import { checkBytes, checkLength } from '../internal/check-bytes.ts';
-import { v0ClassChainKey } from './v0-key-schedule.ts';
+import { V0EpochKeys } from './v0-epoch-keys.ts';
 import { v0Nonce } from './v0-nonce.ts';
 import { V0ReceiveChain } from './v0-receive-chain.ts';
+
+// A chain backed by the shared memo never reads its own base key.
+const ZERO_KEY = new Uint8Array(KEY_LENGTH);
 
 /** The receiving node's session, its pre-shared key, and the bounds of its tables. */
 export interface V0OpenerConfig {
@@ -63,7 +66,7 @@ export interface V0OpenedFrame {
  * const { header, plaintext } = opener.open(datagram);
  */
 export class V0FrameOpener {
-  private readonly baseChainKeys: Uint8Array[];
+  private readonly epochKeys: V0EpochKeys[];
   private readonly senders = new Map<NodeId, (V0ReceiveChain | undefined)[]>();
   private readonly aad = new Uint8Array(FIXED_HEADER_SIZE);
   private readonly nonce = new Uint8Array(NONCE_LENGTH);
@@ -76,7 +79,9 @@ export class V0FrameOpener {
     private readonly config: V0OpenerConfig,
   ) {
     checkLength(config.sessionKey, KEY_LENGTH, 'v0 session key');
-    this.baseChainKeys = PACKET_CLASSES.map((c) => v0ClassChainKey(provider, config.sessionKey, c));
+    // One memo per class shared by every sender: v0 chains depend on the session key and the
+    // class only, so each epoch is derived once per session, not once per sender.
+    this.epochKeys = PACKET_CLASSES.map((c) => new V0EpochKeys(provider, config.sessionKey, c));
     this.maxSenders = positiveInteger(config.maxSenders ?? 256, 'maxSenders');
     this.maxEpochSkip = positiveInteger(config.maxEpochSkip ?? 64, 'maxEpochSkip');
   }
@@ -117,9 +122,10 @@ export class V0FrameOpener {
       chains?.[header.packetClass] ??
       new V0ReceiveChain(
         this.provider,
-        this.baseChainKeys[header.packetClass] as Uint8Array,
+        ZERO_KEY,
         header.packetClass,
         this.maxEpochSkip,
+        this.epochKeys[header.packetClass],
       );
     const resolved = chain.resolve(header.seq);
     this.aad.set(bytes.subarray(0, FIXED_HEADER_SIZE));
@@ -161,7 +167,7 @@ export class V0FrameOpener {
   dispose(): void {
     this.closed = true;
     for (const sender of [...this.senders.keys()]) this.removeSender(sender);
-    for (const k of this.baseChainKeys) k.fill(0);
+    for (const k of this.epochKeys) k.dispose();
   }
 }
 

@@ -4,6 +4,7 @@ import { KeyUnavailableError, ReplayError } from '../crypto-errors.ts';
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { v0MessageKey, v0NextChainKey } from './v0-key-schedule.ts';
 import { copyBytes } from '../internal/copy-bytes.ts';
+import type { V0EpochKeys } from './v0-epoch-keys.ts';
 
 /** A frame's key, found but not yet committed (see {@link V0ReceiveChain.resolve}). */
 export interface V0ResolvedKey {
@@ -42,6 +43,12 @@ export class V0ReceiveChain {
     baseChainKey: Uint8Array,
     packetClass: PacketClass,
     private readonly maxEpochSkip: number,
+    /**
+     * The session's shared memo of this class's epoch keys. With it, a first frame at any seq
+     * opens (a late joiner's, at the cost of deriving its epoch once per session), and any
+     * kept epoch's key is a lookup; the chain then holds no keys of its own.
+     */
+    private readonly shared?: V0EpochKeys,
   ) {
     const props = packetClassProperties(packetClass);
     this.epochLength = props.ratchetEpochLength;
@@ -64,6 +71,15 @@ export class V0ReceiveChain {
     if (this.seen[index % window] === index) throw new ReplayError(`v0 frame seq ${seq}: replayed`);
     const epoch = Math.floor(index / this.epochLength);
     const count = index % this.epochLength;
+    if (this.shared !== undefined) {
+      if (this.newest >= 0 && epoch - this.epoch > this.maxEpochSkip) {
+        throw new KeyUnavailableError(
+          `v0 frame seq ${seq}: ${epoch - this.epoch} epochs ahead (at most ${this.maxEpochSkip})`,
+        );
+      }
+      const chainKey = this.shared.chainKey(epoch);
+      return { index, key: v0MessageKey(this.provider, chainKey, count), derived: [] };
+    }
     const derived: Uint8Array[] = [];
     let chain: Uint8Array;
     if (epoch === this.epoch) chain = this.chainKey;
@@ -89,7 +105,9 @@ export class V0ReceiveChain {
   /** Commits a frame whose tag checked: marks it seen and moves the chain forward. */
   accept(resolved: V0ResolvedKey): void {
     const { index, derived } = resolved;
-    if (derived.length > 0) {
+    if (this.shared !== undefined) {
+      this.epoch = Math.max(this.epoch, Math.floor(index / this.epochLength));
+    } else if (derived.length > 0) {
       const next = derived[derived.length - 1] as Uint8Array;
       const previous =
         derived.length > 1 ? (derived[derived.length - 2] as Uint8Array) : this.chainKey;
