@@ -1,4 +1,5 @@
 import type { Clock } from './clock.ts';
+import { OutOfRangeError } from './elara-error.ts';
 
 /** Cancels a scheduled callback; calling it again, or after the callback ran, does nothing. */
 export type Cancel = () => void;
@@ -23,6 +24,7 @@ export function after(scheduler: Scheduler, delayUs: number, fn: () => void): Ca
  * wakes before `t` re-arms for the remainder: callbacks never run before their time (waits
  * longer than `setTimeout`'s 2^31 − 1 ms limit re-arm in steps instead of overflowing). Like
  * `setTimeout`, a pending timer keeps the process alive; lifecycles cancel theirs on stop.
+ * `at(NaN, …)` throws {@link OutOfRangeError}: NaN is never "due", so it would re-arm forever.
  */
 export function realTimeScheduler(clock: Clock): Scheduler {
   // setTimeout overflows above 2^31 - 1 ms (and then fires at once): longer waits re-arm.
@@ -32,6 +34,8 @@ export function realTimeScheduler(clock: Clock): Scheduler {
   return {
     now: () => clock.now(),
     at(t, fn) {
+      if (typeof t !== 'number' || Number.isNaN(t))
+        throw new OutOfRangeError(`Scheduler.at: ${t} is not a time`);
       let handle: ReturnType<typeof setTimeout> | undefined;
       let cancelled = false;
       const arm = () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { after, realTimeScheduler, systemClock } from '../src/index.ts';
+import { after, OutOfRangeError, realTimeScheduler, systemClock } from '../src/index.ts';
 
 describe('realTimeScheduler', () => {
   it('never runs a callback before its time, and cancels', async () => {
@@ -46,5 +46,12 @@ describe('realTimeScheduler with waits beyond setTimeout range', () => {
     // An overflowing delay would become 1 ms and spin: every delay must fit, and be few.
     expect(Math.max(...delays)).toBeLessThanOrEqual(0x7fff_ffff);
     expect(delays.length).toBeLessThan(10);
+  });
+
+  it('rejects a NaN time instead of re-arming forever', () => {
+    const s = realTimeScheduler(systemClock());
+    let ran = false;
+    expect(() => s.at(Number.NaN, () => (ran = true))).toThrow(OutOfRangeError);
+    expect(ran).toBe(false);
   });
 });

@@ -6,9 +6,10 @@
  * SimNetwork (`@elara/net`) and the time-sync tests build on these pieces.
  */
 export { Prng } from './prng.ts';
-export { VirtualScheduler, drainMicrotasks } from './virtual-scheduler.ts';
+export { VirtualScheduler, ReentrantAdvanceError, drainMicrotasks } from './virtual-scheduler.ts';
 export {
   LinkModel,
+  checkLinkConfig,
   meanJitter,
   stationaryLoss,
   type JitterModel,

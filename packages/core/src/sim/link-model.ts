@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../elara-error.ts';
 import type { Prng } from './prng.ts';
 
 /**
@@ -68,15 +69,21 @@ export class LinkModel {
   private bad = false;
   private busyUntil = 0;
 
+  /** Throws {@link OutOfRangeError} for an invalid configuration (see {@link checkLinkConfig}). */
   constructor(
     config: LinkConfig,
     private readonly rng: Prng,
   ) {
+    checkLinkConfig(config);
     this.config = config;
   }
 
-  /** Replaces the link's parameters (the Gilbert-Elliott state and the queue carry over). */
+  /**
+   * Replaces the link's parameters (the Gilbert-Elliott state and the queue carry over). An
+   * invalid configuration throws {@link OutOfRangeError} and leaves the old one in place.
+   */
   reconfigure(config: LinkConfig): void {
+    checkLinkConfig(config);
     this.config = config;
   }
 
@@ -87,9 +94,14 @@ export class LinkModel {
 
   /**
    * Sends one packet of `sizeBytes` at `sendTimeUs`. Returns its arrival times: empty when lost
-   * or dropped at the queue, two entries when duplicated.
+   * or dropped at the queue, two entries when duplicated. `sendTimeUs` must be finite and
+   * `sizeBytes` finite and ≥ 0, else {@link OutOfRangeError} (a NaN would poison the queue's
+   * `busyUntil` for every later packet).
    */
   transmit(sendTimeUs: number, sizeBytes: number): number[] {
+    if (typeof sendTimeUs !== 'number' || !Number.isFinite(sendTimeUs))
+      throw new OutOfRangeError(`transmit: send time ${sendTimeUs} is not finite`);
+    nonNegative(sizeBytes, 'transmit: size');
     const c = this.config;
     this.stats.sent++;
     let departure = sendTimeUs;
@@ -162,7 +174,11 @@ export function meanJitter(j: JitterModel): number {
       : 0;
 }
 
-/** Long-run loss probability of a loss model (Gilbert-Elliott: stationary distribution). */
+/**
+ * Long-run loss probability of a loss model (Gilbert-Elliott: stationary distribution). When
+ * both transition probabilities are 0 the chain never leaves its start state, which is good
+ * (the model starts good), so the rate is `lossGood`.
+ */
 export function stationaryLoss(loss: LossModel): number {
   switch (loss.model) {
     case 'none':
@@ -170,8 +186,75 @@ export function stationaryLoss(loss: LossModel): number {
     case 'random':
       return loss.p;
     case 'gilbert-elliott': {
-      const piBad = loss.pGoodToBad / (loss.pGoodToBad + loss.pBadToGood);
+      const leave = loss.pGoodToBad + loss.pBadToGood;
+      if (leave === 0) return loss.lossGood;
+      const piBad = loss.pGoodToBad / leave;
       return piBad * loss.lossBad + (1 - piBad) * loss.lossGood;
     }
   }
+}
+
+function nonNegative(value: number, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new OutOfRangeError(`${what}: ${value} is not a finite number ≥ 0`);
+}
+
+function atLeastZero(value: number, what: string): void {
+  if (typeof value !== 'number' || !(value >= 0))
+    throw new OutOfRangeError(`${what}: ${value} is not a number ≥ 0`);
+}
+
+function probability(value: number, what: string): void {
+  // `!(0 <= v && v <= 1)` is also true for NaN.
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw new OutOfRangeError(`${what}: ${value} is not a probability in [0, 1]`);
+}
+
+/**
+ * Checks a {@link LinkConfig}: times finite and ≥ 0, bandwidth and queue size ≥ 0 (infinite allowed),
+ * probabilities in [0, 1], known distribution and loss model names. Throws
+ * {@link OutOfRangeError} naming the first bad field; the simulator would otherwise produce NaN
+ * arrival times or time running backwards.
+ */
+export function checkLinkConfig(c: LinkConfig): void {
+  nonNegative(c.latencyUs, 'latencyUs');
+  const j = c.jitter ?? NO_JITTER;
+  switch (j.distribution) {
+    case 'none':
+      break;
+    case 'exponential':
+      nonNegative(j.meanUs, 'jitter.meanUs');
+      break;
+    case 'uniform':
+      nonNegative(j.maxUs, 'jitter.maxUs');
+      break;
+    default:
+      throw new OutOfRangeError(
+        `unknown jitter distribution ${String((j as { distribution: unknown }).distribution)}`,
+      );
+  }
+  const l = c.loss ?? NO_LOSS;
+  switch (l.model) {
+    case 'none':
+      break;
+    case 'random':
+      probability(l.p, 'loss.p');
+      break;
+    case 'gilbert-elliott':
+      probability(l.pGoodToBad, 'loss.pGoodToBad');
+      probability(l.pBadToGood, 'loss.pBadToGood');
+      probability(l.lossGood, 'loss.lossGood');
+      probability(l.lossBad, 'loss.lossBad');
+      break;
+    default:
+      throw new OutOfRangeError(`unknown loss model ${String((l as { model: unknown }).model)}`);
+  }
+  if (c.reorder !== undefined) {
+    probability(c.reorder.p, 'reorder.p');
+    nonNegative(c.reorder.delayUs, 'reorder.delayUs');
+  }
+  if (c.duplicate !== undefined) probability(c.duplicate, 'duplicate');
+  // 0 (or omitted) means no cap and Infinity behaves the same, so only NaN and negatives are bad.
+  if (c.bandwidthBps !== undefined) atLeastZero(c.bandwidthBps, 'bandwidthBps');
+  if (c.queueBytes !== undefined) atLeastZero(c.queueBytes, 'queueBytes');
 }

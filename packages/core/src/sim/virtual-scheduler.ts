@@ -1,4 +1,10 @@
+import { ElaraError, OutOfRangeError } from '../elara-error.ts';
 import type { Cancel, Scheduler } from '../scheduler.ts';
+
+/** `advanceBySync` was called from inside a timer of the same scheduler (re-entrancy). */
+export class ReentrantAdvanceError extends ElaraError {
+  static override readonly code: string = 'ReentrantAdvanceError';
+}
 
 interface Timer {
   readonly t: number;
@@ -6,10 +12,25 @@ interface Timer {
   fn: (() => void) | undefined;
 }
 
+// Captured at module load, before a test can install fake timers (`vi.useFakeTimers()` replaces
+// the globals): a faked setImmediate never fires on its own, so advanceBy would hang forever.
+const realSetImmediate = (globalThis as { setImmediate?: unknown }).setImmediate;
+const realSetTimeout = globalThis.setTimeout;
 const macrotask: (fn: () => void) => void =
-  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
-    ? (fn) => (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate(fn)
-    : (fn) => setTimeout(fn, 0);
+  typeof realSetImmediate === 'function'
+    ? (fn) => (realSetImmediate as (f: () => void) => void).call(globalThis, fn)
+    : (fn) => realSetTimeout.call(globalThis, fn, 0);
+
+function checkTime(value: number, what: string): void {
+  // NaN compares false with everything, so it would break the heap order and loop forever.
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new OutOfRangeError(`${what}: ${value} is not a time`);
+}
+
+function checkFiniteNonNegative(value: number, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new OutOfRangeError(`${what}: ${value} is not a finite, non-negative duration`);
+}
 
 /** Resolves after every pending promise continuation (microtask) has run. */
 export function drainMicrotasks(): Promise<void> {
@@ -32,8 +53,12 @@ export class VirtualScheduler implements Scheduler {
   private order = 0;
   private readonly heap: Timer[] = [];
   private live = 0;
+  private syncRunning = false;
 
+  /** Starts virtual time at `startUs` (finite; {@link OutOfRangeError} otherwise). */
   constructor(startUs = 0) {
+    if (typeof startUs !== 'number' || !Number.isFinite(startUs))
+      throw new OutOfRangeError(`VirtualScheduler start ${startUs} is not finite`);
     this.time = startUs;
   }
 
@@ -41,7 +66,9 @@ export class VirtualScheduler implements Scheduler {
     return this.time;
   }
 
+  /** Schedules `fn` at `t`; throws {@link OutOfRangeError} when `t` is NaN or not a number. */
   at(t: number, fn: () => void): Cancel {
+    checkTime(t, 'VirtualScheduler.at');
     const timer: Timer = { t: Math.max(t, this.time), order: this.order++, fn };
     this.push(timer);
     this.live++;
@@ -66,14 +93,20 @@ export class VirtualScheduler implements Scheduler {
 
   /**
    * Runs every timer due within `dtUs`, draining microtasks after each, then sets the clock to
-   * `now() + dtUs`.
+   * `now() + dtUs`. Throws {@link OutOfRangeError} unless `dtUs` is finite and ≥ 0 (a NaN or
+   * infinite step never ends with a repeating timer; a negative one would silently do nothing).
    */
   async advanceBy(dtUs: number): Promise<void> {
+    checkFiniteNonNegative(dtUs, 'advanceBy');
     await this.advanceTo(this.time + dtUs);
   }
 
-  /** Like {@link advanceBy} to an absolute time. */
+  /**
+   * Like {@link advanceBy} to an absolute time. Throws {@link OutOfRangeError} unless `targetUs`
+   * is finite and not before `now()`.
+   */
   async advanceTo(targetUs: number): Promise<void> {
+    checkFiniteNonNegative(targetUs - this.time, 'advanceTo');
     await drainMicrotasks();
     for (;;) {
       const next = this.nextTime();
@@ -86,9 +119,12 @@ export class VirtualScheduler implements Scheduler {
 
   /**
    * Advances until `done()` holds (checked after each timer and microtask drain) or `limitUs`
-   * of virtual time passed. Returns whether `done()` held.
+   * of virtual time passed. Returns whether `done()` held. `limitUs` must be ≥ 0 (infinity
+   * allowed: then it runs until `done()` or no timer is left); NaN or negative throws
+   * {@link OutOfRangeError}.
    */
   async runUntil(done: () => boolean, limitUs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (limitUs !== Number.POSITIVE_INFINITY) checkFiniteNonNegative(limitUs, 'runUntil limit');
     const deadline = this.time + limitUs;
     await drainMicrotasks();
     while (!done()) {
@@ -105,14 +141,23 @@ export class VirtualScheduler implements Scheduler {
 
   /**
    * Synchronous variant for code without promises (fast): runs due timers, no microtask
-   * draining between them.
+   * draining between them. Same argument checks as {@link advanceBy}; calling it from inside one
+   * of this scheduler's timers throws {@link ReentrantAdvanceError} (the nested run would pop
+   * timers out of order relative to the outer one).
    */
   advanceBySync(dtUs: number): void {
+    checkFiniteNonNegative(dtUs, 'advanceBySync');
+    if (this.syncRunning) throw new ReentrantAdvanceError('advanceBySync called from a timer');
     const target = this.time + dtUs;
-    for (;;) {
-      const next = this.nextTime();
-      if (next === undefined || next > target) break;
-      this.runOne();
+    this.syncRunning = true;
+    try {
+      for (;;) {
+        const next = this.nextTime();
+        if (next === undefined || next > target) break;
+        this.runOne();
+      }
+    } finally {
+      this.syncRunning = false;
     }
     if (target > this.time) this.time = target;
   }

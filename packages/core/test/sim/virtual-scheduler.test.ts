@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { propertyRuns } from '@elara/test-env';
-import { Prng, VirtualScheduler } from '../../src/sim/index.ts';
-import { after } from '../../src/index.ts';
+import { Prng, ReentrantAdvanceError, VirtualScheduler } from '../../src/sim/index.ts';
+import { after, OutOfRangeError } from '../../src/index.ts';
 
 describe('VirtualScheduler', () => {
   it('runs timers in time order, ties in scheduling order, and skips cancelled ones', () => {
@@ -95,5 +95,78 @@ describe('VirtualScheduler', () => {
     const a = await trace(11);
     expect(await trace(11)).toEqual(a);
     expect(await trace(12)).not.toEqual(a);
+  });
+
+  it('rejects NaN times: a NaN timer would break the heap order', () => {
+    const s = new VirtualScheduler();
+    expect(() => s.at(Number.NaN, () => undefined)).toThrow(OutOfRangeError);
+    const order: number[] = [];
+    for (const t of [30, 10, 20]) s.at(t, () => order.push(s.now()));
+    s.advanceBySync(100);
+    expect(order).toEqual([10, 20, 30]);
+    expect(() => new VirtualScheduler(Number.NaN)).toThrow(OutOfRangeError);
+  });
+
+  it('rejects NaN, infinite and negative steps, limits and targets with named errors', async () => {
+    const s = new VirtualScheduler(1_000);
+    const tick = () => after(s, 10, tick);
+    tick();
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -100]) {
+      await expect(s.advanceBy(bad)).rejects.toThrow(OutOfRangeError);
+      expect(() => s.advanceBySync(bad)).toThrow(OutOfRangeError);
+      await expect(
+        s.runUntil(() => false, bad === Number.POSITIVE_INFINITY ? -1 : bad),
+      ).rejects.toThrow(OutOfRangeError);
+    }
+    await expect(s.advanceTo(Number.NaN)).rejects.toThrow(OutOfRangeError);
+    await expect(s.advanceTo(Number.POSITIVE_INFINITY)).rejects.toThrow(OutOfRangeError);
+    await expect(s.advanceTo(999)).rejects.toThrow(OutOfRangeError);
+    expect(s.now()).toBe(1_000);
+    await s.advanceTo(1_050);
+    expect(s.now()).toBe(1_050);
+  });
+
+  it('rejects a re-entrant advanceBySync from inside a timer', () => {
+    const s = new VirtualScheduler();
+    let caught: unknown;
+    s.at(10, () => {
+      try {
+        s.advanceBySync(5);
+      } catch (e) {
+        caught = e;
+      }
+    });
+    s.advanceBySync(20);
+    expect(ReentrantAdvanceError.isInstance(caught)).toBe(true);
+    expect(s.now()).toBe(20);
+    // The guard resets after the outer run (also when a timer throws).
+    s.at(25, () => {
+      throw new Error('boom');
+    });
+    expect(() => s.advanceBySync(10)).toThrow('boom');
+    expect(() => s.advanceBySync(10)).not.toThrow();
+  });
+});
+
+describe('VirtualScheduler under fake timers', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('advanceBy still drains and returns when vi.useFakeTimers() replaced setImmediate', async () => {
+    vi.useFakeTimers();
+    const s = new VirtualScheduler();
+    const log: number[] = [];
+    const sleep = (us: number) => new Promise<void>((r) => after(s, us, r));
+    const worker = async () => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(10);
+        log.push(s.now());
+      }
+    };
+    const done = worker();
+    await s.advanceBy(100);
+    await done;
+    expect(log).toEqual([10, 20, 30]);
   });
 });
