@@ -142,6 +142,11 @@ function specProblem(spec: AtomSpec): string | undefined {
   if (!isStateType(spec.stateType)) return `unknown state type ${String(spec.stateType)}`;
   const law = deltaLawProblem(spec.law);
   if (law !== undefined) return law;
+  // Frames drop what falls behind the kept window, i.e. refuse for age; a durable Core
+  // event is never refused for its age (replicas would consume its seq differently).
+  if (spec.law.kind === LawKind.Frames && spec.stateType === StateType.Core) {
+    return 'the frames law is for ephemeral (non-Core) atoms';
+  }
   const a = spec.authority;
   if (typeof a !== 'object' || a === null || !Array.isArray(a.owners)) return 'authority.owners';
   for (const d of a.delegates ?? []) if (!isAuthorityScope(d.scope)) return 'delegate scope';
@@ -185,6 +190,8 @@ export class StateField {
   private readonly membership: MembershipSource | undefined;
   private readonly checkSignature: SignatureCheck;
   private readonly atoms = new Map<StateId, Atom>();
+  /** The last resolved atom not held yet, kept so a burst of refused events builds it once. */
+  private candidate: Atom | undefined = undefined;
   private readonly waitingByAtom = new Map<StateId, number>();
   private readonly authors = new Map<NodeId, AuthorRecord>();
   private readonly tracker: CausalTracker;
@@ -512,9 +519,10 @@ export class StateField {
   private judgeDurable(envelope: DurableEnvelope, rec: AuthorRecord): Atom | RejectionReason {
     const atom = this.atomFor(envelope.target);
     if (typeof atom === 'string') return atom;
-    if (atom.kind !== EventKind.Durable) return RejectionReason.KindMismatch;
     const future = dependencyProblem(envelope);
     if (future !== undefined) return future;
+    // Authority changes are durable whatever the atom's kind: they are how a Perceptual
+    // atom's delegates are granted and revoked.
     if (isAuthorityEventType(envelope.eventType)) {
       if (!atom.authority.isOwner(rec.id)) return RejectionReason.Unauthorized;
       try {
@@ -526,10 +534,12 @@ export class StateField {
       if (this.tracker.size >= this.tracker.maxWatched) {
         return RejectionReason.TooManyAuthorityChanges;
       }
-      return atom;
+      return this.admitAtom(atom);
     }
+    if (atom.kind !== EventKind.Durable) return RejectionReason.KindMismatch;
     const context = this.tracker.context(rec.id, envelope.seq, envelope.dependencies);
-    return this.judgeWrite(atom, rec.id, envelope, context);
+    const judged = this.judgeWrite(atom, rec.id, envelope, context);
+    return typeof judged === 'string' ? judged : this.admitAtom(judged);
   }
 
   /** Law, size and scope checks common to both kinds. */
@@ -644,6 +654,8 @@ export class StateField {
     if (typeof judged === 'string') return refuse(judged);
     const rec = this.authorRecord(envelope.author);
     if (rec === undefined) return refuse(RejectionReason.TooManyAuthors);
+    const admitted = this.admitAtom(atom);
+    if (typeof admitted === 'string') return refuse(admitted);
     const now = this.time.now();
     if (!local) {
       rec.bucket ??= tokenBucket(this.limits.ephemeralBurst, now);
@@ -887,18 +899,52 @@ export class StateField {
 
   // ---- tables --------------------------------------------------------------------------
 
+  /**
+   * The atom `id`: held, or resolved but not held yet (a candidate, judged against its spec;
+   * only {@link admitAtom} makes it held, once an event for it passed the authority stage, so
+   * refused events never fill `maxAtoms`).
+   */
   private atomFor(id: StateId): Atom | RejectionReason {
     const atom = this.atoms.get(id);
     if (atom !== undefined) return atom;
+    if (this.candidate?.id === id) return this.candidate;
     const spec = this.resolve?.(id);
     if (spec === undefined) return RejectionReason.UnknownAtom;
     const problem = specProblem(spec);
     if (problem !== undefined) throw new AtomDefinitionError(`resolved atom ${id}: ${problem}`);
-    if (this.atoms.size >= this.limits.maxAtoms) return RejectionReason.TooManyAtoms;
-    return this.create(id, spec, false);
+    return (this.candidate = this.build(id, spec, false));
+  }
+
+  /**
+   * Holds a candidate atom. At `maxAtoms`, a resolved atom nothing was applied to and nothing
+   * waits for makes room; failing that the event is refused as `TooManyAtoms`.
+   */
+  private admitAtom(atom: Atom): Atom | RejectionReason {
+    if (this.atoms.get(atom.id) === atom) return atom;
+    if (this.atoms.size >= this.limits.maxAtoms) {
+      let unused: Atom | undefined;
+      for (const a of this.atoms.values()) {
+        if (!a.defined && a.applied === 0 && a.waiting === 0) {
+          unused = a;
+          break;
+        }
+      }
+      if (unused === undefined) return RejectionReason.TooManyAtoms;
+      this.atoms.delete(unused.id);
+    }
+    if (this.candidate === atom) this.candidate = undefined;
+    this.atoms.set(atom.id, atom);
+    return atom;
   }
 
   private create(id: StateId, spec: AtomSpec, defined: boolean): Atom {
+    const atom = this.build(id, spec, defined);
+    if (this.candidate?.id === id) this.candidate = undefined;
+    this.atoms.set(id, atom);
+    return atom;
+  }
+
+  private build(id: StateId, spec: AtomSpec, defined: boolean): Atom {
     const kind = eventKindForStateType(spec.stateType);
     const version = new Map<NodeId, number>();
     const seen = kind === EventKind.Ephemeral ? new Map<NodeId, SeenWindow>() : undefined;
@@ -934,7 +980,6 @@ export class StateField {
       flagged: false,
       lastActual: this.time.now(),
     };
-    this.atoms.set(id, atom);
     return atom;
   }
 

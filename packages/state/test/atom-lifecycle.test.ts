@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { type StateId, stateId, StateType } from '@elara/core';
+import {
+  AtomDefinitionError,
+  type AtomSpec,
+  AuthorityScope,
+  authorityChangeEventType,
+  authorityChangeMutation,
+  DeltaLaw,
+  Outcome,
+  rejected,
+  staticMembership,
+} from '../src/index.ts';
+import { atomId, bytes, makeField, node, Writer } from './helpers.ts';
+
+const A = node(1);
+const M = node(2);
+const EVE = node(66);
+
+describe('atoms are held only for events that pass the authority stage', () => {
+  const resolve = (id: StateId): AtomSpec | undefined =>
+    id >> 48n === 7n
+      ? {
+          stateType: (id & 1n) === 1n ? StateType.Core : StateType.Perceptual,
+          law: DeltaLaw.lww(),
+          authority: { owners: [A], members: AuthorityScope.Full },
+        }
+      : undefined;
+  const replica = () =>
+    makeField(node(9), {
+      resolve,
+      membership: staticMembership([A, M]),
+      limits: { maxAtoms: 100 },
+    }).field;
+  const target = (n: number): StateId => stateId((7n << 48n) + BigInt(n));
+
+  it("a non-member's refused writes create no atom; a member's write then applies alike", () => {
+    const flooded = replica();
+    const quiet = replica();
+    const eve = new Writer(EVE);
+    for (let i = 0; i < 500; i++) {
+      flooded.receive(eve.ephemeral(target(2 * i), { type: 'set', data: bytes(1) }), {
+        from: EVE,
+      });
+      flooded.receive(eve.durable(target(2 * i + 1), { type: 'set', data: bytes(1) }));
+    }
+    expect(flooded.atomIds()).toEqual([]);
+    expect(flooded.counters().rejected.Unauthorized).toBe(1_000);
+    const good = new Writer(M).durable(target(1), { type: 'set', data: bytes(5) });
+    expect(flooded.receive(good)).toBe(Outcome.Applied);
+    expect(quiet.receive(good)).toBe(Outcome.Applied);
+    expect(flooded.snapshot()).toEqual(quiet.snapshot());
+  });
+
+  it('at maxAtoms a resolved atom nothing was applied to makes room', () => {
+    const field = replica();
+    const m = new Writer(M);
+    // the law refuses these (unsupported op) after authority passed: held, never applied
+    for (let i = 0; i < 100; i++) {
+      expect(
+        field.receive(m.durable(target(2 * i + 1), { type: 'append', data: bytes(1) })),
+      ).toEqual(rejected('UnsupportedOp'));
+    }
+    expect(field.receive(m.durable(target(999), { type: 'set', data: bytes(5) }))).toBe(
+      Outcome.Applied,
+    );
+  });
+});
+
+describe('law and kind checks', () => {
+  it('refuses the frames law on a Core atom (it would refuse durable events for age)', () => {
+    const { field } = makeField(node(9));
+    expect(() =>
+      field.define(atomId(43), {
+        stateType: StateType.Core,
+        law: DeltaLaw.frames(1000, 2),
+        authority: { owners: [A] },
+      }),
+    ).toThrow(AtomDefinitionError);
+  });
+
+  it("revokes a Perceptual atom's delegate", () => {
+    const P = atomId(50);
+    const D = node(2);
+    const { field } = makeField(node(9));
+    field.define(P, {
+      stateType: StateType.Perceptual,
+      law: DeltaLaw.lww(),
+      authority: { owners: [A], delegates: [{ node: D, scope: AuthorityScope.Full }] },
+    });
+    const d = new Writer(D);
+    expect(field.receive(d.ephemeral(P, { type: 'set', data: bytes(1) }), { from: D })).toBe(
+      Outcome.Applied,
+    );
+    const c = { grant: false as const, node: D };
+    const revoke = new Writer(A).durable(P, authorityChangeMutation(c), {
+      eventType: authorityChangeEventType(c),
+    });
+    expect(field.receive(revoke)).toBe(Outcome.Applied);
+    expect(field.receive(d.ephemeral(P, { type: 'set', data: bytes(2) }), { from: D })).toEqual(
+      rejected('Unauthorized'),
+    );
+  });
+});
