@@ -1,15 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@elara/test-env';
-import { OutOfRangeError, PacketClass, UnknownEnumValueError } from '@elara/core';
+import {
+  ElaraError,
+  OutOfRangeError,
+  PacketClass,
+  UnknownEnumValueError,
+  nodeId,
+  sessionId,
+} from '@elara/core';
 import {
   IDENTITY_FORMAT_VERSION,
   Identity,
   InvalidIdentityError,
+  ReplayWindow,
+  SecureChannel,
+  V0FrameOpener,
+  V0FrameSealer,
+  eventSigner,
+  v0Nonce,
   v0ClassChainKey,
   v0MessageKey,
   v0NextChainKey,
 } from '../src/index.ts';
 import { bothProviders, providerPair } from './providers.ts';
+import { mirroredResults } from './channel-harness.ts';
 
 // Node's Buffer overrides `slice` as a view. Every "copy" of caller bytes must survive the
 // caller reusing or wiping its buffer, including a Buffer carved out of a larger one.
@@ -138,5 +152,48 @@ describe('named errors at the door', () => {
       toHex(v0MessageKey(portable, key, 2 ** 32 - 1)),
     );
     expect(v0ClassChainKey(native, key, PacketClass.Core)).toHaveLength(32);
+  });
+});
+
+describe('ids and configurations of the wrong type are named errors, not TypeErrors', () => {
+  const { native: crypto } = providerPair();
+  const key = new Uint8Array(32);
+  const cases: [string, () => unknown][] = [
+    ['sealer without config', () => new V0FrameSealer(crypto, undefined as never)],
+    ['opener without config', () => new V0FrameOpener(crypto, undefined as never)],
+    [
+      'sealer with a number session',
+      () =>
+        new V0FrameSealer(crypto, { sessionId: 5 as never, nodeId: nodeId(1), sessionKey: key }),
+    ],
+    [
+      'opener with a number session',
+      () => new V0FrameOpener(crypto, { sessionId: 5 as never, sessionKey: key }),
+    ],
+    [
+      'seal of nothing',
+      () =>
+        new V0FrameSealer(crypto, {
+          sessionId: sessionId(5),
+          nodeId: nodeId(1),
+          sessionKey: key,
+        }).seal(undefined as never),
+    ],
+    ['v0Nonce of undefined', () => v0Nonce(undefined as never, 0, PacketClass.Core)],
+    ['v0Nonce seq -1', () => v0Nonce(nodeId(1), -1, PacketClass.Core)],
+    ['v0Nonce class 261', () => v0Nonce(nodeId(1), 0, 261 as PacketClass)],
+    [
+      'channel with a number channel id',
+      () => new SecureChannel(crypto, { ...mirroredResults(crypto)[0], channelId: 1 as never }),
+    ],
+    [
+      'channel without peer',
+      () => new SecureChannel(crypto, { ...mirroredResults(crypto)[0], peer: undefined as never }),
+    ],
+    ['replay window seq "x"', () => new ReplayWindow(16).check('x' as never)],
+    ['eventSigner of nothing', () => eventSigner(undefined as never)],
+  ];
+  it.each(cases)('%s', (_, f) => {
+    expect(f).toThrow(ElaraError);
   });
 });

@@ -43,6 +43,9 @@ export class ReplayWindow {
 
   /** Throws `DuplicateFrameError` or `BeyondWindowError` unless `seq` would be accepted. */
   check(seq: number): void {
+    if (!Number.isInteger(seq) || seq < 0 || seq > 0xffff) {
+      throw new OutOfRangeError(`replay window: seq must be a u16, got ${String(seq)}`);
+    }
     if (this.highest < 0) return;
     const ahead = (seq - this.highest + SEQ_SPACE) % SEQ_SPACE;
     if (ahead === 0) throw new DuplicateFrameError(`seq ${seq}: already accepted`);

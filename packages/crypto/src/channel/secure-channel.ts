@@ -23,6 +23,7 @@ import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH, NONCE_LENGTH, TAG_LENGTH } from '../crypto-provider.ts';
 import type { HandshakeResult } from '../handshake/handshake-result.ts';
 import { checkBytes, checkLength } from '../internal/check-bytes.ts';
+import { checkU64 } from '../internal/check-u64.ts';
 import { ChannelMismatchError, UnknownSenderError } from './channel-errors.ts';
 import { channelEpochZeroKey, writeChannelNonce } from './channel-key-schedule.ts';
 import { ClassReceiver } from './class-receiver.ts';
@@ -111,6 +112,10 @@ export class SecureChannel {
   ) {
     checkLength(keys?.sendKey, KEY_LENGTH, 'channel send key');
     checkLength(keys.receiveKey, KEY_LENGTH, 'channel receive key');
+    checkU64(keys.channelId, 'channel id');
+    checkU64(keys.sessionId, 'channel session id');
+    checkU64(keys.local, 'channel local node id');
+    checkU64(keys.peer?.nodeId, 'channel peer node id');
     this.channelId = keys.channelId;
     this.sessionId = keys.sessionId;
     this.local = keys.local;

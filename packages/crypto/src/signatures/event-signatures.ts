@@ -1,7 +1,7 @@
 import type { EventSigner, EventVerifier, NodeId } from '@elara/core';
 import { OutOfRangeError, SIGNATURE_LENGTH } from '@elara/core';
 import type { CryptoProvider, Ed25519VerifyingKey } from '../crypto-provider.ts';
-import type { Identity } from '../identity.ts';
+import { Identity } from '../identity.ts';
 import { constantTimeEqual } from '../internal/constant-time.ts';
 
 /**
@@ -13,6 +13,7 @@ import { constantTimeEqual } from '../internal/constant-time.ts';
  * const event = signEnvelope(session, unsigned, eventSigner(identity));
  */
 export function eventSigner(identity: Identity): EventSigner {
+  if (!(identity instanceof Identity)) throw new OutOfRangeError('eventSigner: not an Identity');
   return (signingBytes) => identity.sign(signingBytes);
 }
 

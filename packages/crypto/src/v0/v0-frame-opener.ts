@@ -21,6 +21,7 @@ import { CapacityError, SessionMismatchError } from '../crypto-errors.ts';
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH, NONCE_LENGTH } from '../crypto-provider.ts';
 import { checkBytes, checkLength } from '../internal/check-bytes.ts';
+import { checkU64 } from '../internal/check-u64.ts';
 import { V0EpochKeys } from './v0-epoch-keys.ts';
 import { v0Nonce } from './v0-nonce.ts';
 import { V0ReceiveChain } from './v0-receive-chain.ts';
@@ -78,7 +79,8 @@ export class V0FrameOpener {
     private readonly provider: CryptoProvider,
     private readonly config: V0OpenerConfig,
   ) {
-    checkLength(config.sessionKey, KEY_LENGTH, 'v0 session key');
+    checkLength(config?.sessionKey, KEY_LENGTH, 'v0 session key');
+    checkU64(config.sessionId, 'v0 opener session id');
     // One memo per class shared by every sender: v0 chains depend on the session key and the
     // class only, so each epoch is derived once per session, not once per sender.
     this.epochKeys = PACKET_CLASSES.map((c) => new V0EpochKeys(provider, config.sessionKey, c));

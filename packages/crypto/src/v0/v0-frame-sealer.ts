@@ -25,6 +25,7 @@ import {
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH, NONCE_LENGTH, TAG_LENGTH } from '../crypto-provider.ts';
 import { checkBytes, checkLength } from '../internal/check-bytes.ts';
+import { checkU64 } from '../internal/check-u64.ts';
 import { V0ClassRatchet } from './v0-class-ratchet.ts';
 import { v0Nonce } from './v0-nonce.ts';
 
@@ -81,7 +82,9 @@ export class V0FrameSealer {
     private readonly provider: CryptoProvider,
     private readonly config: V0SealerConfig,
   ) {
-    checkLength(config.sessionKey, KEY_LENGTH, 'v0 session key');
+    checkLength(config?.sessionKey, KEY_LENGTH, 'v0 session key');
+    checkU64(config.sessionId, 'v0 sealer session id');
+    checkU64(config.nodeId, 'v0 sealer node id');
     this.ratchets = PACKET_CLASSES.map((c) => new V0ClassRatchet(provider, config.sessionKey, c));
   }
 
@@ -97,6 +100,7 @@ export class V0FrameSealer {
    */
   seal(input: V0FrameInput): Uint8Array {
     if (this.closed) throw new ClosedError('v0 frame sealer: disposed');
+    checkBytes(input?.payload, 'payload');
     const packetClass = packetClassFromByte(input.packetClass);
     const extensions = input.extensions ?? NO_EXTENSIONS;
     checkExtensions(extensions);
