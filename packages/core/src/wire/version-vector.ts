@@ -79,15 +79,22 @@ export function vvIncrement(vv: VersionVector, node: NodeId): bigint {
 
 /**
  * Raises every counter of `target` to at least `source`'s (entry-wise max); returns `target`.
- * Every entry of `source` is checked (u64 bigints, {@link OutOfRangeError} otherwise); entries
- * before a bad one are already merged, which leaves `target` a valid vector.
+ * Every entry it writes is checked first (node id and counter u64 bigints,
+ * {@link OutOfRangeError} otherwise), so a valid `target` stays valid; entries merged before a
+ * bad one stay merged. An entry of `source` that loses to `target`'s changes nothing, so it
+ * is not checked (merging is hot: checking only what is written keeps it near a bare walk).
  */
 export function vvMergeInto(target: VersionVector, source: ReadonlyVersionVector): VersionVector {
   for (const [node, counter] of source) {
-    checkNode(node);
-    checkCounter(counter);
     const mine = target.get(node);
-    if (mine === undefined || counter > mine) target.set(node, counter);
+    if (mine === undefined) {
+      checkNode(node);
+      checkCounter(counter);
+      target.set(node, counter);
+    } else if (counter > mine) {
+      checkCounter(counter);
+      target.set(node, counter);
+    }
   }
   return target;
 }

@@ -222,6 +222,18 @@ describe('VersionVector', () => {
           if (ok) attempt();
           else expectNamed(attempt, OutOfRangeError);
         }
+        // Merging into a vector that already holds entries: whatever `raw` holds, the target
+        // stays a valid vector (an entry that loses to the target's writes nothing).
+        const target = versionVector([
+          [nodeId(0), 1n],
+          [nodeId(5), 3n],
+        ]);
+        try {
+          vvMergeInto(target, raw);
+        } catch (e) {
+          expect(OutOfRangeError.isInstance(e)).toBe(true);
+        }
+        for (const [n, c] of target) expect(isU64Value(n) && isU64Value(c)).toBe(true);
         if (rawValid) {
           const bytes = encodeVersionVector(raw);
           expect(vvEquals(decodeVersionVector(bytes), raw)).toBe(true);
