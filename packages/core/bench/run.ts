@@ -89,6 +89,57 @@ const headerCases: BenchCase[] = [
   },
 ];
 
+// --- header decode on a fresh array per datagram (the real receive path) -------------------
+// A socket hands over a new Uint8Array per datagram, so a one-entry DataView cache keyed on the
+// array never hits there. 1024 distinct arrays with their own buffers, taken in turn, model it
+// without allocating in the loop; the baseline builds a DataView per array, as a plain decoder
+// must, and reads the same fields with the same bigint ids.
+
+const FRESH = 1024;
+const freshDatagrams = Array.from({ length: FRESH }, (_, i) => {
+  const d = new Uint8Array(1054);
+  encodeHeader({ ...header, seq: i }, d);
+  return d;
+});
+
+const freshHeaderCases: BenchCase[] = [
+  {
+    name: 'header decode, fresh array each (ours)',
+    run: (n) => {
+      for (let i = 0; i < n; i++) sink ^= decodeHeader(freshDatagrams[i & (FRESH - 1)]!).seq;
+    },
+  },
+  {
+    name: 'raw new DataView + reads, fresh array each',
+    run: (n) => {
+      for (let i = 0; i < n; i++) {
+        const b = freshDatagrams[i & (FRESH - 1)]!;
+        const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        const first = v.getUint8(0);
+        const flags = v.getUint8(1);
+        const headerLen = v.getUint16(2, true);
+        const session = v.getBigUint64(4, true);
+        const node = v.getBigUint64(12, true);
+        const cls = v.getUint8(20);
+        const profile = v.getUint8(21);
+        const timeHint = v.getInt32(22, true);
+        const window = v.getUint16(26, true);
+        const seq = v.getUint16(28, true);
+        sink ^= seq ^ first ^ flags ^ headerLen ^ cls ^ profile ^ timeHint ^ window;
+        if (session === node) sink++;
+      }
+    },
+  },
+  {
+    // The same decode when the same array comes back each time (the cache's best case).
+    name: 'header decode, same array each (ours)',
+    run: (n) => {
+      const d = freshDatagrams[0]!;
+      for (let i = 0; i < n; i++) sink ^= decodeHeader(d).seq;
+    },
+  },
+];
+
 // --- 1 KB frame parse: views, no payload copy ---------------------------------------------
 
 const frameBytes = encodeFrame({
@@ -232,6 +283,56 @@ const envelopeCases: BenchCase[] = [
 ];
 void envView;
 
+// Envelopes as a batch hands them over: each a fresh subarray of its payload.
+const freshEnvelopes = Array.from({ length: FRESH }, (_, i) => {
+  const batch = new Uint8Array(2 + envLen);
+  encodeEnvelopeInto({ ...envelope, seq: i + 1 }, batch, 2);
+  return batch.subarray(2);
+});
+
+const freshEnvelopeCases: BenchCase[] = [
+  {
+    name: 'v1 envelope decode, fresh subarray each (ours)',
+    run: (n) => {
+      for (let i = 0; i < n; i++) {
+        sink ^= (decodeEnvelope(freshEnvelopes[i & (FRESH - 1)]!) as DurableEnvelope).seq;
+      }
+    },
+  },
+  {
+    name: 'raw new DataView + field reads + views, fresh subarray each',
+    run: (n) => {
+      for (let i = 0; i < n; i++) {
+        const b = freshEnvelopes[i & (FRESH - 1)]!;
+        const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        const kind = v.getUint8(0);
+        const author = v.getBigUint64(1, true);
+        const seq = v.getUint32(9, true);
+        const time = v.getInt32(17, true) * 0x1_0000_0000 + v.getUint32(13, true);
+        const target = v.getBigUint64(21, true);
+        const type = v.getUint8(29);
+        const depAuthor = v.getBigUint64(31, true);
+        const depSeq = v.getUint32(39, true);
+        const len = v.getUint16(44, true);
+        const data = b.subarray(46, 46 + len);
+        const sig = b.subarray(b.length - 64);
+        const e = {
+          kind,
+          author,
+          seq,
+          time,
+          target,
+          type,
+          deps: [{ depAuthor, depSeq }],
+          data,
+          sig,
+        };
+        sink ^= e.seq ^ e.data.length;
+      }
+    },
+  },
+];
+
 // --- VersionVector ops at 10, 100, 1000 entries (linear) -----------------------------------
 
 function vvOf(n: number, offset: bigint): VersionVector {
@@ -299,11 +400,25 @@ const vvRows: { size: number; cases: BenchCase[] }[] = [10, 100, 1000].map((size
 // --- run -------------------------------------------------------------------------------
 
 const [hOurs, hRaw] = measureInterleaved(headerCases);
+const [hFresh, hFreshRaw, hSame] = measureInterleaved(freshHeaderCases);
 const [fOurs, fRaw, fCopy] = measureInterleaved(frameCases);
 const [eEnc, eRawEnc, eDec, eRawDec] = measureInterleaved(envelopeCases);
+const [eFresh, eFreshRaw] = measureInterleaved(freshEnvelopeCases);
 
 const rows: BenchRow[] = [
   { name: 'header encode+decode (30 B)', ours: hOurs!, baseline: hRaw!, target: 0.5 },
+  {
+    name: 'header decode, fresh array per datagram',
+    ours: hFresh!,
+    baseline: hFreshRaw!,
+    note: 'the receive path: a new array each time',
+  },
+  {
+    name: 'header decode, fresh array vs same array',
+    ours: hFresh!,
+    baseline: hSame!,
+    note: 'what a cache miss costs (1 = nothing)',
+  },
   {
     name: '1 KB frame parse, zero-copy',
     ours: fOurs!,
@@ -318,6 +433,12 @@ const rows: BenchRow[] = [
   },
   { name: 'v1 envelope encode (durable, 64 B data)', ours: eEnc!, baseline: eRawEnc! },
   { name: 'v1 envelope decode (durable, 64 B data)', ours: eDec!, baseline: eRawDec! },
+  {
+    name: 'v1 envelope decode, fresh subarray each',
+    ours: eFresh!,
+    baseline: eFreshRaw!,
+    note: 'as splitEventBatch hands envelopes over',
+  },
 ];
 for (const { size, cases } of vvRows) {
   const [merge, compare, inc, walk, copy] = measureInterleaved(cases, { rounds: 7, sliceMs: 100 });

@@ -1,6 +1,6 @@
 import { OutOfRangeError } from '../elara-error.ts';
 import { BufferTooShortError, InvalidWireFormatError, TooLargeError } from '../wire-errors.ts';
-import { viewOf } from './internal/data-view.ts';
+import { viewOf, windowOf } from './internal/data-view.ts';
 import { payloadKind, PayloadKind } from './payload-kind.ts';
 
 /** Bytes before a fragment's chunk: kind, messageId, index, total. */
@@ -118,7 +118,7 @@ export function decodeFragment(payload: Uint8Array): Fragment {
   if (payload.length < FRAGMENT_HEADER_SIZE) {
     throw new BufferTooShortError(FRAGMENT_HEADER_SIZE, payload.length, 'fragment');
   }
-  const v = viewOf(payload);
+  const v = windowOf(payload, 0, FRAGMENT_HEADER_SIZE);
   const messageId = v.getUint32(1, true);
   const index = v.getUint16(5, true);
   const total = v.getUint16(7, true);

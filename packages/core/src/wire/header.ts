@@ -9,7 +9,7 @@ import {
   UnknownEnumValueError,
 } from '../wire-errors.ts';
 import { SuiteNibble, WireVersion } from '../wire-version.ts';
-import { viewOf } from './internal/data-view.ts';
+import { viewOf, windowOf } from './internal/data-view.ts';
 
 /** Size of the fixed header that starts every frame, v0 and v1 alike (PROTOCOL.md §4). */
 export const FIXED_HEADER_SIZE = 30;
@@ -146,24 +146,25 @@ export function decodeHeader(bytes: Uint8Array, offset = 0): FixedHeader {
   if (offset >>> 0 !== offset || bytes.length - offset < FIXED_HEADER_SIZE) {
     throw new BufferTooShortError(offset + FIXED_HEADER_SIZE, bytes.length, 'header');
   }
-  const v = viewOf(bytes);
-  const first = v.getUint8(offset);
+  // A window, not viewOf: on the receive path each datagram is a new array (see windowOf).
+  const v = windowOf(bytes, offset, FIXED_HEADER_SIZE);
+  const first = v.getUint8(0);
   const suite = first & 0x0f;
   if (suite > 2) throw new UnknownEnumValueError('CryptoSuite', suite);
-  const packetClass = v.getUint8(offset + 20);
+  const packetClass = v.getUint8(20);
   if (packetClass > 4) throw new UnknownEnumValueError('PacketClass', packetClass);
   return {
     version: first >>> 4,
     suite: suite as SuiteNibble,
-    flags: v.getUint8(offset + 1),
-    headerLen: v.getUint16(offset + 2, true),
-    sessionId: v.getBigUint64(offset + 4, true) as SessionId,
-    nodeId: v.getBigUint64(offset + 12, true) as NodeId,
+    flags: v.getUint8(1),
+    headerLen: v.getUint16(2, true),
+    sessionId: v.getBigUint64(4, true) as SessionId,
+    nodeId: v.getBigUint64(12, true) as NodeId,
     packetClass: packetClass as PacketClass,
-    profile: representationProfileFromByte(v.getUint8(offset + 21)),
-    timeHint: v.getInt32(offset + 22, true),
-    seq: v.getUint16(offset + 28, true),
-    window: v.getUint16(offset + 26, true),
+    profile: representationProfileFromByte(v.getUint8(21)),
+    timeHint: v.getInt32(22, true),
+    seq: v.getUint16(28, true),
+    window: v.getUint16(26, true),
   };
 }
 

@@ -1,6 +1,6 @@
 import { OutOfRangeError } from '../elara-error.ts';
 import { BufferTooShortError, TooLargeError, UnknownEnumValueError } from '../wire-errors.ts';
-import { viewOf } from './internal/data-view.ts';
+import { viewOf, windowOf } from './internal/data-view.ts';
 
 /** The tag byte of each {@link MutationOp} (PROTOCOL.md §8.2). */
 export const MutationOpTag = {
@@ -162,12 +162,12 @@ export function decodeMutationOpAt(bytes: Uint8Array, offset = 0, end = bytes.le
     }
     case MutationOpTag.Increment:
       if (room < 9) throw new BufferTooShortError(offset + 9, end, 'increment');
-      return { type: 'increment', delta: viewOf(bytes).getBigInt64(offset + 1, true) };
+      return { type: 'increment', delta: windowOf(bytes, offset + 1, 8).getBigInt64(0, true) };
     case MutationOpTag.Delete:
       return { type: 'delete' };
     case MutationOpTag.Blend: {
       if (room < 7) throw new BufferTooShortError(offset + 7, end, 'blend');
-      const weight = viewOf(bytes).getFloat32(offset + 1, true);
+      const weight = windowOf(bytes, offset + 1, 4).getFloat32(0, true);
       const len = (bytes[offset + 5] as number) | ((bytes[offset + 6] as number) << 8);
       if (room < 7 + len) throw new BufferTooShortError(offset + 7 + len, end, 'blend value');
       return { type: 'blend', weight, value: bytes.subarray(offset + 7, offset + 7 + len) };

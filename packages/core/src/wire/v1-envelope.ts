@@ -13,7 +13,7 @@ import {
   TooLargeError,
   UnknownEnumValueError,
 } from '../wire-errors.ts';
-import { viewOf } from './internal/data-view.ts';
+import { viewOf, windowOf } from './internal/data-view.ts';
 import { getTimeUs, setTimeUs } from './internal/time-field.ts';
 import {
   decodeMutationOpAt,
@@ -30,6 +30,9 @@ export const ENVELOPE_COMMON_SIZE = 30;
 
 /** Bytes per dependency: `author:u64 ‖ seq:u32`. */
 export const DEPENDENCY_SIZE = 12;
+
+// The fixed fields a decoder reads: common fields, dependency count, K dependencies.
+const ENVELOPE_WINDOW = ENVELOPE_COMMON_SIZE + 1 + MAX_DEPENDENCIES * DEPENDENCY_SIZE;
 
 /** The largest encoded envelope: its length travels as a u16 in batches. */
 export const MAX_ENVELOPE_SIZE = 0xffff;
@@ -286,7 +289,9 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   if (length < ENVELOPE_COMMON_SIZE + 1) {
     throw new BufferTooShortError(ENVELOPE_COMMON_SIZE + 1, length, 'envelope');
   }
-  const v = viewOf(bytes);
+  // A window, not viewOf: a batch hands each envelope over as a new subarray (see windowOf).
+  // Every field is read from it before the mutation decoder, which may reuse it, runs.
+  const v = windowOf(bytes, 0, Math.min(length, ENVELOPE_WINDOW));
   const kind = v.getUint8(0);
   if (kind !== EventKind.Durable && kind !== EventKind.Ephemeral) {
     throw new UnknownEnumValueError('EventKind', kind);

@@ -155,6 +155,39 @@ describe('fixed header', () => {
     );
   });
 
+  it('reads the same fields from a fresh array and from the buffer it just wrote into', () => {
+    // Decoders read through the cached DataView when the caller reuses its buffer and through
+    // byte arithmetic otherwise; both must agree with a plain DataView read, at any offset.
+    fc.assert(
+      fc.property(
+        arbHeader,
+        fc.nat(8),
+        fc.uint8Array({ minLength: 30, maxLength: 30 }),
+        (h, at, noise) => {
+          const buf = new Uint8Array(at + 60);
+          buf.set(noise, at);
+          encodeHeader(h, buf, at + 30); // leaves the DataView cache on `buf`
+          const reused = valueOrWireError(() => decodeHeader(buf, at));
+          const fresh = valueOrWireError(() => decodeHeader(buf.slice(), at));
+          expect(fresh).toEqual(reused);
+          if (reused !== undefined) {
+            const v = new DataView(buf.buffer, at);
+            expect(reused.sessionId).toBe(v.getBigUint64(4, true));
+            expect(reused.nodeId).toBe(v.getBigUint64(12, true));
+            expect(reused.timeHint).toBe(v.getInt32(22, true));
+            expect([reused.headerLen, reused.window, reused.seq]).toEqual([
+              v.getUint16(2, true),
+              v.getUint16(26, true),
+              v.getUint16(28, true),
+            ]);
+          }
+          expect(decodeHeader(buf, at + 30)).toEqual(decodeHeader(buf.slice(at + 30), 0));
+        },
+      ),
+      { numRuns: propertyRuns(500, 5000) },
+    );
+  });
+
   it('maps unknown profile bytes to Custom and keeps everything else', () => {
     fc.assert(
       fc.property(arbHeader, fc.integer({ min: 0, max: 255 }), (h, profileByte) => {

@@ -119,6 +119,22 @@ describe('MutationOp', () => {
     );
   });
 
+  it('decodes the same from a fresh array and from the buffer it just wrote into', () => {
+    fc.assert(
+      fc.property(arbMutation, fc.nat(8), (op, at) => {
+        const buf = new Uint8Array(at + mutationOpSize(op));
+        encodeMutationOpInto(op, buf, at); // leaves the DataView cache on `buf`
+        const viaCache = decodeMutationOpAt(buf, at);
+        expect(decodeMutationOpAt(buf.slice(), at)).toEqual(viaCache);
+        if (op.type === 'increment') expect(viaCache).toEqual(op);
+        if (op.type === 'blend' && viaCache.type === 'blend') {
+          expect(Object.is(viaCache.weight, Math.fround(op.weight))).toBe(true);
+        }
+      }),
+      { numRuns: propertyRuns(500, 5000) },
+    );
+  });
+
   it('random and mutated bytes give an op or a named error, never reading past the input', () => {
     fc.assert(
       fc.property(fuzzInput(arbMutation.map(encodeMutationOp), 80), (bytes) => {

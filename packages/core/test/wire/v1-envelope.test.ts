@@ -13,6 +13,7 @@ import {
   UnknownEnumValueError,
   decodeEnvelope,
   encodeEnvelope,
+  encodeEnvelopeInto,
   envelopeSize,
   eventSigningBytes,
   eventSigningBytesFromWire,
@@ -100,6 +101,20 @@ describe('v1 event envelope', () => {
         expect(decodeEnvelope(bytes)).toEqual(asDecoded(e));
       }),
       { numRuns: propertyRuns(1000, 10_000) },
+    );
+  });
+
+  it('decodes the same from a fresh array and from the buffer it just wrote into', () => {
+    fc.assert(
+      fc.property(arbEnvelope, fc.nat(8), (e, at) => {
+        const buf = new Uint8Array(at + envelopeSize(e));
+        encodeEnvelopeInto(e, buf, at); // leaves the DataView cache on `buf`
+        const viaCache = decodeEnvelope(at === 0 ? buf : buf.subarray(at));
+        const fresh = decodeEnvelope(buf.slice(at));
+        expect(fresh).toEqual(viaCache);
+        expect(fresh).toEqual(asDecoded(e));
+      }),
+      { numRuns: propertyRuns(500, 5000) },
     );
   });
 
