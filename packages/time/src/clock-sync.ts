@@ -46,6 +46,15 @@ export interface ClockSyncConfig extends PeerSyncConfig, ConsensusRule {
    * ready by then instead of waiting for all (some may never answer).
    */
   readonly joinDeadlineUs: number;
+  /**
+   * The join waits until its offset has stayed within `joinStableUs` of the previous update's
+   * for this many updates in a row (default 4), so a peer whose estimate jumps around — a liar
+   * answering random values — cannot make different nodes align onto different clocks. After
+   * twice `joinDeadlineUs` the join aligns regardless.
+   */
+  readonly joinStableUpdates: number;
+  /** See `joinStableUpdates`, µs (default 50 ms). */
+  readonly joinStableUs: number;
   /** Distance from the consensus that makes a peer suspect once we have joined, µs (default 100 ms). */
   readonly suspectUs: number;
   /** How long a peer must stay suspect to be flagged an outlier, µs (default 5 s). */
@@ -62,6 +71,8 @@ export const CLOCK_SYNC_DEFAULTS: ClockSyncConfig = {
   minSamples: 4,
   joinSamples: 8,
   joinDeadlineUs: 5_000_000,
+  joinStableUpdates: 4,
+  joinStableUs: 50_000,
   suspectUs: 100_000,
   suspectAfterUs: 5_000_000,
 };
@@ -100,6 +111,8 @@ function checkConfig(c: ClockSyncConfig): ClockSyncConfig {
   integerIn('maxPeers', c.maxPeers, 1, 65_536);
   integerIn('minSamples', c.minSamples, 1, c.windowSamples);
   integerIn('joinSamples', c.joinSamples, 1, c.windowSamples);
+  integerIn('joinStableUpdates', c.joinStableUpdates, 1, 1_024);
+  if (!(c.joinStableUs >= 0)) throw new OutOfRangeError('joinStableUs must be ≥ 0');
   for (const [name, v] of [
     ['updateIntervalUs', c.updateIntervalUs],
     ['joinDeadlineUs', c.joinDeadlineUs],
@@ -162,6 +175,8 @@ export class ClockSync {
   private aligned = false;
   private offset = Number.NaN;
   private nextId = 1;
+  private joinCandidate = Number.NaN;
+  private joinStable = 0;
 
   constructor(
     readonly clock: Clock,
@@ -261,6 +276,9 @@ export class ClockSync {
         continue;
       }
       if (entry.flag === SyncFlag.Inconsistent) entry.flag = SyncFlag.None;
+      // An honest peer steps at most once before we join (its own join); one that stepped again
+      // contradicts itself, and its estimate is too fresh to rank among the clocks we align to.
+      if (joining && sync.stepsWithin(localUs) >= 2) continue;
       known++;
       if (sync.samples < need) continue;
       values[n++] = entry.offset;
@@ -327,22 +345,34 @@ export class ClockSync {
   }
 
   private join(localUs: number, n: number, known: number, settledReady: number): number {
+    const c = this.config;
     const ready = n - 1;
-    const late = localUs - this.firstRequest >= this.config.joinDeadlineUs;
-    if (ready === 0 || (ready < known && !late)) return Number.NaN;
+    if (ready === 0) return Number.NaN;
     let count = n;
     if (settledReady > 0) {
       // Settled peers' τs can no longer step: align onto them, leaving our own clock out.
       count = 0;
       for (const entry of this.peers.values()) {
         if (!entry.settled) continue;
-        if (entry.sync.samples < this.config.joinSamples || entry.sync.inconsistentAt(localUs)) {
+        const sync = entry.sync;
+        if (
+          sync.samples < c.joinSamples ||
+          sync.inconsistentAt(localUs) ||
+          sync.stepsWithin(localUs) >= 2
+        ) {
           continue;
         }
         this.values[count++] = entry.offset;
       }
     }
-    const offset = joinOffset(this.values, count, this.config);
+    const offset = joinOffset(this.values, count, c);
+    // Stability is tracked while waiting for the slow peers too, so the deadline can act at once.
+    if (Math.abs(offset - this.joinCandidate) <= c.joinStableUs) this.joinStable++;
+    else this.joinStable = 1;
+    this.joinCandidate = offset;
+    const elapsed = localUs - this.firstRequest;
+    if (ready < known && elapsed < c.joinDeadlineUs) return Number.NaN;
+    if (this.joinStable < c.joinStableUpdates && elapsed < 2 * c.joinDeadlineUs) return Number.NaN;
     this.stateClock.alignAtJoin(offset);
     this.aligned = true;
     this.offset = offset;

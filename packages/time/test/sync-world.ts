@@ -18,7 +18,13 @@ import { ClockSync, StateClock, type ClockSyncConfig } from '../src/index.ts';
 
 /** How a lying node answers requests. */
 export type Liar =
-  'plus-10s' | 'minus-10s' | 'two-faced' | 'random' | 'two-faced-300ms' | 'plus-300ms';
+  | 'plus-10s'
+  | 'minus-10s'
+  | 'two-faced'
+  | 'random'
+  | 'random-300ms'
+  | 'two-faced-300ms'
+  | 'plus-300ms';
 
 export interface WorldOptions {
   readonly seed: number;
@@ -44,6 +50,8 @@ export interface WorldOptions {
   readonly exchangeIntervalUs?: number;
   /** The last node lies. */
   readonly liar?: Liar;
+  /** The liar also asks, so its own clock joins and follows the session (default false). */
+  readonly liarAsks?: boolean;
   /**
    * Nodes that only answer: they never ask, never align (their join is closed at once) and never
    * correct their τs, so their clock is a fixed reference.
@@ -194,6 +202,8 @@ export function runWorld(o: WorldOptions): World {
         return t + 300_000;
       case 'random':
         return t + Math.round(draw(liarRng, -10_000_000, 10_000_000));
+      case 'random-300ms':
+        return t + Math.round(draw(liarRng, -300_000, 300_000));
       default:
         return t;
     }
@@ -202,7 +212,7 @@ export function runWorld(o: WorldOptions): World {
   // Exchanges: i asks j every `interval`; j answers at once.
   const phaseRng = rng.fork('phase');
   for (let i = 0; i < n; i++) {
-    if (i === liar || o.passive?.includes(i) === true) continue;
+    if ((i === liar && o.liarAsks !== true) || o.passive?.includes(i) === true) continue;
     const asker = nodes[i] as SimNode;
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
