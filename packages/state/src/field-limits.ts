@@ -17,6 +17,8 @@ export interface FieldLimits {
   readonly quarantineAgeUs: number;
   /** Events of one author waiting in quarantine. */
   readonly quarantinePerAuthor: number;
+  /** Encoded bytes of one author waiting in quarantine. */
+  readonly quarantinePerAuthorBytes: number;
   /**
    * How far ahead of τs a durable event may be stamped before it waits for its time, µs.
    * Durable events are never refused for their age; this only keeps a fast clock from
@@ -42,6 +44,7 @@ export const DEFAULT_FIELD_LIMITS: FieldLimits = {
   quarantineBytes: 8 * 1024 * 1024,
   quarantineAgeUs: 30_000_000,
   quarantinePerAuthor: 2_500,
+  quarantinePerAuthorBytes: 2 * 1024 * 1024,
   maxClockLeadUs: 5_000_000,
   ephemeralRatePerSecond: 2_000,
   ephemeralBurst: 4_000,

@@ -11,6 +11,8 @@ export interface QuarantineLimits {
   readonly maxAgeUs: number;
   /** Events of one author held at most (so one author cannot flush everyone else's). */
   readonly maxPerAuthor: number;
+  /** Encoded bytes of one author held at most (a few large events must not flush the rest). */
+  readonly maxPerAuthorBytes: number;
 }
 
 /** An event waiting in quarantine. */
@@ -38,15 +40,18 @@ export interface Eviction {
 /**
  * Events that cannot be applied yet, held whole: durable events waiting for a dependency
  * (indexed by the exact id they wait for, so they are released as soon as it is processed)
- * and events waiting for their time. Bounded by count, bytes, age and a share per author;
- * whatever leaves without being applied is returned as an {@link Eviction} for the field to
- * report. Arrival order is kept, so the oldest is evicted first.
+ * and events waiting for their time. Bounded by count, bytes, age and a share per author (in
+ * events and in bytes); whatever leaves without being applied is returned as an
+ * {@link Eviction} for the field to report. Making room evicts the oldest event of the author
+ * holding the most, so one author cannot flush everyone else's.
  */
 export class Quarantine {
   private readonly slots = new Map<number, Slot>();
   private readonly waiting = new Map<NodeId, Map<number, Slot[]>>();
   private readonly durable = new Map<NodeId, Set<number>>();
-  private readonly perAuthor = new Map<NodeId, number>();
+  /** Each author's held events, oldest first (their count is the author's share). */
+  private readonly perAuthor = new Map<NodeId, Set<Slot>>();
+  private readonly perAuthorBytes = new Map<NodeId, number>();
   private readonly timed = new Set<Slot>();
   private heldBytes = 0;
   private nextKey = 0;
@@ -80,21 +85,31 @@ export class Quarantine {
   admit(event: QuarantinedEvent): Eviction[] {
     const evicted: Eviction[] = [];
     const author = event.envelope.author;
-    const { maxEvents, maxBytes, maxPerAuthor } = this.limits;
-    if ((this.perAuthor.get(author) ?? 0) >= maxPerAuthor || event.bytes > maxBytes) {
+    const { maxEvents, maxBytes, maxPerAuthor, maxPerAuthorBytes } = this.limits;
+    if (
+      (this.perAuthor.get(author)?.size ?? 0) >= maxPerAuthor ||
+      (this.perAuthorBytes.get(author) ?? 0) + event.bytes > maxPerAuthorBytes ||
+      event.bytes > maxBytes
+    ) {
       evicted.push({ event, reason: EvictionReason.AuthorShare });
       return evicted;
     }
     while (this.slots.size >= maxEvents || this.heldBytes + event.bytes > maxBytes) {
-      const oldest = this.slots.values().next().value as Slot;
-      const reason = this.slots.size >= maxEvents ? EvictionReason.Count : EvictionReason.Bytes;
-      this.remove(oldest);
-      evicted.push({ event: oldest, reason });
+      const byCount = this.slots.size >= maxEvents;
+      const victim = this.heaviestOldest(byCount);
+      this.remove(victim);
+      evicted.push({
+        event: victim,
+        reason: byCount ? EvictionReason.Count : EvictionReason.Bytes,
+      });
     }
     const slot: Slot = { ...event, key: this.nextKey++ };
     this.slots.set(slot.key, slot);
     this.heldBytes += slot.bytes;
-    this.perAuthor.set(author, (this.perAuthor.get(author) ?? 0) + 1);
+    let mine = this.perAuthor.get(author);
+    if (mine === undefined) this.perAuthor.set(author, (mine = new Set<Slot>()));
+    mine.add(slot);
+    this.perAuthorBytes.set(author, (this.perAuthorBytes.get(author) ?? 0) + slot.bytes);
     if (slot.envelope.kind === EventKind.Durable) {
       let seqs = this.durable.get(author);
       if (seqs === undefined) this.durable.set(author, (seqs = new Set<number>()));
@@ -141,9 +156,12 @@ export class Quarantine {
     this.unindex(slot);
     this.heldBytes -= slot.bytes;
     const author = slot.envelope.author;
-    const n = (this.perAuthor.get(author) ?? 1) - 1;
-    if (n === 0) this.perAuthor.delete(author);
-    else this.perAuthor.set(author, n);
+    const mine = this.perAuthor.get(author);
+    mine?.delete(slot);
+    if (mine?.size === 0) this.perAuthor.delete(author);
+    const bytes = (this.perAuthorBytes.get(author) ?? slot.bytes) - slot.bytes;
+    if (bytes <= 0) this.perAuthorBytes.delete(author);
+    else this.perAuthorBytes.set(author, bytes);
     if (slot.envelope.kind === EventKind.Durable) {
       const seqs = this.durable.get(author);
       seqs?.delete(slot.envelope.seq);
@@ -166,6 +184,24 @@ export class Quarantine {
   /** Every held event, oldest first. */
   held(): QuarantinedEvent[] {
     return [...this.slots.values()];
+  }
+
+  /**
+   * What goes to make room: the oldest event of the author holding the most (events when
+   * `byCount`, else bytes), so one author's flood evicts its own events before anyone else's.
+   */
+  private heaviestOldest(byCount: boolean): Slot {
+    let heaviest: NodeId | undefined;
+    let most = -1;
+    for (const [author, mine] of this.perAuthor) {
+      const weight = byCount ? mine.size : (this.perAuthorBytes.get(author) ?? 0);
+      if (weight > most) {
+        most = weight;
+        heaviest = author;
+      }
+    }
+    const mine = this.perAuthor.get(heaviest as NodeId) as Set<Slot>;
+    return mine.values().next().value as Slot;
   }
 
   private index(slot: Slot): void {

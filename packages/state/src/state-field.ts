@@ -231,6 +231,11 @@ export class StateField {
       maxBytes: this.limits.quarantineBytes,
       maxAgeUs: this.limits.quarantineAgeUs,
       maxPerAuthor: this.limits.quarantinePerAuthor,
+      // never above the whole quarantine (a test may shrink quarantineBytes alone)
+      maxPerAuthorBytes: Math.min(
+        this.limits.quarantinePerAuthorBytes,
+        this.limits.quarantineBytes,
+      ),
     });
   }
 

@@ -33,6 +33,7 @@ import { atomId, bytes, ManualTime, node, SESSION, T0, toyVerifier, Writer } fro
 
 const A = node(1);
 const B = node(2);
+const C = node(3);
 
 describe('causality stage', () => {
   const frontier = (m: Map<bigint, number>) => (a: bigint) => m.get(a) ?? 0;
@@ -176,7 +177,13 @@ describe('quarantine', () => {
   });
 
   it('releases exactly what waited for an id, evicts oldest first, reports why', () => {
-    const q = new Quarantine({ maxEvents: 3, maxBytes: 1000, maxAgeUs: 10, maxPerAuthor: 3 });
+    const q = new Quarantine({
+      maxEvents: 3,
+      maxBytes: 1000,
+      maxAgeUs: 10,
+      maxPerAuthor: 3,
+      maxPerAuthorBytes: 2000,
+    });
     expect(q.admit(ev(A, 5))).toEqual([]);
     expect(q.admit(ev(B, 2))).toEqual([]);
     expect(q.admit(ev(A, 7))).toEqual([]);
@@ -196,11 +203,36 @@ describe('quarantine', () => {
   });
 
   it('refuses an author beyond its share without evicting others', () => {
-    const q = new Quarantine({ maxEvents: 10, maxBytes: 10_000, maxAgeUs: 10, maxPerAuthor: 1 });
+    const q = new Quarantine({
+      maxEvents: 10,
+      maxBytes: 10_000,
+      maxAgeUs: 10,
+      maxPerAuthor: 1,
+      maxPerAuthorBytes: 10_000,
+    });
     q.admit(ev(A, 2));
     const refused = ev(A, 3);
     expect(q.admit(refused)).toEqual([{ event: refused, reason: 'author-share' }]);
     expect(q.size).toBe(1);
+  });
+
+  it("bounds each author's bytes, and makes room from the author holding the most", () => {
+    const q = new Quarantine({
+      maxEvents: 100,
+      maxBytes: 1000,
+      maxAgeUs: 10,
+      maxPerAuthor: 100,
+      maxPerAuthorBytes: 500,
+    });
+    for (let i = 0; i < 4; i++) expect(q.admit(ev(B, 2 + i, T0, 100))).toEqual([]);
+    // A's large events: beyond its byte share they are refused, B's stay
+    expect(q.admit(ev(A, 2, T0, 450))).toEqual([]);
+    const big = ev(A, 3, T0, 100);
+    expect(q.admit(big)).toEqual([{ event: big, reason: 'author-share' }]);
+    // room for C comes from A (holding the most bytes), not from B's older events
+    const out = q.admit(ev(C, 2, T0, 300));
+    expect(out.map((e) => [e.event.envelope.author, e.reason])).toEqual([[A, 'bytes']]);
+    for (let i = 0; i < 4; i++) expect(q.holds(B, 2 + i)).toBe(true);
   });
 });
 
