@@ -1,26 +1,40 @@
 import { type Clock } from '@elara/core';
 import { Prng, VirtualScheduler, skewedClock, type ClockError } from '@elara/core/sim';
 
+/** The default start of a world's virtual time: a Unix-epoch µs value (2027-01-15). */
+export const DEFAULT_START_US = 1_800_000_000_000_000;
+
 /** One deterministic world for a test: virtual time and a seeded random stream. */
 export interface SimWorld {
   readonly seed: number;
+  /** True time at which the world started (the scheduler's first `now()`). */
+  readonly startUs: number;
   readonly scheduler: VirtualScheduler;
   readonly rng: Prng;
-  /** A node's local clock with the given error against the world's true time. */
+  /**
+   * A node's local clock with the given error against the world's true time. Skew counts from
+   * `error.referenceUs`; pass `referenceUs: world.startUs` so `offsetUs` is the error at the
+   * start. Without it skew counts from true time 0 (the original behaviour, which existing
+   * callers compensate for in their offsets): at the default start, 50 ppm is then 25 h.
+   */
   clock(error?: ClockError): Clock;
+  /** {@link clock} with skew counted from the world's start: `offsetUs` is the start error. */
+  clockFromStart(error: Omit<ClockError, 'referenceUs'>): Clock;
 }
 
 /**
- * Builds a {@link SimWorld}. The scheduler starts at `startUs` (default: a fixed Unix-epoch µs
- * value, so τs-style code sees realistic magnitudes) and every random value comes from `seed`.
+ * Builds a {@link SimWorld}. The scheduler starts at `startUs` (default {@link DEFAULT_START_US},
+ * so τs-style code sees realistic magnitudes) and every random value comes from `seed`.
  */
-export function simWorld(seed: number, startUs = 1_800_000_000_000_000): SimWorld {
+export function simWorld(seed: number, startUs = DEFAULT_START_US): SimWorld {
   const scheduler = new VirtualScheduler(startUs);
   return {
     seed,
+    startUs,
     scheduler,
     rng: new Prng(seed),
     clock: (error) => (error === undefined ? scheduler : skewedClock(scheduler, error)),
+    clockFromStart: (error) => skewedClock(scheduler, { ...error, referenceUs: startUs }),
   };
 }
 

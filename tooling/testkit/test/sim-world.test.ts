@@ -1,15 +1,27 @@
 import { expect, it } from 'vitest';
 import { after } from '@elara/core';
-import { STATISTICAL_SEEDS, simWorld } from '../src/index.ts';
+import { DEFAULT_START_US, STATISTICAL_SEEDS, simWorld } from '../src/index.ts';
 
-it('gives deterministic worlds with skewed clocks on virtual time', async () => {
-  const w = simWorld(5, 0);
-  const c = w.clock({ offsetUs: 100, skewPpm: 1_000 });
+it('gives deterministic worlds with skewed clocks on virtual time, from the default start', async () => {
+  const w = simWorld(5);
+  expect(w.startUs).toBe(DEFAULT_START_US);
+  expect(w.scheduler.now()).toBe(DEFAULT_START_US);
+  const c = w.clockFromStart({ offsetUs: 100, skewPpm: 1_000 });
+  const explicit = w.clock({ offsetUs: 100, skewPpm: 1_000, referenceUs: w.startUs });
+  // At the start the clock is off by its offset only, not by skew × 1.8·10^15 µs.
+  expect(c.now()).toBe(DEFAULT_START_US + 100);
   let fired = 0;
   after(w.scheduler, 1_000_000, () => fired++);
   await w.scheduler.advanceBy(1_000_000);
   expect(fired).toBe(1);
-  expect(c.now()).toBe(1_000_000 + 100 + 1_000);
+  expect(c.now()).toBe(DEFAULT_START_US + 1_000_000 + 100 + 1_000);
+  expect(explicit.now()).toBe(c.now());
   expect(simWorld(5).rng.next()).toBe(simWorld(5).rng.next());
   expect(new Set(STATISTICAL_SEEDS).size).toBeGreaterThanOrEqual(10);
+});
+
+it('clock() without a reference keeps counting skew from true time 0 (existing callers)', () => {
+  const w = simWorld(5, 1_000_000);
+  expect(w.clock({ offsetUs: 0, skewPpm: 1_000 }).now()).toBe(1_000_000 + 1_000);
+  expect(w.clock()).toBe(w.scheduler);
 });

@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../elara-error.ts';
 import type { RandomSource } from '../random-source.ts';
 
 /**
@@ -16,7 +17,15 @@ export class Prng implements RandomSource {
   private c: number;
   private d: number;
 
+  /**
+   * `seed` is a 32-bit integer: 0..2^32 − 1, or a negative i32 (−2^31..−1), which means the
+   * same stream as its unsigned bit pattern (property tests draw seeds with `fc.integer()`).
+   * Anything else (fractions, NaN, ±Infinity, ≥ 2^32) throws {@link OutOfRangeError}: `>>> 0`
+   * would silently map 1.9 to 1 and 2^32 to 0, so two "different" seeds would replay one run.
+   */
   constructor(readonly seed: number) {
+    if (!Number.isInteger(seed) || seed < -0x8000_0000 || seed > 0xffff_ffff)
+      throw new OutOfRangeError(`Prng seed ${seed} is not a 32-bit integer`);
     let s = seed >>> 0;
     const split = (): number => {
       s = (s + 0x9e3779b9) | 0;
@@ -50,8 +59,13 @@ export class Prng implements RandomSource {
     return (hi * 67_108_864 + lo) / 9_007_199_254_740_992;
   }
 
-  /** A uniform integer in [min, max] (inclusive). */
+  /**
+   * A uniform integer in [min, max] (inclusive). Both must be safe integers with `min ≤ max`,
+   * else {@link OutOfRangeError} (an empty range has no value to return).
+   */
   int(min: number, max: number): number {
+    if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max)
+      throw new OutOfRangeError(`Prng.int: [${min}, ${max}] is not a non-empty integer range`);
     return min + Math.floor(this.next() * (max - min + 1));
   }
 

@@ -370,4 +370,17 @@ describe('skewedClock', () => {
     s.advanceBySync(10_000_000);
     expect(c.now()).toBe(2_000_000 + 10_000_000 + 2_000);
   });
+
+  it('counts skew from a reference time when given one', () => {
+    const start = 1_800_000_000_000_000;
+    const s = new VirtualScheduler(start);
+    const c = skewedClock(s, { offsetUs: 1_000, skewPpm: 50, referenceUs: start });
+    expect(c.now()).toBe(start + 1_000);
+    s.advanceBySync(10_000_000);
+    expect(c.now()).toBe(start + 10_000_000 + 1_000 + 500);
+    // Without a reference, 50 ppm counted from true time 0 is 25 h off at this start.
+    expect(skewedClock(s, { offsetUs: 0, skewPpm: 50 }).now() - s.now()).toBe(
+      Math.floor(((start + 10_000_000) * 50) / 1e6),
+    );
+  });
 });
