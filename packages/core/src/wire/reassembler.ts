@@ -259,6 +259,16 @@ export class Reassembler {
       if (p !== undefined) this.remove(key, p);
       return this.reject(nested ? 'nested-fragment' : 'too-large');
     }
+    const cost =
+      chunk.length +
+      REASSEMBLER_FRAGMENT_OVERHEAD +
+      (p === undefined ? REASSEMBLER_MESSAGE_OVERHEAD : 0);
+    // What can never fit is refused before anything is evicted for it.
+    const whole = (p?.charged ?? 0) + cost;
+    if (whole > c.maxBufferedBytes || whole > c.maxBufferedBytesPerSource) {
+      if (p !== undefined) this.remove(key, p);
+      return this.reject('over-budget');
+    }
     if (p === undefined) {
       if (this.openFrom(source) >= c.maxOpenPerSource) this.evictOldest(source);
       if (this.open.size >= c.maxOpenMessages) this.evictOldest(undefined);
@@ -266,14 +276,7 @@ export class Reassembler {
       this.open.set(key, p);
       this.use(source).open++;
     }
-    const cost =
-      chunk.length +
-      REASSEMBLER_FRAGMENT_OVERHEAD +
-      (p.charged === 0 ? REASSEMBLER_MESSAGE_OVERHEAD : 0);
-    if (!this.makeRoom(source, key, cost)) {
-      this.remove(key, p);
-      return this.reject('over-budget');
-    }
+    this.makeRoom(source, key, cost);
     p.chunks.set(index, chunk.length === 0 ? EMPTY : chunk.slice());
     p.bytes += chunk.length;
     this.charge(p, cost);
@@ -363,21 +366,18 @@ export class Reassembler {
 
   /**
    * Evicts other messages until `cost` more bytes fit both budgets: the source's own oldest
-   * for its budget, then the oldest of all for the total. False, having evicted nothing, when
-   * message `keep` with `cost` more would not fit even alone.
+   * for its budget, then the oldest of all for the total. The caller has checked that message
+   * `keep` with `cost` more fits each budget alone, so evicting the others always suffices.
    */
-  private makeRoom(source: NodeId, keep: string, cost: number): boolean {
+  private makeRoom(source: NodeId, keep: string, cost: number): void {
     const c = this.config;
-    // What can never fit is refused before anything is evicted for it.
-    const own = (this.open.get(keep)?.charged ?? 0) + cost;
-    if (own > c.maxBufferedBytes || own > c.maxBufferedBytesPerSource) return false;
+    // Each loop also stops when nothing is left to evict, so it can never spin.
     while (this.bufferedFrom(source) + cost > c.maxBufferedBytesPerSource) {
-      if (!this.evictOldest(source, keep)) return false;
+      if (!this.evictOldest(source, keep)) break;
     }
     while (this.buffered + cost > c.maxBufferedBytes) {
-      if (!this.evictOldest(undefined, keep)) return false;
+      if (!this.evictOldest(undefined, keep)) break;
     }
-    return true;
   }
 
   /** Evicts the oldest message (of `source`, if given), never `keep`; false if none. */

@@ -184,6 +184,18 @@ describe('Reassembler', () => {
       reason: 'over-budget',
     });
     expect(r.openMessages).toBe(2);
+    // Also when the open-message limits would otherwise evict for it.
+    const full = new Reassembler({
+      maxOpenMessages: 1,
+      maxOpenPerSource: 1,
+      maxBufferedBytes: 2000,
+    });
+    full.add(alice, part(1, 10), 0);
+    expect(full.add(alice, part(2, 2000), 0)).toEqual({
+      status: 'rejected',
+      reason: 'over-budget',
+    });
+    expect([full.openMessages, full.counters.evicted]).toEqual([1, 0]);
     expect(r.bufferedBytes).toBeLessThanOrEqual(r.config.maxBufferedBytes);
   });
 
