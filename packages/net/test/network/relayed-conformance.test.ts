@@ -19,10 +19,14 @@ describeTransportConformance({
   async create(options = {}) {
     const server = endpoint(coturn.host, coturn.port);
     const { sender, receiver } = worldLimits(options);
-    // coturn relays on one thread with default socket buffers: a sender bursting at loopback
-    // speed loses datagrams inside the relay. The carriers are paced below what it keeps up
-    // with, so the path is lossless as the suite requires (a real deployment paces too).
-    const paced = { pacing: { burst: 8, bytesPerSecond: 10_000_000 } };
+    // The relay is the lossy part: coturn reads each socket on one thread with the kernel's
+    // default receive buffer (net.core.rmem_default, 208 KiB: about 90 full-size datagrams), so
+    // while it waits for a CPU on a loaded machine a sender at 10 MB/s overflowed that buffer
+    // within ~20 ms, and the kernel dropped datagrams (UDP RcvbufErrors) — a fixed-count wait
+    // then failed. The carriers pace at 1 MB/s in bursts of 4 (a stall of ~100 ms fits in the
+    // buffer), and the world is declared lossy: the suite resends what the relay still loses
+    // and checks that whatever arrives is intact and from the sender.
+    const paced = { pacing: { burst: 4, bytesPerSecond: 1_000_000 } };
     const carriers = await Promise.all([stunPeer({}, paced), stunPeer({}, paced)]);
     const [pa, pb] = carriers;
     const allocate = (p: typeof pa): Promise<TurnClient> =>
@@ -43,6 +47,7 @@ describeTransportConformance({
       a,
       b,
       runUntil: (done) => waitFor(done),
+      lossy: { waitMs: 2_000, rounds: 5 },
       // Timeouts are now counted too, process-wide: one of the suite's own (an earlier world's
       // last retransmission wait) may end meanwhile, which must not read as a negative leak.
       leaks: () => Math.max(0, activeHandles() - baseline),
