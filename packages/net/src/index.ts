@@ -98,6 +98,7 @@ export {
   STUN_DEFAULT_MAX_TRANSMISSIONS,
   STUN_DEFAULT_LAST_WAIT_FACTOR,
   STUN_DEFAULT_MAX_PENDING,
+  bindingCheckPadding,
   type StunClientOptions,
   type StunClientCounters,
   type StunRetransmission,
@@ -143,6 +144,7 @@ export {
   NatType,
   type NatTypeProperties,
   type NatBehaviourKind,
+  type NatBehaviourFinding,
   natTypeProperties,
   natTypeOf,
 } from './nat-type.ts';

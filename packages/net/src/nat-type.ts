@@ -49,19 +49,25 @@ export type NatBehaviourKind =
   'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
 
 /**
+ * A behaviour as discovered: one of {@link NatBehaviourKind}, or `'unknown'` when the server's
+ * answers cannot decide it (an OTHER-ADDRESS on the primary IP, a CHANGE-REQUEST not honoured).
+ */
+export type NatBehaviourFinding = NatBehaviourKind | 'unknown';
+
+/**
  * The reference's type for RFC 5780 findings: no NAT when the mapped address is our own; an
  * endpoint-independent mapping is a cone named after its filtering; any other mapping is
  * symmetric (`SymmetricPortOnly` when only the port changed between destinations, as the
- * reference defines it). Without both behaviours: `Unknown`.
+ * reference defines it). Without both behaviours, or with one `'unknown'`: `Unknown`.
  */
 export function natTypeOf(finding: {
   readonly behindNat: boolean;
-  readonly mapping?: NatBehaviourKind | undefined;
-  readonly filtering?: NatBehaviourKind | undefined;
+  readonly mapping?: NatBehaviourFinding | undefined;
+  readonly filtering?: NatBehaviourFinding | undefined;
   readonly mappedIpStable?: boolean | undefined;
 }): NatType {
   if (!finding.behindNat) return NatType.NoNat;
-  if (finding.mapping === undefined) return NatType.Unknown;
+  if (finding.mapping === undefined || finding.mapping === 'unknown') return NatType.Unknown;
   if (finding.mapping !== 'endpoint-independent')
     return finding.mappedIpStable === true ? NatType.SymmetricPortOnly : NatType.Symmetric;
   switch (finding.filtering) {

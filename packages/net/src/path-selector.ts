@@ -2,7 +2,7 @@ import type { Cancel, Endpoint } from '@elara/core';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { InvalidDestinationError } from './net-errors.ts';
 import { RelayedTransport } from './relayed-transport.ts';
-import type { StunClient, StunRetransmission } from './stun-client.ts';
+import { bindingCheckPadding, type StunClient, type StunRetransmission } from './stun-client.ts';
 import type { SendResult, Transport } from './transport.ts';
 import type { TurnState } from './turn-client.ts';
 
@@ -137,6 +137,8 @@ export class PathSelector {
         maxTransmissions: 3,
         lastWaitFactor: 3,
         ...this.options.check,
+        // The peer answers only requests at least as large as its answer.
+        attributes: [bindingCheckPadding()],
         signal: this.abort.signal,
       })
       .then(

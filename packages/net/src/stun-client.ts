@@ -81,9 +81,25 @@ export interface StunClientOptions extends StunRetransmission {
   readonly fingerprint?: boolean;
   /**
    * Answer Binding requests from peers with their reflexive address (connectivity checks and
-   * keepalives, as `PathSelector` uses). Default false.
+   * keepalives, as `PathSelector` uses). Only requests at least as large as the answer are
+   * answered (40 bytes for an IPv4 peer, 52 for IPv6, with FINGERPRINT): anyone can spoof a
+   * request's source, and a 28-byte request answered with 52 bytes would make us a 2× reflector.
+   * The rest are counted in `requestsTooSmall`. A checker pads its request with
+   * {@link bindingCheckPadding} (as `PathSelector` does). Default false.
    */
   readonly answerBindingRequests?: boolean;
+}
+
+/**
+ * A PADDING attribute (RFC 5780 §7.6) of 24 bytes: with it a Binding request is 56 bytes, at
+ * least as large as any answer a peer with `answerBindingRequests` gives (52 bytes at most), so
+ * the peer answers it.
+ *
+ * @example
+ * await stun.binding(peer, { attributes: [bindingCheckPadding()] });
+ */
+export function bindingCheckPadding(): StunAttribute {
+  return { type: StunAttr.Padding, value: new Uint8Array(24) };
 }
 
 /** One request: a method, its attributes, and how to authenticate and retransmit it. */
@@ -165,6 +181,11 @@ export interface StunClientCounters {
   indications: number;
   /** Binding requests answered (with `answerBindingRequests`). */
   requestsAnswered: number;
+  /**
+   * Binding requests not answered because they are smaller than the answer would be (so a
+   * spoofed source cannot use us to reflect more bytes than it sent).
+   */
+  requestsTooSmall: number;
   /** Requests we do not serve, dropped. */
   requestsIgnored: number;
 }
@@ -247,6 +268,7 @@ export class StunClient {
     indications: 0,
     requestsAnswered: 0,
     requestsIgnored: 0,
+    requestsTooSmall: 0,
   };
   readonly transport: Transport;
   readonly scheduler: Scheduler;
@@ -486,7 +508,7 @@ export class StunClient {
       return;
     }
     if (m.class === 'request') {
-      this.serve(m, d.from);
+      this.serve(m, d.from, d.data.byteLength);
       return;
     }
     if (m.class === 'indication') {
@@ -542,12 +564,11 @@ export class StunClient {
     }
   }
 
-  private serve(m: StunMessage, from: Endpoint): void {
+  private serve(m: StunMessage, from: Endpoint, requestBytes: number): void {
     if (!this.answer || m.method !== StunMethod.Binding || this.isClosed) {
       this.counters.requestsIgnored++;
       return;
     }
-    this.counters.requestsAnswered++;
     const response = encodeStunMessage({
       method: StunMethod.Binding,
       class: 'success',
@@ -557,6 +578,13 @@ export class StunClient {
       ],
       fingerprint: this.fingerprint,
     });
+    // No amplification: a request (whose source may be spoofed) gets an answer no larger than
+    // itself. Our own checks carry PADDING to qualify (see bindingCheckPadding).
+    if (requestBytes < response.byteLength) {
+      this.counters.requestsTooSmall++;
+      return;
+    }
+    this.counters.requestsAnswered++;
     try {
       this.transport.send(response, from);
     } catch {

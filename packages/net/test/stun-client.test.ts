@@ -19,6 +19,7 @@ import {
   StunMethod,
   StunPendingLimitError,
   StunTimeoutError,
+  bindingCheckPadding,
   TransportClosedError,
   TurnClient,
   type SimTransport,
@@ -83,13 +84,48 @@ describe('StunClient on SimNetwork', () => {
       random: new Prng(9),
       answerBindingRequests: true,
     });
-    const result = w.stun.binding(w.server.localAddress);
+    const result = w.stun.binding(w.server.localAddress, { attributes: [bindingCheckPadding()] });
     await w.scheduler.advanceBy(100_000);
     await expect(result).resolves.toMatchObject({
       mapped: w.client.localAddress,
       elapsedUs: 20_000,
     });
     expect(responder.counters.requestsAnswered).toBe(1);
+    responder.close();
+  });
+
+  it('answers no request smaller than its answer (no reflection amplification)', async () => {
+    const w = world();
+    const peerDemux = new Demultiplexer(w.server.datagrams$);
+    const responder = new StunClient({
+      transport: w.server,
+      demux: peerDemux,
+      scheduler: w.scheduler,
+      random: new Prng(9),
+      answerBindingRequests: true,
+    });
+    const sizes: number[] = [];
+    w.client.onDatagram((d) => sizes.push(d.data.byteLength));
+    const sentSizes: number[] = [];
+    w.server.onDatagram((d) => sentSizes.push(d.data.byteLength));
+    // A bare Binding request with FINGERPRINT: 28 bytes; the answer would be 40.
+    const bare = w.stun.binding(w.server.localAddress, {
+      rtoUs: 10_000,
+      maxTransmissions: 2,
+      lastWaitFactor: 2,
+    });
+    const failed = expect(bare).rejects.toThrow(StunTimeoutError);
+    await w.scheduler.advanceBy(200_000);
+    await failed;
+    expect(sentSizes).toEqual([28, 28]);
+    expect(responder.counters).toMatchObject({ requestsTooSmall: 2, requestsAnswered: 0 });
+    // Padded, it is answered, and never with more bytes than it carried.
+    const padded = w.stun.binding(w.server.localAddress, { attributes: [bindingCheckPadding()] });
+    await w.scheduler.advanceBy(100_000);
+    await expect(padded).resolves.toMatchObject({ mapped: w.client.localAddress });
+    expect(responder.counters.requestsAnswered).toBe(1);
+    expect(sentSizes[2]).toBe(56);
+    expect(sizes).toEqual([40]);
     responder.close();
   });
 

@@ -41,12 +41,31 @@ describe('STUN against coturn', () => {
     const server = endpoint(coturn.host, coturn.port);
     const b = await discoverNatBehaviour(p.stun, server);
     expect(b.otherAddress?.address).toBe(coturn.alternateHost);
+    // The mapping tests need another IP of the server, not merely another port.
+    expect(b.otherAddress?.address).not.toBe(server.address);
     expect(b.behindNat).toBe(false);
     expect(b.mapping).toBe('endpoint-independent');
     expect(b.filtering).toBe('endpoint-independent');
     expect(b.changeRequestHonoured).toEqual({ ipAndPort: true, port: true });
     expect(b.natType).toBe('NoNat');
     expect(natTypeProperties(b.natType)).toEqual({ stunTraversable: true, requiresTurn: false });
+  });
+
+  it('a socket bound to 0.0.0.0 is not behind a NAT: its mapped address is an interface address', async () => {
+    const p = await stunPeer({}, { bind: '0.0.0.0:0' });
+    peers.push(p);
+    const server = endpoint(coturn.host, coturn.port);
+    expect(p.udp.localAddress.address).toBe('0.0.0.0');
+    const b = await discoverNatBehaviour(p.stun, server);
+    // Seen from coturn on loopback: 127.0.0.1 and the socket's own port.
+    expect(b.mapped).toEqual(endpoint('127.0.0.1', p.udp.localAddress.port));
+    expect(b.behindNat).toBe(false);
+    expect(b.natType).toBe('NoNat');
+    // The interface list decides: without 127.0.0.1 in it, the same mapping reads as a NAT.
+    const without = await discoverNatBehaviour(p.stun, server, {
+      interfaceAddresses: () => ['10.255.255.1'],
+    });
+    expect(without.behindNat).toBe(true);
   });
 
   it('a server that does not answer ends in StunTimeoutError, bounded by the retransmissions', async () => {
