@@ -13,7 +13,8 @@ import type { CausalContext } from './causal-context.ts';
  * revocation applies to the delegate's events after it, on every replica alike); state
  * part 2 watches membership entries the same way.
  *
- * Cost per processed event: O(watched × dependencies); nothing when nothing is watched.
+ * Cost per processed event: O(dependencies × watched events their authors reach); nothing
+ * when nothing is watched.
  *
  * @example
  * tracker.watch(revocation);                 // when the revocation is processed
@@ -25,6 +26,11 @@ export class CausalTracker {
   /** Per watched event: author → the first seq of that author whose past contains it. */
   private readonly firsts: Map<NodeId, number>[] = [];
   private readonly index = new Map<NodeId, Map<number, number>>();
+  /**
+   * Per author X, the watched slots some event of X has in its past (X's own watched events,
+   * and those X reached through a dependency): the only ones an event naming X can extend.
+   */
+  private readonly reaching = new Map<NodeId, number[]>();
   private readonly scratch: ScratchContext;
 
   constructor(readonly maxWatched: number) {
@@ -44,9 +50,13 @@ export class CausalTracker {
     if (this.watched.length >= this.maxWatched || this.slotOf(id) !== undefined) return false;
     let bySeq = this.index.get(id.author);
     if (bySeq === undefined) this.index.set(id.author, (bySeq = new Map<number, number>()));
-    bySeq.set(id.seq, this.watched.length);
+    const slot = this.watched.length;
+    bySeq.set(id.seq, slot);
     this.watched.push({ author: id.author, seq: id.seq });
     this.firsts.push(new Map());
+    let slots = this.reaching.get(id.author);
+    if (slots === undefined) this.reaching.set(id.author, (slots = []));
+    slots.push(slot);
     return true;
   }
 
@@ -55,20 +65,31 @@ export class CausalTracker {
     return this.slotOf(id) !== undefined;
   }
 
-  /** Records that durable event (author, seq) with these dependencies was processed. */
+  /**
+   * Records that durable event (author, seq) with these dependencies was processed. Only
+   * watched events some dependency's past contains can change: those are found through the
+   * per-author index {@link reaching} (slots reaching each author), so the cost is
+   * O(dependencies × slots reaching them), not O(everything ever watched).
+   */
   record(author: NodeId, seq: number, dependencies: readonly EventId[]): void {
-    const n = this.watched.length;
-    if (n === 0 || dependencies.length === 0) return;
-    for (let i = 0; i < n; i++) {
-      const firsts = this.firsts[i] as Map<NodeId, number>;
-      if (firsts.has(author) || (this.watched[i] as EventId).author === author) continue;
-      for (const d of dependencies) {
-        if (this.containsAt(i, d.author, d.seq)) {
-          firsts.set(author, seq);
-          break;
-        }
+    if (this.watched.length === 0 || dependencies.length === 0) return;
+    for (const d of dependencies) {
+      const slots = this.reaching.get(d.author);
+      if (slots === undefined) continue;
+      for (const i of slots) {
+        const firsts = this.firsts[i] as Map<NodeId, number>;
+        if (firsts.has(author) || (this.watched[i] as EventId).author === author) continue;
+        if (this.containsAt(i, d.author, d.seq)) this.reach(i, author, seq);
       }
     }
+  }
+
+  /** Notes that the past of `author`'s events from `seq` on contains watched slot `i`. */
+  private reach(i: number, author: NodeId, seq: number): void {
+    (this.firsts[i] as Map<NodeId, number>).set(author, seq);
+    let slots = this.reaching.get(author);
+    if (slots === undefined) this.reaching.set(author, (slots = []));
+    slots.push(i);
   }
 
   /**

@@ -252,7 +252,13 @@ export class StateField {
     if (this.atoms.size >= this.limits.maxAtoms) {
       throw new AtomDefinitionError(`the field holds maxAtoms (${this.limits.maxAtoms}) atoms`);
     }
-    return this.create(id, spec, true);
+    const atom = this.create(id, spec, true);
+    // Durable events for it may be waiting in quarantine.
+    if (this.waitingByAtom.has(id)) {
+      this.releaseTimed(this.time.now());
+      this.settle();
+    }
+    return atom;
   }
 
   /** The atom `id`, if the field holds it. */
@@ -471,6 +477,11 @@ export class StateField {
     }
     const missing = firstMissing(envelope, this.processedFn) ?? this.observedMissing(envelope);
     if (missing !== undefined) return this.hold(envelope, missing);
+    // An atom not declared yet may be declared soon (define): the event waits (bounded, its
+    // eviction reported) instead of consuming its seq for good.
+    if (this.atomFor(envelope.target) === RejectionReason.UnknownAtom) {
+      return this.hold(envelope, undefined);
+    }
     return this.processDurable(envelope, rec, false);
   }
 
@@ -626,6 +637,10 @@ export class StateField {
     const missing = firstMissing(envelope, this.processedFn) ?? this.observedMissing(envelope);
     if (missing !== undefined) {
       this.quarantine.wait(q, missing);
+      return;
+    }
+    if (this.atomFor(envelope.target) === RejectionReason.UnknownAtom) {
+      this.quarantine.wait(q, undefined);
       return;
     }
     this.unquarantine(q);

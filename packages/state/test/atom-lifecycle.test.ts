@@ -102,3 +102,30 @@ describe('law and kind checks', () => {
     );
   });
 });
+
+describe('events for atoms not declared yet', () => {
+  it('a durable event waits for its atom instead of consuming its seq', () => {
+    const X = atomId(80);
+    const { field } = makeField(node(9));
+    const w = new Writer(A);
+    const first = w.durable(X, { type: 'set', data: bytes(1) });
+    const second = w.durable(X, { type: 'set', data: bytes(2) });
+    expect(field.receive(first)).toBe(Outcome.Held);
+    expect(field.receive(second)).toBe(Outcome.Quarantined);
+    expect(field.processedOf(A)).toBe(0);
+    field.define(X, { stateType: StateType.Core, law: DeltaLaw.lww(), authority: { owners: [A] } });
+    expect(field.processedOf(A)).toBe(2);
+    expect(field.snapshotAtom(X)?.version).toEqual([['0x0000000000001001', 2]]);
+    expect(field.quarantineStats().events).toBe(0);
+  });
+
+  it('one that never gets its atom is evicted for its age and reported', () => {
+    const { field, time } = makeField(node(9), { limits: { quarantineAgeUs: 1_000 } });
+    const reports: bigint[] = [];
+    field.onEviction((r) => reports.push(r.target));
+    expect(field.receive(new Writer(A).durable(atomId(81), { type: 'delete' }))).toBe(Outcome.Held);
+    time.t += 2_000;
+    expect(field.expire().evicted).toBe(1);
+    expect(reports).toEqual([atomId(81)]);
+  });
+});

@@ -268,6 +268,29 @@ describe('causal tracker', () => {
     );
   });
 
+  it('touches only the watched events a dependency can reach (not every change ever watched)', () => {
+    const tracker = new CausalTracker(5_000);
+    // 4 000 authority changes by authors unrelated to the writers below
+    for (let i = 0; i < 4_000; i++) tracker.watch({ author: node(1_000 + i), seq: 1 });
+    let reads = 0;
+    const counted = (author: bigint, seq: number): EventId => ({
+      get author() {
+        reads++;
+        return author as EventId['author'];
+      },
+      seq,
+    });
+    const A = node(1);
+    const B = node(2);
+    for (let seq = 1; seq <= 100; seq++) {
+      tracker.record(A, seq, [counted(B, seq - 1)]);
+      tracker.record(B, seq, [counted(A, seq)]);
+    }
+    // one look-up per dependency, not one per watched event
+    expect(reads).toBeLessThanOrEqual(2 * 200);
+    expect(tracker.contains(A, 50, { author: node(1_000), seq: 1 })).toBe(false);
+  });
+
   it('is bounded', () => {
     const tracker = new CausalTracker(1);
     expect(tracker.watch({ author: OWNER, seq: 1 })).toBe(true);

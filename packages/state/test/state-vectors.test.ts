@@ -79,7 +79,13 @@ const STATE_TYPES: Record<string, StateType> = {
  * Our outcome for each of the reference's steps, in order, and why it differs where it does
  * (PROTOCOL.md §12, §19). `value` is the atom's value afterwards (hex; null when absent).
  */
-const OURS: readonly { outcome: string; value: string | null; why?: string }[] = [
+const OURS: readonly {
+  outcome: string;
+  value: string | null;
+  why?: string;
+  /** The step's atom is then declared (a last-writer-wins register its author owns). */
+  declare?: true;
+}[] = [
   { outcome: 'applied', value: '01' },
   {
     outcome: 'applied',
@@ -126,9 +132,10 @@ const OURS: readonly { outcome: string; value: string | null; why?: string }[] =
   { outcome: 'applied', value: null },
   { outcome: 'applied', value: '0102' },
   {
-    outcome: 'rejected:UnknownAtom',
+    outcome: 'held',
     value: null,
-    why: 'atoms are declared, not created by their first event',
+    why: 'atoms are declared, not created by their first event: it waits for its atom (evicted and reported if never declared)',
+    declare: true,
   },
   { outcome: 'applied', value: '1', why: 'the atom is a PN-counter: the increment counts' },
 ];
@@ -197,6 +204,16 @@ describeVectors<StateVectors>('state.json', (v) => {
         got,
         `${step.step} (reference: ${step.outcome}${ours.why ? `; ${ours.why}` : ''})`,
       ).toBe(ours.outcome);
+      if (ours.declare === true) {
+        // declared late: the waiting event applies then, and the author's chain goes on
+        const seq = field.processedOf(author);
+        field.define(target, {
+          stateType: StateType.Core,
+          law: DeltaLaw.lww(),
+          authority: { owners: [author] },
+        });
+        expect(field.processedOf(author), step.step).toBe(seq + 1);
+      }
       expect(valueOf(field, BigInt(e.target_state.dec)), step.step).toBe(ours.value);
       if (
         ours.why === undefined &&
