@@ -69,11 +69,13 @@ export class ByteReader {
     if (this.end - this.pos < n) throw new BufferTooShortError(this.pos + n, this.end, what);
   }
 
+  /** Reads an unsigned 8-bit integer. */
   u8(): number {
     this.room(1);
     return this.view.getUint8(this.pos++);
   }
 
+  /** Reads an unsigned 16-bit little-endian integer. */
   u16(): number {
     this.room(2);
     const v = this.view.getUint16(this.pos, true);
@@ -81,6 +83,7 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads an unsigned 32-bit little-endian integer. */
   u32(): number {
     this.room(4);
     const v = this.view.getUint32(this.pos, true);
@@ -88,6 +91,7 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads a signed 32-bit little-endian integer. */
   i32(): number {
     this.room(4);
     const v = this.view.getInt32(this.pos, true);
@@ -95,6 +99,7 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads an unsigned 64-bit little-endian integer as a bigint. */
   u64(): bigint {
     this.room(8);
     const v = this.view.getBigUint64(this.pos, true);
@@ -102,6 +107,7 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads a signed 64-bit little-endian integer as a bigint. */
   i64(): bigint {
     this.room(8);
     const v = this.view.getBigInt64(this.pos, true);
@@ -109,6 +115,7 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads an IEEE-754 single-precision little-endian float (widened to a double). */
   f32(): number {
     this.room(4);
     const v = this.view.getFloat32(this.pos, true);

@@ -18,10 +18,17 @@ export class ByteWriter {
   private readonly view: DataView;
   private pos = 0;
 
+  /**
+   * `capacity` must be an integer ≥ 0, else {@link OutOfRangeError} (`new Uint8Array` would
+   * truncate 1.5, treat NaN as 0 and throw a plain RangeError for −1). `what` names the buffer
+   * in errors.
+   */
   constructor(
     capacity: number,
     private readonly what = 'buffer',
   ) {
+    if (!Number.isSafeInteger(capacity) || capacity < 0)
+      throw new OutOfRangeError(`${what}: capacity ${capacity} is not an integer ≥ 0`);
     this.buf = new Uint8Array(capacity);
     this.view = new DataView(this.buf.buffer);
   }
@@ -48,6 +55,7 @@ export class ByteWriter {
     }
   }
 
+  /** Writes an unsigned 8-bit integer (0..255). */
   u8(v: number): this {
     checkInt(v, 0, 0xff, 'u8');
     this.room(1);
@@ -55,6 +63,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Writes an unsigned 16-bit little-endian integer (0..65535). */
   u16(v: number): this {
     checkInt(v, 0, 0xffff, 'u16');
     this.room(2);
@@ -63,6 +72,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Writes an unsigned 32-bit little-endian integer (0..2^32 − 1). */
   u32(v: number): this {
     checkInt(v, 0, 0xffff_ffff, 'u32');
     this.room(4);
@@ -71,6 +81,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Writes a signed 32-bit little-endian integer (−2^31..2^31 − 1). */
   i32(v: number): this {
     checkInt(v, -0x8000_0000, 0x7fff_ffff, 'i32');
     this.room(4);
@@ -79,6 +90,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Writes an unsigned 64-bit little-endian integer (a bigint in 0..2^64 − 1). */
   u64(v: bigint): this {
     if (!isU64(v)) throw new OutOfRangeError(`u64 out of range: ${String(v)}`);
     this.room(8);
@@ -87,6 +99,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Writes a signed 64-bit little-endian integer (a bigint in −2^63..2^63 − 1). */
   i64(v: bigint): this {
     if (typeof v !== 'bigint' || BigInt.asIntN(64, v) !== v) {
       throw new OutOfRangeError(`i64 out of range: ${String(v)}`);
@@ -97,6 +110,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Writes an IEEE-754 single-precision float, little-endian (rounded to the nearest f32). */
   f32(v: number): this {
     this.room(4);
     this.view.setFloat32(this.pos, v, true);

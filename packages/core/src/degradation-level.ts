@@ -9,9 +9,14 @@ export const DegradationLevel = {
 } as const;
 export type DegradationLevel = (typeof DegradationLevel)[keyof typeof DegradationLevel];
 
-/** Decoders map any byte ≥ 5 to L5, as the reference does. */
+/**
+ * Decoders map any byte ≥ 5 to L5, as the reference does. A value that is not a number
+ * (NaN, which no decoded byte can be) also maps to L5: the most degraded level is the safe
+ * reading of a level nobody can interpret.
+ */
 export function degradationLevelFromByte(byte: number): DegradationLevel {
-  return (byte >= 5 ? 5 : Math.max(0, Math.trunc(byte))) as DegradationLevel;
+  if (Number.isNaN(byte) || byte >= 5) return 5;
+  return Math.max(0, Math.trunc(byte)) as DegradationLevel;
 }
 
 /** One step worse; L5 stays L5. */

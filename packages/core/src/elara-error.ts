@@ -1,3 +1,7 @@
+// Symbol.for, not Symbol: the registry is shared by every copy of core in one realm, so a
+// second install reads and writes the same key (test/errors.test.ts loads a separate copy).
+const ERROR_CODES = Symbol.for('@elara/core/error-codes');
+
 /**
  * The base of every named error in Elara.
  *
@@ -6,8 +10,6 @@
  * of its class chain under a `Symbol.for` key, and `SomeError.isInstance(e)` checks that code,
  * so recognition works across duplicate installs.
  */
-const ERROR_CODES = Symbol.for('@elara/core/error-codes');
-
 export class ElaraError extends Error {
   /** The stable name of this error class; subclasses override it. */
   static readonly code: string = 'ElaraError';

@@ -1,5 +1,6 @@
 import { OutOfRangeError } from './elara-error.ts';
 import { formatNodeId, type NodeId } from './node-id.ts';
+import { isU64 } from './u64.ts';
 
 /** The largest author seq a v1 envelope carries (u32 on the wire). */
 export const MAX_EVENT_SEQ = 0xffff_ffff;
@@ -14,8 +15,10 @@ export interface EventId {
   readonly seq: number;
 }
 
-/** Builds an {@link EventId}, checking the seq is in 1..2^32-1. */
+/** Builds an {@link EventId}, checking the author is a u64 and the seq is in 1..2^32-1. */
 export function eventId(author: NodeId, seq: number): EventId {
+  // NodeId is a branded type, but a cast or an unchecked bigint can still reach here.
+  if (!isU64(author)) throw new OutOfRangeError(`event author ${String(author)} is not a u64`);
   if (!Number.isInteger(seq) || seq < 1 || seq > MAX_EVENT_SEQ) {
     throw new OutOfRangeError(`event seq ${seq} is outside 1..${MAX_EVENT_SEQ}`);
   }

@@ -15,7 +15,13 @@ export { U64_MAX, toU64, u64ToHex, u64FromHex } from './u64.ts';
 
 // Identifiers
 export { type NodeId, nodeId, nodeIdToHex, nodeIdFromHex, formatNodeId } from './node-id.ts';
-export { type SessionId, sessionId, sessionIdToHex, sessionIdFromHex } from './session-id.ts';
+export {
+  type SessionId,
+  sessionId,
+  sessionIdToHex,
+  sessionIdFromHex,
+  formatSessionId,
+} from './session-id.ts';
 export {
   type StateId,
   StateTypePrefix,
@@ -27,7 +33,14 @@ export {
   formatStateId,
   parseStateId,
 } from './state-id.ts';
-export { type MessageId, messageId, messageIdFromEvent } from './message-id.ts';
+export {
+  type MessageId,
+  messageId,
+  messageIdFromEvent,
+  messageIdToHex,
+  messageIdFromHex,
+  formatMessageId,
+} from './message-id.ts';
 export {
   type EventId,
   MAX_EVENT_SEQ,
@@ -95,6 +108,7 @@ export {
   endpointEquals,
   endpointKey,
 } from './endpoint.ts';
+export { isIPv4Literal, isIPv6Literal } from './ip-literal.ts';
 export { type Datagram } from './datagram.ts';
 export { EventKind, eventKindForStateType } from './event-kind.ts';
 export { type EventSigner, type EventVerifier, SIGNATURE_LENGTH } from './event-signing.ts';

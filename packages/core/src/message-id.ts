@@ -1,4 +1,4 @@
-import { toU64 } from './u64.ts';
+import { toU64, u64FromHex, u64ToHex } from './u64.ts';
 import type { NodeId } from './node-id.ts';
 
 declare const messageIdBrand: unique symbol;
@@ -18,4 +18,19 @@ export function messageId(value: bigint | number): MessageId {
  */
 export function messageIdFromEvent(node: NodeId, seq: bigint): MessageId {
   return (((node ^ toU64(seq, 'seq')) * 0x517cc1b727220a95n) & 0xffff_ffff_ffff_ffffn) as MessageId;
+}
+
+/** `0x` + 16 hex digits. */
+export function messageIdToHex(id: MessageId): string {
+  return u64ToHex(id);
+}
+
+/** Parses the hex form. */
+export function messageIdFromHex(text: string): MessageId {
+  return u64FromHex(text, 'MessageId') as MessageId;
+}
+
+/** A short display form: the first 8 hex digits, as for node and session ids. */
+export function formatMessageId(id: MessageId): string {
+  return u64ToHex(id).slice(2, 10);
 }

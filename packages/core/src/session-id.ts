@@ -19,3 +19,8 @@ export function sessionIdToHex(id: SessionId): string {
 export function sessionIdFromHex(text: string): SessionId {
   return u64FromHex(text, 'SessionId') as SessionId;
 }
+
+/** A short display form: the first 8 hex digits, enough to tell sessions apart in logs. */
+export function formatSessionId(id: SessionId): string {
+  return u64ToHex(id).slice(2, 10);
+}

@@ -20,6 +20,9 @@ const I32_MAX = 0x7fff_ffff;
  * the i32 range (−149 µs → −1, −150 µs → −1). Vectors: `time.json › wire_offsets`.
  */
 export function toWireOffset(t: StateTime, reference: StateTime): number {
+  // NaN has no clamp direction; the reference's integer times cannot be NaN at all.
+  if (Number.isNaN(t) || Number.isNaN(reference))
+    throw new OutOfRangeError(`wire offset of ${t} from ${reference} is not a number`);
   const units = Math.trunc((t - reference) / WIRE_OFFSET_UNIT_US);
   return units < I32_MIN ? I32_MIN : units > I32_MAX ? I32_MAX : units + 0;
 }

@@ -24,8 +24,12 @@ export function toU64(value: bigint | number, what = 'u64'): bigint {
   return value;
 }
 
-/** Fixed-width hex form, `0x` and 16 digits (the vectors' form). */
+/**
+ * Fixed-width hex form, `0x` and 16 digits (the vectors' form). A value outside 0..2^64 − 1
+ * throws {@link OutOfRangeError} (a negative bigint would print as `0x0000-5`).
+ */
 export function u64ToHex(value: bigint): string {
+  if (!isU64(value)) throw new OutOfRangeError(`u64: ${String(value)} is not a u64`);
   return `0x${value.toString(16).padStart(16, '0')}`;
 }
 
