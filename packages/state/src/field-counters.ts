@@ -29,6 +29,11 @@ export interface FieldCounters {
   flagged: number;
   /** Listener callbacks that threw (the field goes on). */
   listenerErrors: number;
+  /**
+   * Applied events the atoms' laws later discarded to stay within their bounds (log entries,
+   * frames): see `LawState.dropped`. Atoms cleared or gone no longer count.
+   */
+  dropped: number;
 }
 
 /** Zeroed counters. */
@@ -51,5 +56,6 @@ export function fieldCounters(): FieldCounters {
     cleared: 0,
     flagged: 0,
     listenerErrors: 0,
+    dropped: 0,
   };
 }

@@ -129,6 +129,12 @@ interface MutableStamp {
   weight: number;
 }
 
+/** An atom's value bound: its spec's, else the default, never above its log's `maxBytes`. */
+function maxValueBytesOf(spec: AtomSpec): number {
+  const max = spec.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  return spec.law.kind === LawKind.AppendLog ? Math.min(max, spec.law.maxBytes) : max;
+}
+
 /** Notes that ephemeral event (author, counter) of `atom` waits in quarantine. */
 function markHeld(atom: Atom, author: NodeId, counter: number): void {
   const held = atom.held as Map<NodeId, Set<number>>;
@@ -154,6 +160,10 @@ function specProblem(spec: AtomSpec): string | undefined {
   const max = spec.maxValueBytes;
   if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > DEFAULT_MAX_VALUE_BYTES)) {
     return `maxValueBytes must be 0..${DEFAULT_MAX_VALUE_BYTES}`;
+  }
+  // One entry larger than the log would wipe it (every other entry dropped, then itself).
+  if (max !== undefined && spec.law.kind === LawKind.AppendLog && max > spec.law.maxBytes) {
+    return `maxValueBytes must not exceed the log's maxBytes (${spec.law.maxBytes})`;
   }
   return undefined;
 }
@@ -391,7 +401,9 @@ export class StateField {
 
   /** A copy of the counters. */
   counters(): FieldCounters {
-    return { ...this.stats, rejected: { ...this.stats.rejected } };
+    let dropped = 0;
+    for (const atom of this.atoms.values()) dropped += atom.state.dropped;
+    return { ...this.stats, dropped, rejected: { ...this.stats.rejected } };
   }
 
   /** The highest seq of `author` processed contiguously from 1 (0 when none). */
@@ -986,7 +998,7 @@ export class StateField {
       kind,
       state: createLawState(spec.law) as AnyLawState & LawState,
       authority: new AtomAuthority(spec.authority),
-      maxValueBytes: spec.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+      maxValueBytes: maxValueBytesOf(spec),
       version,
       seen,
       held,

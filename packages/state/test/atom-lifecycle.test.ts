@@ -129,3 +129,35 @@ describe('events for atoms not declared yet', () => {
     expect(reports).toEqual([atomId(81)]);
   });
 });
+
+describe('what a bound discards is counted', () => {
+  it("a log's values fit its maxBytes; entries dropped by its bounds are counted", () => {
+    const L = atomId(52);
+    const D = node(2);
+    const { field } = makeField(node(9), { membership: staticMembership([A, D]) });
+    const authority = { owners: [A], members: AuthorityScope.Append };
+    expect(() =>
+      field.define(atomId(53), {
+        stateType: StateType.Core,
+        law: DeltaLaw.appendLog(1000, 1024),
+        authority,
+        maxValueBytes: 2000,
+      }),
+    ).toThrow(AtomDefinitionError);
+    field.define(L, { stateType: StateType.Core, law: DeltaLaw.appendLog(4, 1024), authority });
+    const a = new Writer(A);
+    for (let i = 0; i < 6; i++) {
+      field.receive(a.durable(L, { type: 'append', data: bytes(i) }, { time: 1e15 + 10 * i }));
+    }
+    // one value larger than the log is refused, not applied-then-wiping the log
+    const d = new Writer(D);
+    const big = d.durable(L, { type: 'append', data: new Uint8Array(2000) }, { time: 1 });
+    expect(field.receive(big)).toEqual(rejected('Oversized'));
+    expect(field.counters().dropped).toBe(2);
+    // an append at or below the floor is applied (every replica does the same) and counted
+    expect(field.receive(d.durable(L, { type: 'append', data: bytes(9) }, { time: 1 }))).toBe(
+      Outcome.Applied,
+    );
+    expect(field.counters().dropped).toBe(3);
+  });
+});

@@ -28,6 +28,8 @@ const INITIAL_SLAB = 4096;
  */
 export class AppendLog implements LawState {
   readonly kind = LawKind.AppendLog;
+  /** Entries discarded by the bounds, arrivals at or below the floor included. */
+  dropped = 0;
   private times = new Float64Array(INITIAL_ENTRIES);
   private numbers = new Uint32Array(INITIAL_ENTRIES);
   private authorIds = new Uint32Array(INITIAL_ENTRIES);
@@ -77,6 +79,7 @@ export class AppendLog implements LawState {
     if (m.type !== 'append') return undefined;
     const data = m.data;
     if (this.floor !== undefined && compareStamps(stamp, this.floor) <= 0) {
+      this.dropped++;
       return report ? this.delta(stamp, data, -1, 0) : undefined;
     }
     let slot = this.tail;
@@ -99,6 +102,7 @@ export class AppendLog implements LawState {
       this.dropOldest();
       dropped++;
     }
+    this.dropped += dropped;
     if (!report) return undefined;
     const index = slot2 - this.head;
     return index < 0

@@ -15,6 +15,8 @@ import type { LawResult, LawState } from './law-state.ts';
  */
 export class EphemeralEntries implements LawState {
   readonly kind = LawKind.Ephemeral;
+  /** Nothing is ever dropped for a bound (see {@link LawState.dropped}). */
+  readonly dropped = 0;
   private readonly byAuthor = new Map<NodeId, EphemeralEntry>();
 
   constructor(readonly ttlUs: number) {}

@@ -17,6 +17,8 @@ import type { LawResult, LawState } from './law-state.ts';
  */
 export class FrameValues implements LawState {
   readonly kind = LawKind.Frames;
+  /** Frames discarded beyond `maxFrames` (older than every kept frame, or pushed out). */
+  dropped = 0;
   private readonly frames = new Map<number, FrameValue>();
   /** Frame indices held, ascending. */
   private order: number[] = [];
@@ -54,6 +56,7 @@ export class FrameValues implements LawState {
     const old = this.frames.get(index);
     if (old === undefined) {
       if (this.order.length >= this.maxFrames && index < (this.order[0] as number)) {
+        // Ephemeral only (Core atoms cannot take the frames law): refused for age.
         return RejectionReason.TooLate;
       }
     } else if (compareStamps(stamp, old) <= 0) return undefined;
@@ -102,6 +105,9 @@ export class FrameValues implements LawState {
     let at = order.length;
     while (at > 0 && (order[at - 1] as number) > index) at--;
     order.splice(at, 0, index);
-    if (order.length > this.maxFrames) this.frames.delete(order.shift() as number);
+    if (order.length > this.maxFrames) {
+      this.frames.delete(order.shift() as number);
+      this.dropped++;
+    }
   }
 }

@@ -26,6 +26,12 @@ export type LawResult = LawDelta | RejectionReason | undefined;
  */
 export interface LawState {
   readonly kind: LawKind;
+  /**
+   * Accepted events this state discarded since it was made, to stay within its law's bounds
+   * (an append log's oldest entries or arrivals at or below its floor, frames beyond
+   * `maxFrames`): counted, since their events were reported as applied.
+   */
+  readonly dropped: number;
   /** The operation `m` performs under this law, or 0 when the law does not take it. */
   opOf(m: MutationOp): AtomOp | 0;
   /** Merges one event (`opOf(m)` is not 0). Builds a delta only when `report` is true. */

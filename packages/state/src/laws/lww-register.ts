@@ -13,6 +13,8 @@ import type { LawResult, LawState } from './law-state.ts';
  */
 export class LwwRegister implements LawState {
   readonly kind = LawKind.Lww;
+  /** Nothing is ever dropped for a bound (see {@link LawState.dropped}). */
+  readonly dropped = 0;
   private data: Uint8Array | undefined = undefined;
   private author: NodeId | undefined = undefined;
   private number = 0;

@@ -61,6 +61,8 @@ function parseTagKey(k: string): [NodeId, number] {
  */
 export class ObservedSet implements LawState {
   readonly kind: typeof LawKind.AddWinsSet | typeof LawKind.RemoveWinsSet;
+  /** Nothing is dropped for a bound: growth past it is refused (see {@link LawState.dropped}). */
+  readonly dropped = 0;
   private readonly records = new Map<string, ElementRecord>();
   /** Retirements waiting for their operation: tag key → element key. */
   private readonly pending = new Map<string, string>();

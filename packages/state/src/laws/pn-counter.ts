@@ -18,6 +18,8 @@ interface Totals {
  */
 export class PnCounter implements LawState {
   readonly kind = LawKind.PnCounter;
+  /** Nothing is ever dropped for a bound (see {@link LawState.dropped}). */
+  readonly dropped = 0;
   private readonly totals = new Map<NodeId, Totals>();
   private total = 0n;
 
