@@ -66,7 +66,10 @@ export class VirtualScheduler implements Scheduler {
     return this.time;
   }
 
-  /** Schedules `fn` at `t`; throws {@link OutOfRangeError} when `t` is NaN or not a number. */
+  /**
+   * Schedules `fn` at `t`; throws {@link OutOfRangeError} when `t` is NaN or not a number.
+   * `t = Infinity` is allowed and means never (it stays pending until cancelled).
+   */
   at(t: number, fn: () => void): Cancel {
     checkTime(t, 'VirtualScheduler.at');
     const timer: Timer = { t: Math.max(t, this.time), order: this.order++, fn };
@@ -129,7 +132,8 @@ export class VirtualScheduler implements Scheduler {
     await drainMicrotasks();
     while (!done()) {
       const next = this.nextTime();
-      if (next === undefined || next > deadline) {
+      // A timer at +Infinity never comes due; running it would set now() to Infinity.
+      if (next === undefined || next > deadline || next === Number.POSITIVE_INFINITY) {
         if (Number.isFinite(deadline)) this.time = Math.max(this.time, deadline);
         return done();
       }

@@ -126,6 +126,16 @@ describe('VirtualScheduler', () => {
     expect(s.now()).toBe(1_050);
   });
 
+  it('a timer at +Infinity never runs, even for runUntil without a limit', async () => {
+    const s = new VirtualScheduler(5);
+    let ran = false;
+    s.at(Number.POSITIVE_INFINITY, () => (ran = true));
+    expect(await s.runUntil(() => false)).toBe(false);
+    expect(ran).toBe(false);
+    expect(s.now()).toBe(5);
+    expect(s.pending).toBe(1);
+  });
+
   it('rejects a re-entrant advanceBySync from inside a timer', () => {
     const s = new VirtualScheduler();
     let caught: unknown;
