@@ -165,7 +165,7 @@ describe('ByteReader counts', () => {
           }
         },
       ),
-      { numRuns: propertyRuns(500, 5000) },
+      { numRuns: propertyRuns(500, 2000) },
     );
   });
 });

@@ -204,7 +204,7 @@ describe('control messages', () => {
           }
         },
       ),
-      { numRuns: propertyRuns(500, 5000) },
+      { numRuns: propertyRuns(500, 2000) },
     );
     for (const maxRangeSpan of [0, 1.5, -1, 2 ** 32]) {
       expectNamed(

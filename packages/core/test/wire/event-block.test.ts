@@ -195,7 +195,7 @@ describe('event blocks', () => {
         expectNamed(() => encodeEventBlockInto(base(t, 1n), out), OutOfRangeError);
         expect(out.every((b) => b === 0)).toBe(true);
       }),
-      { numRuns: propertyRuns(500, 5000) },
+      { numRuns: propertyRuns(500, 2000) },
     );
   });
 

@@ -184,7 +184,7 @@ describe('fixed header', () => {
           expect(decodeHeader(buf, at + 30)).toEqual(decodeHeader(buf.slice(at + 30), 0));
         },
       ),
-      { numRuns: propertyRuns(500, 5000) },
+      { numRuns: propertyRuns(300, 1500) },
     );
   });
 

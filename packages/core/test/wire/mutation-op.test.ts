@@ -131,7 +131,7 @@ describe('MutationOp', () => {
           expect(Object.is(viaCache.weight, Math.fround(op.weight))).toBe(true);
         }
       }),
-      { numRuns: propertyRuns(500, 5000) },
+      { numRuns: propertyRuns(300, 1500) },
     );
   });
 

@@ -114,7 +114,7 @@ describe('v1 event envelope', () => {
         expect(fresh).toEqual(viaCache);
         expect(fresh).toEqual(asDecoded(e));
       }),
-      { numRuns: propertyRuns(500, 5000) },
+      { numRuns: propertyRuns(300, 1500) },
     );
   });
 
@@ -199,7 +199,7 @@ describe('v1 event envelope', () => {
         if (ok) expect(decodeEnvelope(bytes)).toEqual(e);
         else expectNamed(() => decodeEnvelope(bytes), InvalidWireFormatError);
       }),
-      { numRuns: propertyRuns(300, 3000) },
+      { numRuns: propertyRuns(300, 1500) },
     );
   });
 
@@ -247,7 +247,7 @@ describe('v1 event envelope', () => {
           if (e !== undefined) expect(toHex(encodeEnvelope(e))).toBe(toHex(b));
         },
       ),
-      { numRuns: propertyRuns(2000, 20_000) },
+      { numRuns: propertyRuns(1000, 8000) },
     );
   });
 
@@ -319,7 +319,7 @@ describe('eventSigningBytes', () => {
         );
         expect(fromWire.length).toBe(EVENT_SIGNING_LABEL.length + 8 + raw.length - 64);
       }),
-      { numRuns: propertyRuns(300, 3000) },
+      { numRuns: propertyRuns(300, 1500) },
     );
     expectNamed(
       () => eventSigningBytesFromWire(session, encodeEnvelope(ephemeral)),

@@ -243,7 +243,7 @@ describe('VersionVector', () => {
             expectNamed(() => vvIncrement(versionVector(), n as NodeId), OutOfRangeError);
         }
       }),
-      runs,
+      { numRuns: propertyRuns(500, 2000) },
     );
   });
 
