@@ -34,6 +34,8 @@ export interface FieldCounters {
    * frames): see `LawState.dropped`. Atoms cleared or gone no longer count.
    */
   dropped: number;
+  /** Two different signed durable events with one (author, seq) seen (`onEquivocation`). */
+  equivocations: number;
 }
 
 /** Zeroed counters. */
@@ -57,5 +59,6 @@ export function fieldCounters(): FieldCounters {
     flagged: 0,
     listenerErrors: 0,
     dropped: 0,
+    equivocations: 0,
   };
 }

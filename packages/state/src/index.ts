@@ -21,6 +21,7 @@ export { type AtomView, type AnyLawState } from './atom-view.ts';
 export { type AtomChange, ChangeCause } from './atom-change.ts';
 export { type AtomSnapshot, type FieldSnapshot } from './atom-snapshot.ts';
 export { type CanonicalValue, bytesToHex } from './canonical-value.ts';
+export type { EquivocationReport } from './equivocation-report.ts';
 export { type EvictionReport, EvictionReason } from './eviction-report.ts';
 
 // Authority

@@ -48,7 +48,7 @@ export interface Eviction {
 export class Quarantine {
   private readonly slots = new Map<number, Slot>();
   private readonly waiting = new Map<NodeId, Map<number, Slot[]>>();
-  private readonly durable = new Map<NodeId, Set<number>>();
+  private readonly durable = new Map<NodeId, Map<number, Slot>>();
   /** Each author's held events, oldest first (their count is the author's share). */
   private readonly perAuthor = new Map<NodeId, Set<Slot>>();
   private readonly perAuthorBytes = new Map<NodeId, number>();
@@ -76,6 +76,11 @@ export class Quarantine {
   /** True when durable event (author, seq) is held. */
   holds(author: NodeId, seq: number): boolean {
     return this.durable.get(author)?.has(seq) === true;
+  }
+
+  /** The held durable event (author, seq), if any. */
+  heldDurable(author: NodeId, seq: number): QuarantinedEvent | undefined {
+    return this.durable.get(author)?.get(seq);
   }
 
   /**
@@ -112,8 +117,8 @@ export class Quarantine {
     this.perAuthorBytes.set(author, (this.perAuthorBytes.get(author) ?? 0) + slot.bytes);
     if (slot.envelope.kind === EventKind.Durable) {
       let seqs = this.durable.get(author);
-      if (seqs === undefined) this.durable.set(author, (seqs = new Set<number>()));
-      seqs.add(slot.envelope.seq);
+      if (seqs === undefined) this.durable.set(author, (seqs = new Map<number, Slot>()));
+      seqs.set(slot.envelope.seq, slot);
     }
     this.index(slot);
     return evicted;

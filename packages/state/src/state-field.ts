@@ -31,6 +31,7 @@ import { CausalTracker } from './causal-tracker.ts';
 import { copyEnvelope, mutationValueLength } from './copy-envelope.ts';
 import { deltaLawProblem, LawKind } from './delta-law.ts';
 import type { EventStamp } from './event-stamp.ts';
+import type { EquivocationReport } from './equivocation-report.ts';
 import type { EvictionReport } from './eviction-report.ts';
 import { fieldCounters, type FieldCounters } from './field-counters.ts';
 import { DEFAULT_FIELD_LIMITS, type FieldLimits } from './field-limits.ts';
@@ -100,6 +101,8 @@ interface AuthorRecord {
   /** Effective τs of the latest processed event. */
   time: number;
   bucket: TokenBucket | undefined;
+  /** Signature of the latest processed durable event (to detect equivocation at it). */
+  signature: Uint8Array | undefined;
 }
 
 interface Atom extends AtomView {
@@ -133,6 +136,12 @@ interface MutableStamp {
 function maxValueBytesOf(spec: AtomSpec): number {
   const max = spec.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   return spec.law.kind === LawKind.AppendLog ? Math.min(max, spec.law.maxBytes) : max;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Notes that ephemeral event (author, counter) of `atom` waits in quarantine. */
@@ -211,12 +220,19 @@ export class StateField {
   private readonly evictionListeners = new Set<(report: EvictionReport) => void>();
   private readonly changes: AtomChange[] = [];
   private readonly evictions: EvictionReport[] = [];
+  private readonly equivocationListeners = new Set<(report: EquivocationReport) => void>();
+  private readonly equivocations: EquivocationReport[] = [];
   private flushing = false;
   /** Durable events processed since the quarantine was last consulted (author, seq pairs). */
   private readonly processedAuthors: NodeId[] = [];
   private readonly processedSeqs: number[] = [];
   private draining = false;
   private lastExpire: number | undefined = undefined;
+  /**
+   * The latest `now` TTLs were expired at (it may run ahead of `time.now()`): an ephemeral
+   * event whose TTL passed by then is refused, or it would come back after its entry expired.
+   */
+  private expiredAt = Number.NEGATIVE_INFINITY;
   /** `processedOf` as a value, made once (the causality stage calls it for every event). */
   private readonly processedFn = (author: NodeId): number => this.processedOf(author);
   private readonly stamp: MutableStamp = {
@@ -360,6 +376,7 @@ export class StateField {
    */
   expire(now: number = this.time.now()): ExpireReport {
     let expired = 0;
+    if (now > this.expiredAt) this.expiredAt = now;
     for (const atom of this.atoms.values()) {
       if (atom.state instanceof ObservedSet && atom.state.pendingCount > 0) {
         atom.state.prune(atom.context);
@@ -395,6 +412,15 @@ export class StateField {
   onEviction(listener: (report: EvictionReport) => void): () => void {
     this.evictionListeners.add(listener);
     return () => this.evictionListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` when an author is seen signing two different durable events with one
+   * seq (the first kept; see {@link EquivocationReport}).
+   */
+  onEquivocation(listener: (report: EquivocationReport) => void): () => void {
+    this.equivocationListeners.add(listener);
+    return () => this.equivocationListeners.delete(listener);
   }
 
   // ---- queries -------------------------------------------------------------------------
@@ -473,10 +499,20 @@ export class StateField {
 
   private receiveDurable(envelope: DurableEnvelope, raw: Uint8Array | undefined): Outcome {
     let rec = this.authors.get(envelope.author);
-    if (
-      (rec !== undefined && envelope.seq <= rec.processed) ||
-      (this.quarantine.size > 0 && this.quarantine.holds(envelope.author, envelope.seq))
-    ) {
+    const held =
+      this.quarantine.size > 0
+        ? this.quarantine.heldDurable(envelope.author, envelope.seq)
+        : undefined;
+    if ((rec !== undefined && envelope.seq <= rec.processed) || held !== undefined) {
+      const known =
+        held !== undefined
+          ? (held.envelope as DurableEnvelope).signature
+          : envelope.seq === rec?.processed
+            ? rec.signature
+            : undefined;
+      if (known !== undefined && !sameBytes(known, envelope.signature)) {
+        this.checkEquivocation(envelope, raw);
+      }
       this.stats.duplicates++;
       return Outcome.Duplicate;
     }
@@ -495,6 +531,13 @@ export class StateField {
       return this.hold(envelope, undefined);
     }
     return this.processDurable(envelope, rec, false);
+  }
+
+  /** A second, different event with a known (author, seq): equivocation if it is signed. */
+  private checkEquivocation(envelope: DurableEnvelope, raw: Uint8Array | undefined): void {
+    if (this.checkSignature(envelope, raw) !== undefined) return; // a forgery, not the author
+    this.stats.equivocations++;
+    this.equivocations.push({ author: envelope.author, seq: envelope.seq });
   }
 
   /**
@@ -591,6 +634,10 @@ export class StateField {
   /** Consumes a durable event's seq (applied or refused) and notes it for the quarantine. */
   private advance(envelope: DurableEnvelope, rec: AuthorRecord): void {
     rec.processed = envelope.seq;
+    // reused: one copy per author, not one allocation per event
+    const sig = envelope.signature;
+    if (rec.signature?.length === sig.length) rec.signature.set(sig);
+    else rec.signature = sig.slice();
     if (envelope.time > rec.time) rec.time = envelope.time;
     this.tracker.record(rec.id, envelope.seq, envelope.dependencies);
     if (this.quarantine.size > 0) {
@@ -738,7 +785,10 @@ export class StateField {
     now: number,
     local: boolean,
   ): Outcome {
-    if (atom.state.kind === LawKind.Ephemeral && envelope.time + atom.state.ttlUs <= now) {
+    if (
+      atom.state.kind === LawKind.Ephemeral &&
+      envelope.time + atom.state.ttlUs <= Math.max(now, this.expiredAt)
+    ) {
       if (local) throw new LocalEventRejectedError(RejectionReason.Expired);
       this.settleEphemeral(atom, rec.id, envelope.counter, false);
       return this.reject(RejectionReason.Expired);
@@ -1019,7 +1069,13 @@ export class StateField {
     let rec = this.authors.get(author);
     if (rec === undefined) {
       if (this.authors.size >= this.limits.maxAuthors) return undefined;
-      rec = { id: author, processed: 0, time: Number.MIN_SAFE_INTEGER, bucket: undefined };
+      rec = {
+        id: author,
+        processed: 0,
+        time: Number.MIN_SAFE_INTEGER,
+        bucket: undefined,
+        signature: undefined,
+      };
       this.authors.set(author, rec);
     }
     return rec;
@@ -1053,6 +1109,11 @@ export class StateField {
   private settle(): void {
     if (this.processedAuthors.length > 0) this.drainReleases();
     if (this.flushing) return;
+    if (this.equivocations.length > 0) {
+      for (const report of this.equivocations.splice(0)) {
+        for (const l of this.equivocationListeners) this.call(l, report);
+      }
+    }
     if (this.changes.length === 0 && this.evictions.length === 0) return;
     this.flushing = true;
     try {

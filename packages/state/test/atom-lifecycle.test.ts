@@ -11,7 +11,7 @@ import {
   rejected,
   staticMembership,
 } from '../src/index.ts';
-import { atomId, bytes, makeField, node, Writer } from './helpers.ts';
+import { atomId, bytes, makeField, ManualTime, node, Writer } from './helpers.ts';
 
 const A = node(1);
 const M = node(2);
@@ -159,5 +159,64 @@ describe('what a bound discards is counted', () => {
       Outcome.Applied,
     );
     expect(field.counters().dropped).toBe(3);
+  });
+});
+
+describe('ephemeral TTLs and equivocation', () => {
+  it('an ephemeral event whose TTL passed by an explicit expire(now) does not come back', () => {
+    const TTL = 1_000_000;
+    const E = atomId(51);
+    const w = new Writer(A);
+    const e1 = w.ephemeral(E, { type: 'set', data: bytes(1) }, { time: 1e15 + 8 });
+    const e2 = w.ephemeral(E, { type: 'set', data: bytes(2) }, { time: 1e15 + 10 });
+    const replica = () => {
+      const { field } = makeField(node(9), {
+        time: new ManualTime(1e15 + TTL + 5, 3_600_000_000, 3_600_000_000),
+      });
+      field.define(E, {
+        stateType: StateType.Perceptual,
+        law: DeltaLaw.ephemeral(TTL),
+        authority: { owners: [A] },
+      });
+      return field;
+    };
+    const r1 = replica();
+    r1.receive(e1, { from: A });
+    r1.receive(e2, { from: A });
+    r1.expire(1e15 + TTL + 20);
+    const r2 = replica();
+    r2.receive(e2, { from: A });
+    r2.expire(1e15 + TTL + 20);
+    expect(r2.receive(e1, { from: A })).toEqual(rejected('Expired'));
+    expect(r2.snapshotAtom(E)).toEqual(r1.snapshotAtom(E));
+  });
+
+  it('reports two different signed events with one (author, seq), keeping the first', () => {
+    const R = atomId(60);
+    const { field } = makeField(node(9));
+    field.define(R, { stateType: StateType.Core, law: DeltaLaw.lww(), authority: { owners: [A] } });
+    const seen: [bigint, number][] = [];
+    field.onEquivocation((r) => seen.push([r.author, r.seq]));
+    const first = new Writer(A).durable(R, { type: 'set', data: bytes(1) });
+    const other = new Writer(A).durable(R, { type: 'set', data: bytes(2) });
+    expect(field.receive(first)).toBe(Outcome.Applied);
+    expect(field.receive(first)).toBe(Outcome.Duplicate);
+    expect(field.receive(other)).toBe(Outcome.Duplicate);
+    // a forged copy (bad signature) is not the author's equivocation
+    expect(field.receive({ ...other, signature: new Uint8Array(64) })).toBe(Outcome.Duplicate);
+    expect(seen).toEqual([[A, 1]]);
+    expect(field.counters().equivocations).toBe(1);
+    // held copies are compared too
+    const w = new Writer(A);
+    w.seq = 2;
+    const third = w.durable(R, { type: 'set', data: bytes(3) });
+    w.seq = 2;
+    const thirdAgain = w.durable(R, { type: 'set', data: bytes(4) });
+    expect(field.receive(third)).toBe(Outcome.Quarantined);
+    expect(field.receive(thirdAgain)).toBe(Outcome.Duplicate);
+    expect(seen).toEqual([
+      [A, 1],
+      [A, 3],
+    ]);
   });
 });
