@@ -4,6 +4,7 @@ import { propertyRuns } from '@elara/test-env';
 import { simWorld, STATISTICAL_SEEDS } from '@elara/testkit';
 import { Prng } from '@elara/core/sim';
 import {
+  decodeEnvelope,
   encodeEnvelope,
   type EventEnvelope,
   EventKind,
@@ -16,6 +17,7 @@ import {
 import {
   type AtomSpec,
   type AuthorityChange,
+  type EventStamp,
   AuthorityScope,
   authorityChangeEventType,
   authorityChangeMutation,
@@ -66,6 +68,8 @@ interface Replica {
   readonly time: ManualTime;
   readonly writer: Writer;
   readonly inbox: Uint8Array[];
+  /** Frames refused as older than every kept frame (the one refusal for age allowed). */
+  framesTooLate: number;
 }
 
 type Command =
@@ -124,7 +128,14 @@ class World {
         limits: QUARANTINE,
       });
       defineAtoms(field, owner);
-      const replica: Replica = { id, field, time, writer: new Writer(id), inbox: [] };
+      const replica: Replica = {
+        id,
+        field,
+        time,
+        writer: new Writer(id),
+        inbox: [],
+        framesTooLate: 0,
+      };
       field.onEviction((r) => {
         if (r.kind !== EventKind.Durable) return;
         // the runtime's repair: fetch the evicted event (and what it waited for) again
@@ -256,7 +267,12 @@ class World {
       const raw = r.inbox[k] as Uint8Array;
       // duplication: sometimes the datagram stays to be delivered again
       if (!this.rng.chance(0.2)) r.inbox.splice(k, 1);
-      r.field.receiveBytes(raw);
+      const o = r.field.receiveBytes(raw);
+      if (o.status === 'rejected' && o.reason === 'TooLate') {
+        // only the frames law refuses for age (ephemeral, older than every kept frame)
+        expect(decodeEnvelope(raw).target).toBe(FRAMES);
+        r.framesTooLate++;
+      }
       const q = r.field.quarantineStats();
       this.maxQuarantine = Math.max(this.maxQuarantine, q.events);
       expect(q.events).toBeLessThanOrEqual(QUARANTINE.quarantineEvents);
@@ -314,7 +330,7 @@ describe('replicas converge', () => {
             const refused =
               Object.values(c.rejected).reduce((a, b) => a + b, 0) -
               c.rejected.QuarantineFull -
-              c.rejected.TooLate;
+              r.framesTooLate;
             expect(refused).toBe(0);
           }
         },
@@ -383,5 +399,140 @@ describe('replicas converge', () => {
         expect(rounds).toHaveLength(25);
       }
     }
+  });
+});
+
+describe('ephemeral replicas converge', () => {
+  const E_SET = atomId(20);
+  const E_TTL = atomId(21);
+  const D_SET = atomId(22);
+  const TTL = 60_000;
+  const HP = 10_000; // events stamped further ahead than this wait in quarantine
+
+  it('held events (ahead of τs), TTL expiry, ephemeral and durable sets; no set op lost', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5, max: 6 }),
+        fc.array(command, { minLength: 1, maxLength: 80 }),
+        fc.integer(),
+        (count, commands, seed) => {
+          const rng = new Prng(seed);
+          const ids = Array.from({ length: count }, (_, i) => node(i + 1));
+          let now = T0;
+          const replicas = ids.map((id) => {
+            const time = new ManualTime(T0, 3_600_000_000, HP);
+            const { field } = makeField(id, {
+              time,
+              membership: staticMembership(ids),
+              limits: { ephemeralRatePerSecond: 1e9, ephemeralBurst: 1e9 },
+            });
+            const open = { owners: [ids[0] as NodeId], members: AuthorityScope.Full };
+            const perceptual = StateType.Perceptual;
+            field.define(E_SET, {
+              stateType: perceptual,
+              law: DeltaLaw.addWinsSet(),
+              authority: open,
+            });
+            field.define(E_TTL, {
+              stateType: perceptual,
+              law: DeltaLaw.ephemeral(TTL),
+              authority: open,
+            });
+            field.define(D_SET, {
+              stateType: StateType.Core,
+              law: DeltaLaw.removeWinsSet(),
+              authority: open,
+            });
+            return { id, field, time, writer: new Writer(id), inbox: [] as Uint8Array[] };
+          });
+          // every set op accepted at its author, in an order that respects what it observed
+          const accepted: [StateId, EventStamp, MutationOp][] = [];
+          const op = (ri: number, atom: number, value: number): void => {
+            const r = replicas[ri % replicas.length] as (typeof replicas)[number];
+            const f = r.field;
+            // some events are stamped ahead of τs by more than HP: held on arrival
+            const time = now + rng.int(-5_000, 30_000);
+            const element = bytes(value % 2);
+            let envelope: EventEnvelope;
+            if (atom % 3 === 2) {
+              envelope = r.writer.ephemeral(E_TTL, { type: 'set', data: bytes(value) }, { time });
+            } else {
+              const target = atom % 3 === 0 ? E_SET : D_SET;
+              const set = f.atom(target)?.state as ObservedSet;
+              const m = setOpMutation(setOpFor(set, value < 3 ? 'add' : 'remove', element));
+              if (target === E_SET) {
+                envelope = r.writer.ephemeral(E_SET, m, { time, eventType: EventType.StateUpdate });
+              } else {
+                r.writer.seq = f.processedOf(r.id);
+                envelope = r.writer.durable(D_SET, m, { time: now, deps: f.heads(rng.int(0, 3)) });
+              }
+            }
+            try {
+              f.applyLocal(envelope);
+            } catch (e) {
+              if (!LocalEventRejectedError.isInstance(e)) throw e;
+              return;
+            }
+            if (envelope.target !== E_TTL) {
+              const number = envelope.kind === EventKind.Durable ? envelope.seq : envelope.counter;
+              const stamp = { author: r.id, number, time, kind: envelope.kind, weight: 1 };
+              accepted.push([envelope.target, stamp, envelope.mutation]);
+            }
+            const raw = encodeEnvelope(envelope);
+            for (const o of replicas) if (o !== r) o.inbox.push(raw);
+          };
+          const deliver = (n: number): void => {
+            for (let i = 0; i < n; i++) {
+              const pending = replicas.filter((r) => r.inbox.length > 0);
+              if (pending.length === 0) return;
+              const r = pending[rng.int(0, pending.length - 1)] as (typeof replicas)[number];
+              const k = rng.chance(0.5) ? r.inbox.length - 1 : rng.int(0, r.inbox.length - 1);
+              const raw = r.inbox[k] as Uint8Array;
+              if (!rng.chance(0.2)) r.inbox.splice(k, 1);
+              const o = r.field.receiveBytes(raw);
+              // only a TTL that passed may refuse an event (and only on the TTL atom)
+              if (o.status === 'rejected') {
+                expect([o.reason, decodeEnvelope(raw).target]).toEqual(['Expired', E_TTL]);
+              }
+            }
+          };
+          const tick = (us: number): void => {
+            now += us;
+            for (const r of replicas) {
+              r.time.t = now;
+              r.field.expire();
+            }
+          };
+          for (const c of commands) {
+            if (c.kind === 'op') op(c.replica, c.atom, c.value);
+            else if (c.kind === 'deliver') deliver(c.count);
+            else tick(c.us);
+          }
+          for (let g = 0; g < 100_000 && replicas.some((r) => r.inbox.length > 0); g++) deliver(1);
+          tick(40_000); // every held event's time has come
+          const [first, ...rest] = replicas as [(typeof replicas)[number], ...typeof replicas];
+          for (const r of replicas) expect(r.field.quarantineStats().events).toBe(0);
+          for (const r of rest) expect(r.field.snapshot()).toEqual(first.field.snapshot());
+          // no accepted set op lost: each set equals one that merged them all in causal order
+          for (const [target, removeWins] of [
+            [E_SET, false],
+            [D_SET, true],
+          ] as const) {
+            const reference = new ObservedSet(removeWins, 1 << 20);
+            const done = new Set<string>();
+            const context = { processed: (a: NodeId, n: number) => done.has(`${a}:${n}`) };
+            for (const [t, stamp, m] of accepted) {
+              if (t !== target) continue;
+              reference.apply(stamp, m, context, false);
+              done.add(`${stamp.author}:${stamp.number}`);
+            }
+            expect(first.field.snapshotAtom(target)?.value).toEqual(reference.snapshot());
+          }
+          tick(TTL + 40_000); // every TTL passes alike
+          for (const r of rest) expect(r.field.snapshot()).toEqual(first.field.snapshot());
+        },
+      ),
+      { numRuns: propertyRuns(150, 1_500) },
+    );
   });
 });
