@@ -31,9 +31,6 @@ export const ENVELOPE_COMMON_SIZE = 30;
 /** Bytes per dependency: `author:u64 ‖ seq:u32`. */
 export const DEPENDENCY_SIZE = 12;
 
-// The fixed fields a decoder reads: common fields, dependency count, K dependencies.
-const ENVELOPE_WINDOW = ENVELOPE_COMMON_SIZE + 1 + MAX_DEPENDENCIES * DEPENDENCY_SIZE;
-
 /** The largest encoded envelope: its length travels as a u16 in batches. */
 export const MAX_ENVELOPE_SIZE = 0xffff;
 
@@ -291,7 +288,7 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   }
   // A window, not viewOf: a batch hands each envelope over as a new subarray (see windowOf).
   // Every field is read from it before the mutation decoder, which may reuse it, runs.
-  const v = windowOf(bytes, 0, Math.min(length, ENVELOPE_WINDOW));
+  const v = windowOf(bytes, 0, ENVELOPE_COMMON_SIZE + 1);
   const kind = v.getUint8(0);
   if (kind !== EventKind.Durable && kind !== EventKind.Ephemeral) {
     throw new UnknownEnumValueError('EventKind', kind);
@@ -315,13 +312,15 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   if (length - at < count * DEPENDENCY_SIZE) {
     throw new BufferTooShortError(at + count * DEPENDENCY_SIZE, length, 'dependencies');
   }
+  // A second window, just as long as the dependencies (the first is read out by now).
+  const d = windowOf(bytes, at, count * DEPENDENCY_SIZE);
   const dependencies: EventId[] = [];
   for (let i = 0; i < count; i++) {
-    const seq = v.getUint32(at + 8, true);
+    const seq = d.getUint32(i * DEPENDENCY_SIZE + 8, true);
     if (seq === 0) throw new InvalidWireFormatError('dependency seq 0 (seqs start at 1)');
-    dependencies.push({ author: v.getBigUint64(at, true) as NodeId, seq });
-    at += DEPENDENCY_SIZE;
+    dependencies.push({ author: d.getBigUint64(i * DEPENDENCY_SIZE, true) as NodeId, seq });
   }
+  at += count * DEPENDENCY_SIZE;
   const fault = dependencyFault(author, dependencies);
   if (fault !== undefined) throw new InvalidWireFormatError(fault);
   if (length - at < SIGNATURE_LENGTH + 1) {
