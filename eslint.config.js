@@ -58,6 +58,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.cjs', 'tooling/scripts/**'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
     languageOptions: {
       globals: {
         module: 'readonly',

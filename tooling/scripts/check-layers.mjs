@@ -4,16 +4,9 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
-const allowed = {
-  core: [],
-  crypto: ['core'],
-  time: ['core'],
-  net: ['core'],
-  state: ['core', 'time'],
-  streams: ['core', 'time', 'state'],
-  runtime: ['core', 'crypto', 'time', 'state', 'net', 'streams'],
-};
+const allowed = createRequire(import.meta.url)('./layers.cjs');
 const problems = [];
 for (const dir of readdirSync('packages')) {
   const file = join('packages', dir, 'package.json');
