@@ -100,8 +100,9 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
  *
  * Messages that do not check (malformed, for another attempt, forged, unexpected) throw named
  * errors and change nothing, so nobody who cannot authenticate as the expected responder can
- * break a handshake. A responder that does authenticate but is not the expected peer, or that
- * `authorize` refuses, ends it (`PeerMismatchError`, `UnauthorizedPeerError`).
+ * break a handshake: a Response signed by keys other than the expected peer's is refused
+ * (`PeerMismatchError`) and ignored. Only the expected peer refused by `authorize` ends it
+ * (`UnauthorizedPeerError`).
  *
  * @example
  * const initiator = new HandshakeInitiator({ provider, identity, sessionId, peer, authorize });
@@ -244,8 +245,16 @@ export class HandshakeInitiator {
         `invite: expired at ${this.invite.expiresAt} µs, now is ${now} µs`,
       );
     }
-    const handshakeId = new DataView(this.provider.randomBytes(8).buffer).getBigUint64(0, true);
-    const ephemeral = this.provider.x25519PrivateKey(this.provider.randomBytes(KEY_LENGTH));
+    const idBytes = this.provider.randomBytes(8);
+    const handshakeId = new DataView(idBytes.buffer, idBytes.byteOffset, 8).getBigUint64(0, true);
+    idBytes.fill(0);
+    const seed = this.provider.randomBytes(KEY_LENGTH);
+    let ephemeral: X25519PrivateKey;
+    try {
+      ephemeral = this.provider.x25519PrivateKey(seed);
+    } finally {
+      seed.fill(0);
+    }
     const attempt: Attempt = {
       handshakeId,
       ephemeral,
@@ -357,7 +366,11 @@ export class HandshakeInitiator {
     return { send: [finish], result: undefined };
   }
 
-  /** Checks an authenticated responder; a refusal ends the handshake. */
+  /**
+   * Checks an authenticated responder. Keys other than the expected (pinned) peer's mean a
+   * forgery by whoever saw the Init: `PeerMismatchError`, and the attempt goes on unchanged so
+   * the genuine Response still completes it. Only `authorize` refusing the expected peer ends it.
+   */
   private admit(peer: PublicIdentity): void {
     const e = this.expected;
     if (
@@ -365,9 +378,8 @@ export class HandshakeInitiator {
       !sameBytes(e.signingPublicKey, peer.signingPublicKey) ||
       !sameBytes(e.agreementPublicKey, peer.agreementPublicKey)
     ) {
-      this.end('failed');
       throw new PeerMismatchError(
-        `handshake: the responder authenticated as ${peer.nodeId}, not as expected`,
+        `handshake: a Response signed as ${peer.nodeId}, not by the expected peer (ignored)`,
       );
     }
     if (this.authorize !== undefined && !this.authorize(peer, this.sessionId)) {

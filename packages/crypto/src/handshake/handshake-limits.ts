@@ -2,15 +2,20 @@ import { OutOfRangeError } from '@elara/core';
 
 /** A responder's bounds and timers (all times in µs of the caller's clock). */
 export interface ResponderLimits {
-  /** Handshakes held at once, pending and remembered (default 4096). */
+  /**
+   * Pending handshakes held at once (default 4096). When full, the heaviest source's oldest
+   * pending handshake is shed for a newcomer from a lighter source.
+   */
   readonly maxHandshakes: number;
-  /** Handshakes held at once per source address (default 8). */
+  /** Pending handshakes held at once per source IP: IPv4 address or IPv6 /64 (default 8). */
   readonly maxHandshakesPerSource: number;
+  /** Ended handshake ids remembered against replays (default 16384; oldest forgotten first). */
+  readonly maxRemembered: number;
   /** How long a pending handshake waits for its Finish (default 5 s). */
   readonly pendingTimeoutUs: number;
   /**
    * How long a handshake id is remembered after admission, so replays of its messages are
-   * refused by name (default 30 s). At least two cookie buckets, so no cookie outlives it.
+   * refused by name (default 10 s). At least two cookie buckets, so no cookie outlives it.
    */
   readonly replayMemoryUs: number;
   /** Length of a retry-cookie bucket (default 5 s): a cookie is accepted for one to two. */
@@ -21,8 +26,9 @@ export interface ResponderLimits {
 export const DEFAULT_RESPONDER_LIMITS: ResponderLimits = {
   maxHandshakes: 4096,
   maxHandshakesPerSource: 8,
+  maxRemembered: 16_384,
   pendingTimeoutUs: 5_000_000,
-  replayMemoryUs: 30_000_000,
+  replayMemoryUs: 10_000_000,
   cookieBucketUs: 5_000_000,
 };
 

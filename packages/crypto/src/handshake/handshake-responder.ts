@@ -1,12 +1,12 @@
 import { ClosedError, type Endpoint, type NodeId, endpointKey } from '@elara/core';
 import { AuthenticationError, SessionMismatchError } from '../crypto-errors.ts';
-import type { CryptoProvider, X25519PublicKey } from '../crypto-provider.ts';
+import type { CryptoProvider, X25519PrivateKey, X25519PublicKey } from '../crypto-provider.ts';
 import { KEY_LENGTH } from '../crypto-provider.ts';
 import type { Identity } from '../identity.ts';
 import { checkBytes } from '../internal/check-bytes.ts';
 import { concatBytes } from '../internal/concat-bytes.ts';
 import { constantTimeEqual } from '../internal/constant-time.ts';
-import { HandshakeRecords } from '../internal/handshake-records.ts';
+import { HandshakeRecords, quotaKey } from '../internal/handshake-records.ts';
 import {
   CHANNEL_KEYS_INFO,
   INITIATOR_SIGNATURE_LABEL,
@@ -127,8 +127,9 @@ export class HandshakeResponder {
     this.limits = responderLimits(config.limits);
     this.cookies = new RetryCookies(this.provider, this.limits.cookieBucketUs);
     this.records = new HandshakeRecords({
-      maxRecords: this.limits.maxHandshakes,
+      maxPending: this.limits.maxHandshakes,
       maxPerSource: this.limits.maxHandshakesPerSource,
+      maxRemembered: this.limits.maxRemembered,
       pendingTimeoutUs: this.limits.pendingTimeoutUs,
       memoryUs: this.limits.replayMemoryUs,
     });
@@ -198,8 +199,7 @@ export class HandshakeResponder {
       );
     }
     // From here on the source has shown it receives at its address.
-    const sourceKey = endpointKey(source);
-    this.records.checkRoom(sourceKey);
+    this.records.makeRoom(quotaKey(source));
     const psk = this.pskFor(m, now);
     const { state, binder } = initTranscript(this.provider, m.prefix, m.ephemeral, psk);
     if (psk !== NO_PSK) psk.fill(0);
@@ -220,7 +220,16 @@ export class HandshakeResponder {
       state.wipe();
       throw e;
     }
-    const ephemeral = this.provider.x25519PrivateKey(this.provider.randomBytes(KEY_LENGTH));
+    const seed = this.provider.randomBytes(KEY_LENGTH);
+    let ephemeral: X25519PrivateKey;
+    try {
+      ephemeral = this.provider.x25519PrivateKey(seed);
+    } catch (e) {
+      state.wipe();
+      throw e;
+    } finally {
+      seed.fill(0);
+    }
     let reply: Uint8Array;
     try {
       const built = encodeSealedMessage(
@@ -245,7 +254,7 @@ export class HandshakeResponder {
     } finally {
       ephemeral.dispose();
     }
-    this.records.admit(m.handshakeId, sourceKey, now, {
+    this.records.admit(m.handshakeId, source, now, {
       state,
       sessionId: m.sessionId,
       claimedInitiator: m.sender,
@@ -296,65 +305,67 @@ export class HandshakeResponder {
     }
     // Open on a copy: a forged Finish must leave the pending handshake as it was.
     const trial = pending.state.clone();
-    trial.mixHash(m.prefix);
-    const signedHash = trial.h;
-    const plaintext = trial.decryptAndHash(m.protectedPart);
-    // The sender holds the initiator's ephemeral secret: what follows settles the handshake.
     let result: HandshakeResult;
     let reply: Uint8Array;
     try {
-      const opened = openIdentity(
-        this.provider,
-        plaintext,
-        INITIATOR_SIGNATURE_LABEL,
-        signedHash,
-        this.ownIdentity,
-      );
-      const peer = opened.identity;
-      if (
-        peer.nodeId !== pending.claimedInitiator ||
-        peer.nodeId !== m.sender ||
-        peer.nodeId === this.nodeId
-      ) {
-        throw new PeerMismatchError(
-          `handshake: the initiator authenticated as ${peer.nodeId}, its Init claimed ${pending.claimedInitiator}`,
+      trial.mixHash(m.prefix);
+      const signedHash = trial.h;
+      const plaintext = trial.decryptAndHash(m.protectedPart);
+      // The sender holds the initiator's ephemeral secret: what follows settles the handshake.
+      try {
+        const opened = openIdentity(
+          this.provider,
+          plaintext,
+          INITIATOR_SIGNATURE_LABEL,
+          signedHash,
+          this.ownIdentity,
         );
-      }
-      if (pending.invite !== undefined) {
-        this.config.invites?.redeem(pending.invite, pending.sessionId, peer.nodeId, now);
-      } else if (!this.config.authorize(peer, pending.sessionId)) {
-        throw new UnauthorizedPeerError(
-          `handshake: node ${peer.nodeId} is not authorised in session ${pending.sessionId}`,
+        const peer = opened.identity;
+        if (
+          peer.nodeId !== pending.claimedInitiator ||
+          peer.nodeId !== m.sender ||
+          peer.nodeId === this.nodeId
+        ) {
+          throw new PeerMismatchError(
+            `handshake: the initiator authenticated as ${peer.nodeId}, its Init claimed ${pending.claimedInitiator}`,
+          );
+        }
+        if (pending.invite !== undefined) {
+          this.config.invites?.redeem(pending.invite, pending.sessionId, peer.nodeId, now);
+        } else if (!this.config.authorize(peer, pending.sessionId)) {
+          throw new UnauthorizedPeerError(
+            `handshake: node ${peer.nodeId} is not authorised in session ${pending.sessionId}`,
+          );
+        }
+        const built = encodeSealedMessage(
+          HandshakeMessageType.Accept,
+          m.sessionId,
+          this.nodeId,
+          m.handshakeId,
         );
+        reply = built.datagram;
+        trial.mixHash(reply.subarray(0, built.protectedAt));
+        reply.set(trial.encryptAndHash(new Uint8Array(0)), built.protectedAt);
+        const keys = trial.split(CHANNEL_KEYS_INFO);
+        const handshakeHash = trial.h;
+        result = {
+          role: 'responder',
+          sessionId: pending.sessionId,
+          handshakeId: m.handshakeId,
+          local: this.nodeId,
+          peer,
+          admittedBy: pending.invite === undefined ? 'authorize' : 'invite',
+          inviteId: pending.invite === undefined ? undefined : copyBytes(pending.invite.inviteId),
+          handshakeHash,
+          channelId: channelIdOf(handshakeHash),
+          sendKey: keys.responderToInitiator,
+          receiveKey: keys.initiatorToResponder,
+          establishedAt: now,
+        };
+      } catch (e) {
+        this.records.settle(record, 'refused');
+        throw e;
       }
-      const built = encodeSealedMessage(
-        HandshakeMessageType.Accept,
-        m.sessionId,
-        this.nodeId,
-        m.handshakeId,
-      );
-      reply = built.datagram;
-      trial.mixHash(reply.subarray(0, built.protectedAt));
-      reply.set(trial.encryptAndHash(new Uint8Array(0)), built.protectedAt);
-      const keys = trial.split(CHANNEL_KEYS_INFO);
-      const handshakeHash = trial.h;
-      result = {
-        role: 'responder',
-        sessionId: pending.sessionId,
-        handshakeId: m.handshakeId,
-        local: this.nodeId,
-        peer,
-        admittedBy: pending.invite === undefined ? 'authorize' : 'invite',
-        inviteId: pending.invite === undefined ? undefined : copyBytes(pending.invite.inviteId),
-        handshakeHash,
-        channelId: channelIdOf(handshakeHash),
-        sendKey: keys.responderToInitiator,
-        receiveKey: keys.initiatorToResponder,
-        establishedAt: now,
-      };
-    } catch (e) {
-      this.records.settle(record, 'refused');
-      throw e;
     } finally {
       trial.wipe();
     }
