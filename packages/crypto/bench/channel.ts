@@ -9,7 +9,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
-import { type BenchCase, type BenchRow, measureInterleaved, report } from '@elara/bench-kit';
+import { type BenchCase, type BenchRow, report } from '@elara/bench-kit';
 import {
   EventKind,
   EventType,
@@ -32,6 +32,7 @@ import {
   nativeCryptoProvider,
   portableCryptoProvider,
 } from '../src/index.ts';
+import { measureProviderGroup } from './provider-group.ts';
 
 let sink = 0;
 const rng = new Prng(2025);
@@ -42,27 +43,16 @@ const providers: readonly CryptoProvider[] = [
 ];
 const rows: BenchRow[] = [];
 
-function group(
+const group = (
   what: string,
   raw: BenchCase['run'],
   ours: (p: CryptoProvider) => BenchCase['run'],
   target?: number,
-): void {
-  const cases: BenchCase[] = [
-    { name: `raw node:crypto ${what}`, run: raw },
-    ...providers.map((p) => ({ name: `${what} (${p.name})`, run: ours(p) })),
-  ];
-  const [baseline, ...results] = measureInterleaved(cases, { rounds: 15, sliceMs: 40 });
-  for (const [i, result] of results.entries()) {
-    const native = providers[i]?.name === 'native';
-    rows.push({
-      name: result.name,
-      ours: result,
-      baseline: baseline!,
-      ...(target !== undefined && native ? { target } : {}),
-    });
-  }
-}
+): void =>
+  measureProviderGroup(rows, providers, what, raw, ours, {
+    rounds: 15,
+    ...(target === undefined ? {} : { target }),
+  });
 
 function channelPair(p: CryptoProvider): { a: SecureChannel; b: SecureChannel } {
   const ab = bytes(32);

@@ -25,6 +25,7 @@ import {
   nativeCryptoProvider,
   portableCryptoProvider,
 } from '../src/index.ts';
+import { measureProviderGroup, type ProviderGroupOptions } from './provider-group.ts';
 
 let sink = 0;
 const rng = new Prng(2024);
@@ -36,33 +37,12 @@ const providers: readonly CryptoProvider[] = [
 ];
 const rows: BenchRow[] = [];
 
-/** Measures `raw` and one case per provider in shared rounds; one row per provider. */
-function group(
+const group = (
   what: string,
   raw: BenchCase['run'],
   ours: (p: CryptoProvider) => BenchCase['run'],
-  options: { target?: number; extra?: readonly BenchCase[]; sliceMs?: number } = {},
-): void {
-  const cases: BenchCase[] = [
-    { name: `raw node:crypto ${what}`, run: raw },
-    ...providers.map((p) => ({ name: `${what} (${p.name})`, run: ours(p) })),
-    ...(options.extra ?? []),
-  ];
-  // Short slices in many rounds: the machine is shared and its speed drifts within seconds.
-  const [baseline, ...results] = measureInterleaved(cases, {
-    rounds: 21,
-    sliceMs: options.sliceMs ?? 40,
-  });
-  for (const [i, result] of results.entries()) {
-    const native = cases[i + 1]?.name.endsWith('(native)') ?? false;
-    rows.push({
-      name: result.name,
-      ours: result,
-      baseline: baseline!,
-      ...(options.target !== undefined && native ? { target: options.target } : {}),
-    });
-  }
-}
+  options: ProviderGroupOptions = {},
+): void => measureProviderGroup(rows, providers, what, raw, ours, options);
 
 // --- Ed25519 -------------------------------------------------------------------------------
 
