@@ -107,3 +107,6 @@ export {
 } from './seen-window.ts';
 export { type TokenBucket, tokenBucket, takeToken } from './rate-limiter.ts';
 export { copyEnvelope, mutationValueLength } from './copy-envelope.ts';
+
+// Part 2: membership, the event store, digests, diffusion, the local log
+export { type DurableObserver, type PastQuery } from './durable-observer.ts';

@@ -30,6 +30,7 @@ import type { CausalContext } from './causal-context.ts';
 import { CausalTracker } from './causal-tracker.ts';
 import { copyEnvelope, mutationValueLength } from './copy-envelope.ts';
 import { deltaLawProblem, LawKind } from './delta-law.ts';
+import type { DurableObserver } from './durable-observer.ts';
 import type { EventStamp } from './event-stamp.ts';
 import type { EquivocationReport } from './equivocation-report.ts';
 import type { EvictionReport } from './eviction-report.ts';
@@ -75,6 +76,11 @@ export interface StateFieldConfig {
   readonly resolve?: AtomResolver;
   /** Who is a member, for atoms whose policy lets members write. */
   readonly membership?: MembershipSource;
+  /**
+   * Components that follow durable events as the field processes them (the membership log,
+   * the event store): see {@link DurableObserver}.
+   */
+  readonly observers?: readonly DurableObserver[];
   readonly limits?: Partial<FieldLimits>;
 }
 
@@ -207,6 +213,7 @@ export class StateField {
   private readonly time: TimeView;
   private readonly resolve: AtomResolver | undefined;
   private readonly membership: MembershipSource | undefined;
+  private readonly observers: readonly DurableObserver[];
   private readonly checkSignature: SignatureCheck;
   private readonly atoms = new Map<StateId, Atom>();
   /** The last resolved atom not held yet, kept so a burst of refused events builds it once. */
@@ -252,6 +259,8 @@ export class StateField {
     this.limits = { ...DEFAULT_FIELD_LIMITS, ...config.limits };
     this.checkSignature = signatureCheck(config.session, config.verifier);
     this.tracker = new CausalTracker(this.limits.maxAuthorityChanges);
+    this.observers = config.observers ?? [];
+    for (const o of this.observers) o.attach?.((a, s, id) => this.tracker.contains(a, s, id));
     this.quarantine = new Quarantine({
       maxEvents: this.limits.quarantineEvents,
       maxBytes: this.limits.quarantineBytes,
@@ -575,6 +584,11 @@ export class StateField {
         return this.reject(result);
       }
       delta = result;
+      for (const o of this.observers) {
+        if (o.watches?.(atom.id) !== true) continue;
+        this.tracker.watch({ author: rec.id, seq: envelope.seq });
+        o.applied?.(envelope);
+      }
     }
     this.advance(envelope, rec);
     atom.version.set(rec.id, envelope.seq);
@@ -605,12 +619,29 @@ export class StateField {
       if (this.tracker.size >= this.tracker.maxWatched) {
         return RejectionReason.TooManyAuthorityChanges;
       }
-      return this.admitAtom(atom);
+      return this.observerVerdict(envelope) ?? this.admitAtom(atom);
     }
     if (atom.kind !== EventKind.Durable) return RejectionReason.KindMismatch;
     const context = this.tracker.context(rec.id, envelope.seq, envelope.dependencies);
     const judged = this.judgeWrite(atom, rec.id, envelope, context);
-    return typeof judged === 'string' ? judged : this.admitAtom(judged);
+    if (typeof judged === 'string') return judged;
+    return this.observerVerdict(envelope) ?? this.admitAtom(judged);
+  }
+
+  /** The observers' part of the authority stage (see {@link DurableObserver.judge}). */
+  private observerVerdict(envelope: DurableEnvelope): RejectionReason | undefined {
+    if (this.observers.length === 0) return undefined;
+    const { author, seq, dependencies } = envelope;
+    const context = this.tracker.context(author, seq, dependencies);
+    for (const o of this.observers) {
+      const watched = o.watches?.(envelope.target) === true;
+      if (watched && this.tracker.size >= this.tracker.maxWatched) {
+        return RejectionReason.TooManyAuthorityChanges;
+      }
+      const reason = o.judge?.(envelope, context);
+      if (reason !== undefined) return reason;
+    }
+    return undefined;
   }
 
   /** Law, size and scope checks common to both kinds. */
@@ -640,6 +671,7 @@ export class StateField {
     else rec.signature = sig.slice();
     if (envelope.time > rec.time) rec.time = envelope.time;
     this.tracker.record(rec.id, envelope.seq, envelope.dependencies);
+    for (const o of this.observers) o.processed?.(envelope);
     if (this.quarantine.size > 0) {
       this.processedAuthors.push(rec.id);
       this.processedSeqs.push(envelope.seq);

@@ -1,0 +1,41 @@
+import type { DurableEnvelope, EventId, NodeId, StateId } from '@elara/core';
+import type { CausalContext } from './causal-context.ts';
+import type { RejectionReason } from './rejection-reason.ts';
+
+/**
+ * "Is watched event `id` in the causal past of processed durable event (author, seq), that
+ * event included?": the field's {@link CausalTracker}, exact for watched events and for an
+ * `id` of the same author.
+ */
+export type PastQuery = (author: NodeId, seq: number, id: EventId) => boolean;
+
+/**
+ * A component that follows a {@link StateField}'s durable events synchronously, in the order
+ * the field processes them (each author's chain in seq order, dependencies first), local ones
+ * included. The membership log judges and watches its entries through it; the event store
+ * stores what the field processed. Every method is optional. Observers must not call back
+ * into the field, and the envelopes they get may be views into a datagram (copy what is kept).
+ */
+export interface DurableObserver {
+  /** Called once, when the field is built, with its causal query. */
+  attach?(past: PastQuery): void;
+  /**
+   * The last step of the authority stage, for a causally ready durable event that passed the
+   * field's own checks: a reason refuses it on every replica alike (its seq is consumed, as for
+   * any refusal), so the verdict must depend only on the event and its causal past.
+   */
+  judge?(envelope: DurableEnvelope, context: CausalContext): RejectionReason | undefined;
+  /**
+   * Atoms whose applied events the field watches in its causal tracker (they count against
+   * `maxAuthorityChanges`; at that bound such an event is refused as `TooManyAuthorityChanges`),
+   * each then reported to {@link applied}.
+   */
+  watches?(target: StateId): boolean;
+  /** An event of a watched atom was applied; it is watched from now on. */
+  applied?(envelope: DurableEnvelope): void;
+  /**
+   * A durable event whose seq the field consumed: applied, or authentic and refused. Every
+   * replica consumes the same chain, so this is what peers need to repair theirs.
+   */
+  processed?(envelope: DurableEnvelope): void;
+}
