@@ -1,0 +1,19 @@
+import type { StateId } from '@elara/core';
+import type { AtomChange } from '@elara/state';
+import type { StreamKind } from './stream-atoms.ts';
+import type { StreamKey } from './stream-key.ts';
+
+/**
+ * What the registry holds for each open stream, whatever its kind: the registry hands it the
+ * field's changes of its atom and closes it. Voice, visual and feed streams implement the same.
+ */
+export interface OpenStream {
+  readonly kind: StreamKind;
+  readonly key: StreamKey;
+  /** The atom it projects. */
+  readonly atom: StateId;
+  /** One change of {@link atom}, in the field's order. */
+  handle(change: AtomChange): void;
+  /** Completes its observables; later writes throw `ClosedError`. Idempotent. */
+  close(): void;
+}

@@ -1,0 +1,245 @@
+import {
+  ClosedError,
+  ElaraError,
+  EventType,
+  type NodeId,
+  OutOfRangeError,
+  type StateId,
+} from '@elara/core';
+import type { AtomChange, EphemeralEntries, EphemeralEntry, StateField } from '@elara/state';
+import {
+  asyncScheduler,
+  defer,
+  filter,
+  interval,
+  map,
+  type Observable,
+  type SchedulerLike,
+  scan,
+} from 'rxjs';
+import { contentBytes } from '../content-check.ts';
+import { EntryProjection } from '../entry-projection.ts';
+import { Feed } from '../feed.ts';
+import type { LocalWriter } from '../local-writer.ts';
+import {
+  decodePresence,
+  encodePresence,
+  PresenceStatus,
+  presenceStatusFromByte,
+} from '../msp/presence.ts';
+import type { OpenStream } from '../open-stream.ts';
+import { StreamKind } from '../stream-atoms.ts';
+import type { StreamKey } from '../stream-key.ts';
+import type { PresenceOptions } from '../stream-options.ts';
+
+/** One member who is here. */
+export interface PresenceEntry {
+  readonly user: NodeId;
+  readonly status: PresenceStatus;
+  /** When the member was last active (its own report), τs µs. */
+  readonly lastActive: number;
+  /** When its latest update or heartbeat was stamped, τs µs ("last seen"). */
+  readonly lastSeen: number;
+  /** When it stops being present unless heard from again, τs µs. */
+  readonly expiresAt: number;
+  /** A custom status text. */
+  readonly custom: string | undefined;
+}
+
+/** What a member says about itself when it joins or updates. */
+export interface PresenceUpdate {
+  /** Default Online. */
+  readonly status?: PresenceStatus;
+  /** A custom status text, at most `maxStatusBytes` UTF-8 bytes. */
+  readonly custom?: string;
+}
+
+/** What a {@link PresenceStream} is built from (the registry supplies it). */
+export interface PresenceStreamDeps {
+  readonly field: StateField;
+  readonly writer: LocalWriter;
+  readonly options: PresenceOptions;
+  readonly key: StreamKey;
+  readonly atom: StateId;
+}
+
+const decoder = new TextDecoder();
+
+function presenceEntry(e: EphemeralEntry): PresenceEntry | undefined {
+  if (e.data === undefined) return undefined;
+  try {
+    const p = decodePresence(e.data);
+    if (p.user !== e.author) return undefined;
+    return {
+      user: p.user,
+      status: presenceStatusFromByte(p.status),
+      lastActive: p.lastActive,
+      lastSeen: e.time,
+      expiresAt: e.expiresAt,
+      custom: p.custom === undefined ? undefined : decoder.decode(p.custom),
+    };
+  } catch (err) {
+    if (!ElaraError.isInstance(err)) throw err;
+    return undefined;
+  }
+}
+
+/**
+ * Who is here: each member's presence (MSP presence record), an entry of one ephemeral atom
+ * of the state field that lives `timeoutUs` after the member's latest update or heartbeat.
+ * `leave()` removes it at once; a member that stops sending heartbeats disappears when the
+ * field's `expire(now)` passes its time (the stream owns no timer for it, so one clock drives
+ * every replica in tests).
+ *
+ * @example
+ * const here = streams.presence();
+ * here.presence$.subscribe((list) => showMembers(list));
+ * here.join({ status: PresenceStatus.Online });
+ * here.heartbeats().subscribe(); // keeps us present while subscribed
+ * here.leave();
+ */
+export class PresenceStream implements OpenStream {
+  readonly kind = StreamKind.Presence;
+  readonly key: StreamKey;
+  readonly atom: StateId;
+  /**
+   * The members present, by node id: the current list at once on subscribe, then each new list
+   * (immutable arrays). Each subscription is independent; it completes when the registry closes.
+   */
+  readonly presence$: Observable<readonly PresenceEntry[]>;
+  private readonly field: StateField;
+  private readonly writer: LocalWriter;
+  private readonly options: PresenceOptions;
+  private readonly projection = new EntryProjection(presenceEntry);
+  private readonly feed = new Feed<readonly PresenceEntry[]>();
+  /** What this node said last, while joined (heartbeats repeat it). */
+  private mine: Uint8Array | undefined = undefined;
+  private state: { status: PresenceStatus; custom: string | undefined } | undefined = undefined;
+  private closed = false;
+
+  constructor(deps: PresenceStreamDeps) {
+    this.field = deps.field;
+    this.writer = deps.writer;
+    this.options = deps.options;
+    this.key = deps.key;
+    this.atom = deps.atom;
+    this.projection.refresh(this.entries());
+    this.presence$ = this.feed.observable(() => this.projection.values);
+  }
+
+  /** The members present now. */
+  present(): readonly PresenceEntry[] {
+    return this.projection.values;
+  }
+
+  /** True while this node has said it is here (joined, not left). */
+  get joined(): boolean {
+    return this.mine !== undefined;
+  }
+
+  /** Live entries that are not valid presence records (ignored). */
+  get invalidEntries(): number {
+    return this.projection.invalidEntries;
+  }
+
+  /** Says this node is here (last active now). */
+  join(update: PresenceUpdate = {}): void {
+    this.checkOpen();
+    this.write(update.status ?? PresenceStatus.Online, update.custom);
+  }
+
+  /**
+   * Changes this node's status or custom text (last active now); what is left out keeps its
+   * value. Joins if not joined.
+   */
+  update(update: PresenceUpdate): void {
+    this.checkOpen();
+    const status = update.status ?? this.state?.status ?? PresenceStatus.Online;
+    const custom = 'custom' in update ? update.custom : this.state?.custom;
+    this.write(status, custom);
+  }
+
+  /**
+   * Repeats this node's presence so it does not time out. Not joined (never, or left): writes
+   * nothing and returns false.
+   */
+  heartbeat(): boolean {
+    this.checkOpen();
+    if (this.mine === undefined) return false;
+    this.writer.ephemeral(this.atom, EventType.PresenceUpdate, { type: 'set', data: this.mine });
+    return true;
+  }
+
+  /** Says this node is gone (its entry is removed at once). Not joined: returns false. */
+  leave(): boolean {
+    this.checkOpen();
+    if (this.mine === undefined) return false;
+    this.writer.ephemeral(this.atom, EventType.PresenceUpdate, { type: 'delete' });
+    this.mine = undefined;
+    this.state = undefined;
+    return true;
+  }
+
+  /**
+   * Sends a heartbeat every `periodMs` (default a third of the timeout) on `scheduler` while
+   * subscribed, emitting how many were sent so far. Cold: each subscription has its own timer,
+   * and unsubscribing stops it (it does not leave). Periods while not joined send nothing.
+   */
+  heartbeats(
+    periodMs: number = this.options.timeoutUs / 3_000,
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<number> {
+    if (!(periodMs > 0) || !Number.isFinite(periodMs)) {
+      throw new OutOfRangeError(`heartbeat period ${periodMs} ms is not > 0`);
+    }
+    return defer(() =>
+      interval(periodMs, scheduler).pipe(
+        map(() => !this.closed && this.heartbeat()),
+        filter(Boolean),
+        scan((n) => n + 1, 0),
+      ),
+    );
+  }
+
+  /** Called by the registry with each change of the presence atom. */
+  handle(_change: AtomChange): void {
+    if (this.closed) return;
+    this.projection.refresh(this.entries());
+    this.feed.emit(() => this.projection.values);
+  }
+
+  /** Completes the observable; later writes throw `ClosedError`. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.feed.complete();
+  }
+
+  private write(status: PresenceStatus, custom: string | undefined): void {
+    if (!Number.isInteger(status) || status < 0 || status > PresenceStatus.Offline) {
+      throw new OutOfRangeError(`presence status ${status}`);
+    }
+    const customBytes =
+      custom === undefined
+        ? undefined
+        : contentBytes(custom, 'status', this.options.maxStatusBytes, true);
+    const data = encodePresence({
+      user: this.field.self,
+      status,
+      lastActive: this.writer.stamp(),
+      custom: customBytes,
+    });
+    this.writer.ephemeral(this.atom, EventType.PresenceUpdate, { type: 'set', data });
+    this.mine = data;
+    this.state = { status, custom };
+  }
+
+  private entries(): EphemeralEntries | undefined {
+    const state = this.field.atom(this.atom)?.state;
+    return state?.kind === 'ephemeral' ? state : undefined;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClosedError(`presence stream ${String(this.key)} is closed`);
+  }
+}

@@ -1,0 +1,323 @@
+import { type MessageId, type NodeId } from '@elara/core';
+import { type AppendLog, compareStamps, type LogEntry } from '@elara/state';
+import type { Message, Reaction, TextChange } from './message.ts';
+import { RecordKind, type TextRecord, textRecord } from './text-record.ts';
+
+/** An append-log change of the field's feed (`AtomChange.delta` of a text atom). */
+export interface LogDelta {
+  readonly entry: LogEntry;
+  /** Where the entry sits now (−1: it fell below the log's bound and was dropped at once). */
+  readonly index: number;
+  /** Entries the bound dropped from the oldest end (the new one included when index is −1). */
+  readonly dropped: number;
+}
+
+const NO_OPS: readonly TextRecord[] = [];
+
+function eventKey(r: { author: NodeId; number: number }): string {
+  return `${r.author}:${r.number}`;
+}
+
+/** Inserts `r` into `list`, kept in the log's order (by stamp). */
+function insertSorted(list: TextRecord[], r: TextRecord): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareStamps(list[mid] as TextRecord, r) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, r);
+}
+
+function removeFrom(map: Map<MessageId, TextRecord[]>, id: MessageId, r: TextRecord): void {
+  const list = map.get(id);
+  if (list === undefined) return;
+  const i = list.indexOf(r);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) map.delete(id);
+}
+
+function sameReactions(a: readonly Reaction[], b: readonly Reaction[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Reaction;
+    const y = b[i] as Reaction;
+    if (x.reaction !== y.reaction || x.authors.length !== y.authors.length) return false;
+    for (let j = 0; j < x.authors.length; j++) if (x.authors[j] !== y.authors[j]) return false;
+  }
+  return true;
+}
+
+function sameMessage(a: Message, b: Message): boolean {
+  return (
+    a.content === b.content &&
+    a.edited === b.edited &&
+    a.editedAt === b.editedAt &&
+    a.deleted === b.deleted &&
+    a.replyTo === b.replyTo &&
+    a.time === b.time &&
+    sameReactions(a.reactions, b.reactions)
+  );
+}
+
+/**
+ * A message as its record and the operations naming its id make it: edits and deletes count
+ * when written by the message's author after it (by stamp), the last edit wins, a delete is
+ * final (no content, no reactions, later edits and reactions ignored); reactions count on the
+ * first message holding the id (`first`), per author and reaction the latest of react and
+ * withdraw. A function of the records alone, whatever order they arrived in.
+ */
+function messageView(m: TextRecord, ops: readonly TextRecord[], first: boolean): Message {
+  let content = m.content;
+  let edited = false;
+  let editedAt: number | undefined;
+  let deleted = false;
+  const reactions = first ? new Map<string, Set<NodeId>>() : undefined;
+  for (const op of ops) {
+    if (op.kind === RecordKind.Edit || op.kind === RecordKind.Delete) {
+      if (op.author !== m.author || compareStamps(op, m) <= 0) continue;
+      if (op.kind === RecordKind.Delete) {
+        deleted = true;
+        content = '';
+        reactions?.clear();
+        break;
+      }
+      content = op.content;
+      edited = true;
+      editedAt = op.time;
+    } else if (reactions !== undefined) {
+      let who = reactions.get(op.content);
+      if (op.kind === RecordKind.React) {
+        if (who === undefined) reactions.set(op.content, (who = new Set()));
+        who.add(op.author);
+      } else {
+        who?.delete(op.author);
+      }
+    }
+  }
+  const list: Reaction[] = [];
+  if (reactions !== undefined) {
+    for (const [reaction, who] of reactions) {
+      if (who.size === 0) continue;
+      const authors = [...who].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      list.push({ reaction, authors });
+    }
+    list.sort((a, b) => (a.reaction < b.reaction ? -1 : a.reaction > b.reaction ? 1 : 0));
+  }
+  return {
+    id: m.id,
+    eventId: { author: m.author, seq: m.number },
+    author: m.author,
+    time: m.time,
+    content,
+    replyTo: m.replyTo,
+    edited,
+    editedAt,
+    deleted,
+    reactions: list,
+  };
+}
+
+/**
+ * The messages of one text stream, projected from its append log. It mirrors the log's
+ * records in the log's order (same index, same drops), indexes messages and the operations
+ * naming them by message id, and recomputes only the messages a change touches. Every message
+ * is a function of the records the log holds, so replicas whose logs hold the same records
+ * (the same suffix of one order, whatever the loss, reordering and duplication on the way)
+ * show the same messages; a replica that projects late shows what one that followed every
+ * change shows.
+ *
+ * Two records can carry one message id (`from_event` collides when author ⊕ seq does): both
+ * messages are kept; an edit or delete applies to its author's own; reactions to the first.
+ */
+export class TextProjection {
+  private records: TextRecord[] = [];
+  private candidates = new Map<MessageId, TextRecord[]>();
+  private ops = new Map<MessageId, TextRecord[]>();
+  private views = new Map<TextRecord, Message>();
+  private list: readonly Message[] | undefined = undefined;
+  private invalid = 0;
+  private rebuilds = 0;
+
+  /** Records that are not valid text records (kept in place, ignored). */
+  get invalidRecords(): number {
+    return this.invalid;
+  }
+
+  /** Records mirrored (the log's length). */
+  get recordCount(): number {
+    return this.records.length;
+  }
+
+  /** Times the mirror was rebuilt from the log (after a change it could not follow). */
+  get rebuildCount(): number {
+    return this.rebuilds;
+  }
+
+  /** The messages in the stream's order (frozen; the same array until something changes). */
+  messages(): readonly Message[] {
+    if (this.list === undefined) {
+      const out: Message[] = [];
+      for (const r of this.records) {
+        if (r.kind !== RecordKind.Message) continue;
+        const v = this.views.get(r);
+        if (v !== undefined) out.push(v);
+      }
+      this.list = Object.freeze(out);
+    }
+    return this.list;
+  }
+
+  /**
+   * The message holding `id`: the one by `author` when given (edits and deletes), else the
+   * first (replies and reactions).
+   */
+  find(id: MessageId, author?: NodeId): Message | undefined {
+    const list = this.candidates.get(id);
+    if (list === undefined) return undefined;
+    const r = author === undefined ? list[0] : list.find((c) => c.author === author);
+    return r === undefined ? undefined : this.views.get(r);
+  }
+
+  /** True when some message holds `id` (whoever wrote it). */
+  has(id: MessageId): boolean {
+    return this.candidates.has(id);
+  }
+
+  /**
+   * Follows one change of the log. If the mirror no longer matches the log (a change missed,
+   * or delivered twice), it rebuilds from the log instead, so it never drifts.
+   */
+  apply(delta: LogDelta, log: AppendLog): TextChange[] {
+    // The new entry counts among `dropped` when it was dropped itself (index −1).
+    const old = delta.index < 0 && delta.dropped > 0 ? delta.dropped - 1 : delta.dropped;
+    const added = delta.index >= 0 ? 1 : 0;
+    if (old > this.records.length || log.length !== this.records.length - old + added) {
+      return this.rebuild(log);
+    }
+    const changes: TextChange[] = [];
+    const affected = new Set<MessageId>();
+    for (let i = 0; i < old; i++) this.remove(this.records[i] as TextRecord, affected, changes);
+    if (old > 0) this.records.splice(0, old);
+    if (added === 1) {
+      const r = textRecord(delta.entry);
+      this.records.splice(delta.index, 0, r);
+      this.add(r, affected);
+      if (!this.matches(log, delta.index)) {
+        return this.rebuild(
+          log,
+          changes.map((c) => c.message),
+        );
+      }
+    }
+    for (const id of affected) this.recompute(id, changes);
+    if (old > 0 || added === 1) this.list = undefined;
+    return changes;
+  }
+
+  /**
+   * Projects the log from scratch (no log: empty) and reports what differs from the messages
+   * shown before, `shown` adding those an unfinished `apply` had already taken out.
+   */
+  rebuild(log: AppendLog | undefined, shown: readonly Message[] = []): TextChange[] {
+    this.rebuilds++;
+    const before = new Map<string, Message>();
+    for (const v of [...this.views.values(), ...shown]) {
+      before.set(eventKey({ author: v.eventId.author, number: v.eventId.seq }), v);
+    }
+    this.records = [];
+    this.candidates = new Map();
+    this.ops = new Map();
+    this.views = new Map();
+    this.invalid = 0;
+    this.list = undefined;
+    const ids = new Set<MessageId>();
+    for (const entry of log?.entries() ?? []) {
+      const r = textRecord(entry);
+      this.records.push(r);
+      this.add(r, ids);
+    }
+    for (const id of ids) this.recompute(id, []);
+    const changes: TextChange[] = [];
+    for (const [r, v] of this.views) {
+      const key = eventKey(r);
+      const prev = before.get(key);
+      before.delete(key);
+      if (prev === undefined) changes.push({ type: 'added', message: v });
+      else if (!sameMessage(prev, v)) changes.push({ type: 'updated', message: v, previous: prev });
+      else this.views.set(r, prev);
+    }
+    for (const prev of before.values()) changes.push({ type: 'removed', message: prev });
+    return changes;
+  }
+
+  /** The mirror matches the log: same length, same record where the last change put one. */
+  private matches(log: AppendLog, index: number): boolean {
+    if (log.length !== this.records.length) return false;
+    if (index < 0) return true;
+    const e = log.entryAt(index);
+    const r = this.records[index];
+    return e !== undefined && r !== undefined && e.author === r.author && e.number === r.number;
+  }
+
+  private add(r: TextRecord, affected: Set<MessageId>): void {
+    switch (r.kind) {
+      case RecordKind.Invalid:
+        this.invalid++;
+        return;
+      case RecordKind.Message: {
+        let list = this.candidates.get(r.id);
+        if (list === undefined) this.candidates.set(r.id, (list = []));
+        insertSorted(list, r);
+        affected.add(r.id);
+        return;
+      }
+      default: {
+        const target = r.target as MessageId;
+        let list = this.ops.get(target);
+        if (list === undefined) this.ops.set(target, (list = []));
+        insertSorted(list, r);
+        affected.add(target);
+      }
+    }
+  }
+
+  private remove(r: TextRecord, affected: Set<MessageId>, changes: TextChange[]): void {
+    switch (r.kind) {
+      case RecordKind.Invalid:
+        this.invalid--;
+        return;
+      case RecordKind.Message: {
+        removeFrom(this.candidates, r.id, r);
+        const v = this.views.get(r);
+        this.views.delete(r);
+        if (v !== undefined) changes.push({ type: 'removed', message: v });
+        affected.add(r.id);
+        return;
+      }
+      default:
+        removeFrom(this.ops, r.target as MessageId, r);
+        affected.add(r.target as MessageId);
+    }
+  }
+
+  /** Recomputes every message holding `id`; reports those that appeared or changed. */
+  private recompute(id: MessageId, changes: TextChange[]): void {
+    const list = this.candidates.get(id);
+    if (list === undefined) return;
+    const ops = this.ops.get(id) ?? NO_OPS;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i] as TextRecord;
+      const next = messageView(r, ops, i === 0);
+      const prev = this.views.get(r);
+      if (prev === undefined) {
+        this.views.set(r, next);
+        changes.push({ type: 'added', message: next });
+      } else if (!sameMessage(prev, next)) {
+        this.views.set(r, next);
+        changes.push({ type: 'updated', message: next, previous: prev });
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { ElaraError, type MessageId, messageIdFromEvent, type NodeId } from '@elara/core';
+import type { LogEntry } from '@elara/state';
+import { decodeTextMessage } from '../msp/text-message.ts';
+
+/** What one record of a text stream's log does. */
+export const RecordKind = {
+  /** A new message (the reference's plain or reply message). */
+  Message: 0,
+  /** New content for `target` (a message with `edit_of`). */
+  Edit: 1,
+  /** Soft delete of `target` (a message with the deleted flag and the target's id). */
+  Delete: 2,
+  /** The author's reaction `content` to `target` (Elara's reaction bit). */
+  React: 3,
+  /** The author withdraws reaction `content` from `target`. */
+  Unreact: 4,
+  /** Bytes that are no valid record: kept in place (the log's order) and otherwise ignored. */
+  Invalid: 5,
+} as const;
+export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
+
+/** One decoded entry of a text stream's log, with the entry's stamp. */
+export interface TextRecord {
+  readonly author: NodeId;
+  /** The author's durable seq. */
+  readonly number: number;
+  /** Effective τs of the event (the log's order). */
+  readonly time: number;
+  readonly kind: RecordKind;
+  /** The record's own message id (a Delete's is its target's). */
+  readonly id: MessageId;
+  /** What an edit, delete or reaction applies to. */
+  readonly target: MessageId | undefined;
+  /** A message's reply-to. */
+  readonly replyTo: MessageId | undefined;
+  /** Message or edit text, or the reaction. */
+  readonly content: string;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Decodes a log entry into what it does. The record's author field must be the entry's (the
+ * signed author), and a message's, edit's or reaction's id must be the one its event implies,
+ * `MessageId::from_event(author, seq)`: no member can claim another's message or id. Anything
+ * else (undecodable bytes, trailing bytes, a reaction without its target or with an edit id, an
+ * empty reaction) is `Invalid`: every replica reads the same bytes and ignores it alike.
+ */
+export function textRecord(entry: LogEntry): TextRecord {
+  const stamp = { author: entry.author, number: entry.number, time: entry.time };
+  const own = messageIdFromEvent(entry.author, BigInt(entry.number));
+  const invalid: TextRecord = {
+    ...stamp,
+    kind: RecordKind.Invalid,
+    id: own,
+    target: undefined,
+    replyTo: undefined,
+    content: '',
+  };
+  let m;
+  try {
+    const decoded = decodeTextMessage(entry.data);
+    if (decoded.consumed !== entry.data.length) return invalid;
+    m = decoded.message;
+  } catch (e) {
+    if (!ElaraError.isInstance(e)) throw e;
+    return invalid;
+  }
+  if (m.author !== entry.author) return invalid;
+  const content = decoder.decode(m.content);
+  if (m.reaction) {
+    if (m.replyTo === undefined || m.editOf !== undefined || m.id !== own) return invalid;
+    if (content.length === 0) return invalid;
+    const kind = m.deleted ? RecordKind.Unreact : RecordKind.React;
+    return { ...stamp, kind, id: own, target: m.replyTo, replyTo: undefined, content };
+  }
+  if (m.deleted) {
+    return {
+      ...stamp,
+      kind: RecordKind.Delete,
+      id: m.id,
+      target: m.id,
+      replyTo: undefined,
+      content: '',
+    };
+  }
+  if (m.id !== own) return invalid;
+  if (m.editOf !== undefined) {
+    return {
+      ...stamp,
+      kind: RecordKind.Edit,
+      id: own,
+      target: m.editOf,
+      replyTo: undefined,
+      content,
+    };
+  }
+  return {
+    ...stamp,
+    kind: RecordKind.Message,
+    id: own,
+    target: undefined,
+    replyTo: m.replyTo,
+    content,
+  };
+}

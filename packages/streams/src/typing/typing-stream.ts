@@ -1,0 +1,141 @@
+import { ClosedError, ElaraError, EventType, type NodeId, type StateId } from '@elara/core';
+import type { AtomChange, EphemeralEntries, EphemeralEntry, StateField } from '@elara/state';
+import type { Observable } from 'rxjs';
+import { EntryProjection } from '../entry-projection.ts';
+import { Feed } from '../feed.ts';
+import type { LocalWriter } from '../local-writer.ts';
+import { decodeTypingIndicator, encodeTypingIndicator } from '../msp/typing-indicator.ts';
+import type { OpenStream } from '../open-stream.ts';
+import { StreamKind } from '../stream-atoms.ts';
+import type { StreamKey } from '../stream-key.ts';
+import type { TypingOptions } from '../stream-options.ts';
+
+/** One member typing. */
+export interface TypingEntry {
+  readonly user: NodeId;
+  /** When its latest indicator was stamped, τs µs. */
+  readonly startedAt: number;
+  /** When the indicator disappears unless renewed, τs µs. */
+  readonly expiresAt: number;
+}
+
+/** What a {@link TypingStream} is built from (the registry supplies it). */
+export interface TypingStreamDeps {
+  readonly field: StateField;
+  readonly writer: LocalWriter;
+  readonly options: TypingOptions;
+  readonly key: StreamKey;
+  readonly atom: StateId;
+}
+
+function typingEntry(e: EphemeralEntry): TypingEntry | undefined {
+  if (e.data === undefined) return undefined;
+  try {
+    const t = decodeTypingIndicator(e.data);
+    if (t.user !== e.author || !t.typing) return undefined;
+    return { user: t.user, startedAt: e.time, expiresAt: e.expiresAt };
+  } catch (err) {
+    if (!ElaraError.isInstance(err)) throw err;
+    return undefined;
+  }
+}
+
+/**
+ * Who is typing in a text stream: each member's MSP typing indicator, an entry of one
+ * ephemeral atom that lives `ttlUs` (default 5 s) after it was sent. `stop()` removes it at
+ * once; otherwise it disappears when the field's `expire(now)` passes its time (no timer here).
+ *
+ * @example
+ * const typing = streams.typing('general');
+ * typing.typing$.subscribe((who) => showTyping(who));
+ * input.addEventListener('input', () => typing.start()); // one event per refreshUs at most
+ * typing.stop();
+ */
+export class TypingStream implements OpenStream {
+  readonly kind = StreamKind.Typing;
+  readonly key: StreamKey;
+  readonly atom: StateId;
+  /**
+   * The members typing, by node id: the current list at once on subscribe, then each new list.
+   * Each subscription is independent; it completes when the registry closes.
+   */
+  readonly typing$: Observable<readonly TypingEntry[]>;
+  private readonly field: StateField;
+  private readonly writer: LocalWriter;
+  private readonly options: TypingOptions;
+  private readonly projection = new EntryProjection(typingEntry);
+  private readonly feed = new Feed<readonly TypingEntry[]>();
+  private closed = false;
+
+  constructor(deps: TypingStreamDeps) {
+    this.field = deps.field;
+    this.writer = deps.writer;
+    this.options = deps.options;
+    this.key = deps.key;
+    this.atom = deps.atom;
+    this.projection.refresh(this.entries());
+    this.typing$ = this.feed.observable(() => this.projection.values);
+  }
+
+  /** The members typing now. */
+  typing(): readonly TypingEntry[] {
+    return this.projection.values;
+  }
+
+  /** Live entries that are not valid typing indicators (ignored). */
+  get invalidEntries(): number {
+    return this.projection.invalidEntries;
+  }
+
+  /**
+   * Says this node is typing. While its indicator is live and younger than `refreshUs`, it
+   * writes nothing and returns false, so it can be called on every keystroke.
+   */
+  start(): boolean {
+    this.checkOpen();
+    const now = this.writer.stamp();
+    const mine = this.entries()?.entry(this.field.self);
+    if (mine !== undefined && typingEntry(mine) !== undefined) {
+      if (now - mine.time < this.options.refreshUs) return false;
+    }
+    const data = encodeTypingIndicator({
+      user: this.field.self,
+      typing: true,
+      startedAt: now,
+      ttlMs: Math.round(this.options.ttlUs / 1_000),
+    });
+    this.writer.ephemeral(this.atom, EventType.TypingStart, { type: 'set', data });
+    return true;
+  }
+
+  /** Says this node stopped typing (removed at once). Not typing: returns false. */
+  stop(): boolean {
+    this.checkOpen();
+    if (this.entries()?.entry(this.field.self) === undefined) return false;
+    this.writer.ephemeral(this.atom, EventType.TypingStop, { type: 'delete' });
+    return true;
+  }
+
+  /** Called by the registry with each change of the typing atom. */
+  handle(_change: AtomChange): void {
+    if (this.closed) return;
+    this.projection.refresh(this.entries());
+    this.feed.emit(() => this.projection.values);
+  }
+
+  /** Completes the observable; later writes throw `ClosedError`. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.feed.complete();
+  }
+
+  private entries(): EphemeralEntries | undefined {
+    const state = this.field.atom(this.atom)?.state;
+    return state?.kind === 'ephemeral' ? state : undefined;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClosedError(`typing stream ${String(this.key)} is closed`);
+  }
+}
