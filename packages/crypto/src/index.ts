@@ -148,12 +148,15 @@ export {
   BeyondWindowError,
   StaleEpochError,
   FutureEpochError,
+  TooFarAheadError,
   UnknownSenderError,
   ChannelMismatchError,
 } from './channel/channel-errors.ts';
 export {
   channelEpochZeroKey,
   channelNextEpochKey,
+  channelChainKey,
+  channelNextChainKey,
   channelMessageKey,
   writeChannelNonce,
 } from './channel/channel-key-schedule.ts';
@@ -171,6 +174,7 @@ export {
   type ChannelOpenedFrame,
   CHANNEL_HEADER_SIZE,
   CHANNEL_MAX_PLAINTEXT,
+  DEFAULT_MAX_SKIP,
 } from './channel/secure-channel.ts';
 export {
   eventSigner,

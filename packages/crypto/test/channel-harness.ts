@@ -55,3 +55,35 @@ export function outcome(f: () => unknown): string {
     return (e as { constructor: { code?: string } }).constructor.code ?? String(e);
   }
 }
+
+/** A provider that counts HMACs and remembers each output (a copy, and the array handed out). */
+export interface RecordingProvider extends CryptoProvider {
+  hmacCalls: number;
+  readonly outputs: { readonly copy: Uint8Array; readonly handedOut: Uint8Array }[];
+}
+
+/** Wraps `inner`, recording every HMAC-SHA256 it computes (to count work and check erasure). */
+export function recordingProvider(inner: CryptoProvider): RecordingProvider {
+  const outputs: RecordingProvider['outputs'] = [];
+  const p: RecordingProvider = {
+    name: inner.name,
+    hmacCalls: 0,
+    outputs,
+    sha256: (d) => inner.sha256(d),
+    hmacSha256: (k, d) => {
+      p.hmacCalls++;
+      const out = inner.hmacSha256(k, d);
+      outputs.push({ copy: new Uint8Array(out), handedOut: out });
+      return out;
+    },
+    hkdfSha256: (i, s, f, n) => inner.hkdfSha256(i, s, f, n),
+    aeadSeal: (k, n, m, a, o) => inner.aeadSeal(k, n, m, a, o),
+    aeadOpen: (k, n, c, a, o) => inner.aeadOpen(k, n, c, a, o),
+    ed25519SigningKey: (s) => inner.ed25519SigningKey(s),
+    ed25519VerifyingKey: (k) => inner.ed25519VerifyingKey(k),
+    x25519PrivateKey: (s) => inner.x25519PrivateKey(s),
+    x25519PublicKey: (k) => inner.x25519PublicKey(k),
+    randomBytes: (n) => inner.randomBytes(n),
+  };
+  return p;
+}

@@ -24,6 +24,7 @@ import {
   UnknownSenderError,
   AuthenticationError,
 } from '../src/index.ts';
+import { channelKeyMaterial } from '../src/channel/channel-inspection.ts';
 import { channelPair, mirroredResults, outcome } from './channel-harness.ts';
 import { handshake, node } from './handshake-harness.ts';
 import { bothProviders } from './providers.ts';
@@ -119,25 +120,39 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
     expect(outcome(() => b.open(cos[7] as Uint8Array))).toBe('BeyondWindowError');
   });
 
-  it('flipping any single bit of a sealed frame fails by name and leaves the state unchanged', () => {
+  it('flipping any single bit of a sealed frame fails by name and leaves window, chain and caches unchanged', () => {
     const { a, b } = channelPair(crypto);
-    b.open(a.seal(frameOf(PacketClass.Perceptual, payloadOf(0))));
-    const frame = a.seal({ ...frameOf(PacketClass.Perceptual, payloadOf(1, 20)), timeHint: -5 });
-    const before = b.describeReceiveState();
+    const sent = [0, 1, 2, 3, 4, 5].map((i) =>
+      a.seal({ ...frameOf(PacketClass.Perceptual, payloadOf(i, 20)), timeHint: -5 }),
+    );
+    a.rekey(PacketClass.Perceptual);
+    sent.push(a.seal(frameOf(PacketClass.Perceptual, payloadOf(6, 20))));
+    b.open(sent[0] as Uint8Array);
+    b.open(sent[3] as Uint8Array); // 1 and 2 are now cached skipped keys
+    const state = () =>
+      `${b.describeReceiveState()} ${b[channelKeyMaterial]().receive.flat().map(toHex).join(',')}`;
+    const before = state();
+    expect(b.cachedReceiveKeys).toBe(2);
+    // A cached key's frame, a frame that skips ahead, a frame of the next epoch.
     const step = crypto.name === 'native' || isSlowRun() ? 1 : 5;
-    for (let bit = 0; bit < frame.length * 8; bit += step) {
-      const bad = frame.slice();
-      bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7));
-      let threw: unknown;
-      try {
-        b.open(bad);
-      } catch (e) {
-        threw = e;
+    for (const i of [1, 5, 6]) {
+      const frame = sent[i] as Uint8Array;
+      for (let bit = 0; bit < frame.length * 8; bit += step) {
+        const bad = frame.slice();
+        bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7));
+        let threw: unknown;
+        try {
+          b.open(bad);
+        } catch (e) {
+          threw = e;
+        }
+        expect(threw, `frame ${i} bit ${bit}`).toBeInstanceOf(ElaraError);
+        expect(state()).toBe(before);
       }
-      expect(threw, `bit ${bit}`).toBeInstanceOf(ElaraError);
-      expect(b.describeReceiveState()).toBe(before);
     }
-    expect(toHex(b.open(frame).plaintext)).toBe(toHex(payloadOf(1, 20)));
+    for (const i of [1, 5, 6, 2, 4]) {
+      expect(toHex(b.open(sent[i] as Uint8Array).plaintext)).toBe(toHex(payloadOf(i, 20)));
+    }
   });
 
   it('re-keying on demand keeps the previous epoch open; older epochs are stale', () => {

@@ -23,6 +23,16 @@ export class FutureEpochError extends KeyUnavailableError {
   static override readonly code: string = 'FutureEpochError';
 }
 
+/**
+ * A frame further ahead in its epoch's chain than one frame may derive (`maxSkip` positions
+ * past the newest one opened, or past 0 in an epoch not seen yet). Deriving its key would cost
+ * one HMAC per skipped position before the tag could be checked, which a forger could exploit;
+ * authentic frames of the sender's next epoch open again.
+ */
+export class TooFarAheadError extends KeyUnavailableError {
+  static override readonly code: string = 'TooFarAheadError';
+}
+
 /** A frame whose sender is not this channel's peer. */
 export class UnknownSenderError extends CryptoError {
   static override readonly code: string = 'UnknownSenderError';

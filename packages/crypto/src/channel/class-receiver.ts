@@ -1,13 +1,18 @@
 import type { CryptoProvider } from '../crypto-provider.ts';
-import { FutureEpochError, StaleEpochError } from './channel-errors.ts';
-import { channelMessageKey, channelNextEpochKey } from './channel-key-schedule.ts';
-import { ReplayWindow } from './replay-window.ts';
+import { FutureEpochError, StaleEpochError, TooFarAheadError } from './channel-errors.ts';
+import { channelChainKey, channelNextEpochKey } from './channel-key-schedule.ts';
+import { type ChainStep, ReceiveChain } from './receive-chain.ts';
 
-/** One epoch a receiver still opens: its key and its replay window. */
-interface EpochState {
-  readonly epoch: number;
-  readonly key: Uint8Array;
-  readonly window: ReplayWindow;
+/** The limits of one class receiver (checked by the channel). */
+export interface ClassReceiverLimits {
+  /** Replay window and skipped-key cache size per epoch. */
+  readonly windowSize: number;
+  /** Previous epochs kept open after a newer one arrives. */
+  readonly overlap: number;
+  /** Epochs one frame may jump ahead. */
+  readonly maxEpochSkip: number;
+  /** Chain positions one frame may skip. */
+  readonly maxSkip: number;
 }
 
 /**
@@ -15,103 +20,138 @@ interface EpochState {
  * touched the receiver's state yet.
  */
 export interface PendingOpen {
-  /** The message key (zero it after use). */
-  readonly messageKey: Uint8Array;
-  /** Epoch keys derived ahead for a newer epoch (committed on success, zeroed otherwise). */
-  readonly derived: Uint8Array[];
   readonly epoch: number;
   readonly seq: number;
+  readonly chain: ReceiveChain;
+  readonly step: ChainStep;
+  /** Chains of newer epochs to install first (the last is `chain`), none for a kept epoch. */
+  readonly newChains: readonly ReceiveChain[];
+  /** The key of the epoch after the newest of `newChains`. */
+  readonly nextEpochKey: Uint8Array | undefined;
 }
 
 /**
- * The receiving side of one packet class of one channel: the newest epoch's key and window and
- * up to `overlap` previous epochs (frames sealed just before a re-key still open). Any message
- * key of a kept epoch is one HMAC away (`channelMessageKey`), so the window needs no cache of
- * skipped keys: the epoch key plus the window's bitmap are that cache, of fixed size, and any
- * frame within the window opens in any order, once. Memory: at most `overlap + 1` epochs.
+ * The receiving side of one packet class of one channel: the chains of the newest epoch and of
+ * up to `overlap` previous ones (frames sealed just before a re-key still open), and the key of
+ * the epoch after the newest, to derive forward. Epoch keys are erased as soon as their chain
+ * is started and their successor derived, so nothing held reaches back to an opened frame.
+ * Memory: at most `overlap + 1` chains, each a chain key, a window and at most `windowSize`
+ * cached keys; work per frame: at most `maxEpochSkip` epoch steps, `overlap + 1` chain starts,
+ * `maxSkip` chain steps and `windowSize` message keys.
  */
 export class ClassReceiver {
-  private readonly epochs: EpochState[];
+  private readonly chains: ReceiveChain[];
+  private nextEpochKey: Uint8Array;
 
+  /** `epochZeroKey` is taken over (and zeroed). */
   constructor(
     private readonly provider: CryptoProvider,
     epochZeroKey: Uint8Array,
-    private readonly windowSize: number,
-    private readonly overlap: number,
-    private readonly maxEpochSkip: number,
+    private readonly limits: ClassReceiverLimits,
   ) {
-    this.epochs = [{ epoch: 0, key: epochZeroKey, window: new ReplayWindow(windowSize) }];
+    this.chains = [new ReceiveChain(0, channelChainKey(provider, epochZeroKey), limits.windowSize)];
+    this.nextEpochKey = channelNextEpochKey(provider, epochZeroKey);
+    epochZeroKey.fill(0);
   }
 
   /** The newest epoch opened so far (0 at first). */
   get currentEpoch(): number {
-    return (this.epochs[this.epochs.length - 1] as EpochState).epoch;
+    return this.newest().epoch;
+  }
+
+  /** Keys of skipped positions held, over every kept epoch. */
+  get cachedKeys(): number {
+    let n = 0;
+    for (const c of this.chains) n += c.cachedKeys;
+    return n;
   }
 
   /**
    * Checks (epoch, seq) against the kept epochs and windows and derives the message key, all
    * without changing anything. Throws `StaleEpochError`, `FutureEpochError`,
-   * `DuplicateFrameError` or `BeyondWindowError`.
+   * `TooFarAheadError`, `DuplicateFrameError` or `BeyondWindowError`.
    */
   prepare(epoch: number, seq: number): PendingOpen {
-    const newest = this.epochs[this.epochs.length - 1] as EpochState;
-    if (epoch > newest.epoch) {
-      if (epoch - newest.epoch > this.maxEpochSkip) {
-        throw new FutureEpochError(
-          `epoch ${epoch}: more than ${this.maxEpochSkip} ahead of ${newest.epoch}`,
-        );
-      }
-      const derived: Uint8Array[] = [];
-      let key = newest.key;
-      for (let e = newest.epoch; e < epoch; e++) {
-        key = channelNextEpochKey(this.provider, key);
-        derived.push(key);
-      }
-      return { messageKey: channelMessageKey(this.provider, key, seq), derived, epoch, seq };
+    const newest = this.newest();
+    if (epoch <= newest.epoch) {
+      const chain = this.find(epoch);
+      const step = chain.prepare(this.provider, seq, this.limits.maxSkip);
+      return { epoch, seq, chain, step, newChains: [], nextEpochKey: undefined };
     }
-    const state = this.find(epoch);
-    state.window.check(seq);
-    return {
-      messageKey: channelMessageKey(this.provider, state.key, seq),
-      derived: [],
-      epoch,
-      seq,
-    };
+    const { maxEpochSkip, maxSkip, overlap, windowSize } = this.limits;
+    if (epoch - newest.epoch > maxEpochSkip) {
+      throw new FutureEpochError(
+        `epoch ${epoch}: more than ${maxEpochSkip} ahead of ${newest.epoch}`,
+      );
+    }
+    // Checked before any derivation, so a forged far-ahead frame costs nothing.
+    if (seq > maxSkip) {
+      throw new TooFarAheadError(`epoch ${epoch} seq ${seq}: more than ${maxSkip} positions in`);
+    }
+    const newChains: ReceiveChain[] = [];
+    let key = this.nextEpochKey;
+    for (let e = newest.epoch + 1; e <= epoch; e++) {
+      // Epochs that would fall out of the overlap at once are stepped over, never started.
+      if (e >= epoch - overlap) {
+        newChains.push(new ReceiveChain(e, channelChainKey(this.provider, key), windowSize));
+      }
+      const next = channelNextEpochKey(this.provider, key);
+      if (key !== this.nextEpochKey) key.fill(0);
+      key = next;
+    }
+    const chain = newChains[newChains.length - 1] as ReceiveChain;
+    try {
+      const step = chain.prepare(this.provider, seq, maxSkip);
+      return { epoch, seq, chain, step, newChains, nextEpochKey: key };
+    } catch (e) {
+      for (const c of newChains) c.erase();
+      key.fill(0);
+      throw e;
+    }
   }
 
-  /** Records an authenticated frame: installs derived epochs, moves the window. */
+  /** Records an authenticated frame: installs new epochs, erases those past the overlap. */
   commit(pending: PendingOpen): void {
-    pending.messageKey.fill(0);
-    if (pending.derived.length > 0) {
-      const from = this.currentEpoch;
-      pending.derived.forEach((key, i) => {
-        this.epochs.push({ epoch: from + i + 1, key, window: new ReplayWindow(this.windowSize) });
-      });
-      while (this.epochs.length > this.overlap + 1) this.epochs.shift()?.key.fill(0);
+    if (pending.nextEpochKey !== undefined) {
+      this.chains.push(...pending.newChains);
+      this.nextEpochKey.fill(0);
+      this.nextEpochKey = pending.nextEpochKey;
+      while (this.chains.length > this.limits.overlap + 1) this.chains.shift()?.erase();
     }
-    this.find(pending.epoch).window.accept(pending.seq);
+    pending.chain.commit(this.provider, pending.step);
   }
 
   /** Forgets a failed attempt: zeroes what it derived. */
   discard(pending: PendingOpen): void {
-    pending.messageKey.fill(0);
-    for (const k of pending.derived) k.fill(0);
+    pending.chain.discard(pending.step);
+    for (const c of pending.newChains) c.erase();
+    pending.nextEpochKey?.fill(0);
   }
 
   /** Zeroes every key held. */
   erase(): void {
-    for (const s of this.epochs) s.key.fill(0);
+    for (const c of this.chains) c.erase();
+    this.nextEpochKey.fill(0);
   }
 
-  /** Epochs, windows and key count, for tests and diagnostics (no key bytes). */
+  /** Kept epochs: windows, chain heads, cached positions (no key bytes). */
   describe(): string {
-    return this.epochs.map((s) => `${s.epoch}@${s.window.describe()}`).join(' ');
+    return this.chains.map((c) => c.describe()).join(' ');
   }
 
-  private find(epoch: number): EpochState {
-    for (const s of this.epochs) if (s.epoch === epoch) return s;
+  /** Copies of every key held, for the test-only inspector. */
+  keyMaterial(): Uint8Array[] {
+    return [new Uint8Array(this.nextEpochKey), ...this.chains.flatMap((c) => c.keyMaterial())];
+  }
+
+  private newest(): ReceiveChain {
+    return this.chains[this.chains.length - 1] as ReceiveChain;
+  }
+
+  private find(epoch: number): ReceiveChain {
+    for (const c of this.chains) if (c.epoch === epoch) return c;
     throw new StaleEpochError(
-      `epoch ${epoch}: erased (the oldest kept is ${this.epochs[0]?.epoch})`,
+      `epoch ${epoch}: erased (the oldest kept is ${this.chains[0]?.epoch})`,
     );
   }
 }

@@ -26,9 +26,10 @@ import { checkBytes, checkLength } from '../internal/check-bytes.ts';
 import { checkU64 } from '../internal/check-u64.ts';
 import { ChannelMismatchError, UnknownSenderError } from './channel-errors.ts';
 import { channelEpochZeroKey, writeChannelNonce } from './channel-key-schedule.ts';
+import { type ChannelKeyMaterial, channelKeyMaterial } from './channel-inspection.ts';
 import { ClassReceiver } from './class-receiver.ts';
 import { ClassSender } from './class-sender.ts';
-import { type EpochPolicy, epochPolicies } from './epoch-policy.ts';
+import { type EpochPolicy, MAX_EPOCH_MESSAGES, epochPolicies } from './epoch-policy.ts';
 import { MAX_REPLAY_WINDOW } from './replay-window.ts';
 
 /** Extension bytes every channel frame carries: RatchetId (6), KeyEpoch (4), End (1). */
@@ -58,7 +59,16 @@ export interface ChannelOptions {
   readonly overlapEpochs?: number;
   /** How many epochs one frame may jump ahead, 1..64; default 16. */
   readonly maxEpochSkip?: number;
+  /**
+   * How many chain positions one frame may skip (lost or not yet arrived frames before it in
+   * its epoch), 1..32 768; default 512. Bounds the HMACs a frame costs before its tag is
+   * checked; a frame further ahead is a `TooFarAheadError`.
+   */
+  readonly maxSkip?: number;
 }
+
+/** Default {@link ChannelOptions.maxSkip}. */
+export const DEFAULT_MAX_SKIP = 512;
 
 /** One frame to seal. */
 export interface ChannelFrameInput {
@@ -80,13 +90,14 @@ export interface ChannelOpenedFrame {
 
 /**
  * A pairwise secure channel (wire v1) from a completed handshake: per direction and per packet
- * class a chain of epoch keys, per frame a message key used once, replay windows per class and
- * epoch. See the README ("Secure channels") for the key schedule and the bytes.
+ * class a chain of epoch keys, per epoch a symmetric ratchet of chain keys giving one message
+ * key per frame (deleted once used), a bounded cache of skipped keys and a replay window per
+ * class and epoch. See the README ("Secure channels") for the key schedule and the bytes.
  *
  * Opening checks, in this order, and changes nothing unless all pass: parse (core's
  * `decodeFrameV1`), session, sender, channel (RatchetId), epoch, replay window (read only),
- * AEAD over the header and extensions exactly as received; only then the window and the epoch
- * keys move. Every refusal is a named error.
+ * chain distance, AEAD over the header and extensions exactly as received; only then the
+ * window, the chain and the skipped-key cache move. Every refusal is a named error.
  *
  * @example
  * const channel = new SecureChannel(crypto, handshakeResult);
@@ -123,7 +134,8 @@ export class SecureChannel {
     this.tag = Number(BigInt.asUintN(32, keys.channelId));
     const policies = epochPolicies(options.epochPolicies);
     const overlap = bounded(options.overlapEpochs ?? 1, 0, 8, 'overlapEpochs');
-    const skip = bounded(options.maxEpochSkip ?? 16, 1, 64, 'maxEpochSkip');
+    const maxEpochSkip = bounded(options.maxEpochSkip ?? 16, 1, 64, 'maxEpochSkip');
+    const maxSkip = bounded(options.maxSkip ?? DEFAULT_MAX_SKIP, 1, MAX_EPOCH_MESSAGES, 'maxSkip');
     const window = options.replayWindow;
     if (window !== undefined) bounded(window, 1, MAX_REPLAY_WINDOW, 'replayWindow');
     this.senders = PACKET_CLASSES.map(
@@ -136,13 +148,12 @@ export class SecureChannel {
     );
     this.receivers = PACKET_CLASSES.map(
       (c) =>
-        new ClassReceiver(
-          provider,
-          channelEpochZeroKey(provider, keys.receiveKey, c),
-          window ?? packetClassProperties(c).replayWindowEffective,
+        new ClassReceiver(provider, channelEpochZeroKey(provider, keys.receiveKey, c), {
+          windowSize: window ?? packetClassProperties(c).replayWindowEffective,
           overlap,
-          skip,
-        ),
+          maxEpochSkip,
+          maxSkip,
+        }),
     );
   }
 
@@ -244,8 +255,8 @@ export class SecureChannel {
   /**
    * Opens one datagram from the peer. Errors: core's wire errors (malformed),
    * `SessionMismatchError`, `UnknownSenderError`, `ChannelMismatchError`, `StaleEpochError`,
-   * `FutureEpochError`, `DuplicateFrameError`, `BeyondWindowError`, `AuthenticationError`,
-   * `ClosedError`; none of them changes any state.
+   * `FutureEpochError`, `DuplicateFrameError`, `BeyondWindowError`, `TooFarAheadError`,
+   * `AuthenticationError`, `ClosedError`; none of them changes any state.
    */
   open(bytes: Uint8Array): ChannelOpenedFrame {
     this.checkOpen();
@@ -278,7 +289,7 @@ export class SecureChannel {
     let plaintext: Uint8Array;
     try {
       plaintext = this.provider.aeadOpen(
-        pending.messageKey,
+        pending.step.messageKey,
         writeChannelNonce(this.nonce, keyEpoch, header.seq, header.packetClass),
         bytes.subarray(header.headerLen),
         bytes.subarray(0, header.headerLen),
@@ -299,9 +310,27 @@ export class SecureChannel {
     for (const r of this.receivers) r.erase();
   }
 
-  /** Per class: the kept receive epochs and their windows (no key bytes), for tests and logs. */
+  /**
+   * Per class: the kept receive epochs, their windows, chain heads and cached skipped positions
+   * (no key bytes), for tests and logs.
+   */
   describeReceiveState(): string {
     return this.receivers.map((r, c) => `${c}[${r.describe()}]`).join(' ');
+  }
+
+  /** Message keys of skipped positions held for the peer's frames, over every class and epoch. */
+  get cachedReceiveKeys(): number {
+    let n = 0;
+    for (const r of this.receivers) n += r.cachedKeys;
+    return n;
+  }
+
+  /** Test-only: copies of every key held (see `channel-inspection.ts`). */
+  [channelKeyMaterial](): ChannelKeyMaterial {
+    return {
+      send: this.senders.map((s) => s.keyMaterial()),
+      receive: this.receivers.map((r) => r.keyMaterial()),
+    };
   }
 
   private checkOpen(): void {
