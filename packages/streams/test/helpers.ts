@@ -1,7 +1,13 @@
 import { createHmac } from 'node:crypto';
 import {
   type Clock,
+  type DurableEnvelope,
+  encodeEnvelope,
   type EventEnvelope,
+  EventKind,
+  EventType,
+  signEnvelope,
+  type StateId,
   type EventSigner,
   type EventVerifier,
   type NodeId,
@@ -108,3 +114,35 @@ export function connect(replicas: readonly Replica[]): void {
 }
 
 export const canonical = (r: Replica): string => JSON.stringify(r.field.snapshot());
+
+/**
+ * Appends raw record bytes to text stream `atom` as `r`'s next durable event (what a buggy or
+ * malicious member could sign), applied locally and delivered to `others`.
+ */
+export function appendRaw(
+  r: Replica,
+  atom: StateId,
+  data: (seq: number, time: number) => Uint8Array,
+  others: readonly Replica[],
+  eventType: EventType = EventType.TextAppend,
+): DurableEnvelope {
+  const seq = r.field.processedOf(r.self) + 1;
+  const time = r.time.stampEvent();
+  const env = signEnvelope(
+    SESSION,
+    {
+      kind: EventKind.Durable,
+      author: r.self,
+      seq,
+      time,
+      target: atom,
+      eventType,
+      dependencies: r.field.heads(),
+      mutation: { type: 'append', data: data(seq, time) },
+    },
+    signerFor(r.self),
+  );
+  r.field.applyLocal(env);
+  for (const o of others) o.field.receiveBytes(encodeEnvelope(env), { from: r.self });
+  return env;
+}

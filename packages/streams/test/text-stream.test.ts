@@ -1,0 +1,496 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ClosedError,
+  encodeEnvelope,
+  type MessageId,
+  messageId,
+  messageIdFromEvent,
+  type NodeId,
+  nodeId,
+} from '@elara/core';
+import { VirtualScheduler } from '@elara/core/sim';
+import { LocalEventRejectedError } from '@elara/state';
+import {
+  ContentTooLargeError,
+  EmptyContentError,
+  encodeTextMessage,
+  MalformedContentError,
+  MessageDeletedError,
+  type Message,
+  NotMessageAuthorError,
+  type TextChange,
+  TextProjection,
+  UnknownMessageError,
+} from '../src/index.ts';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  appendRaw,
+  canonical,
+  connect,
+  replica,
+  type Replica,
+  type ReplicaOptions,
+} from './helpers.ts';
+
+const T0 = 1_800_000_000_000_000;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+function world(
+  nodes: readonly NodeId[] = [ALICE, BOB],
+  o: Omit<ReplicaOptions, 'members'> = {},
+): { clock: VirtualScheduler; rs: Replica[] } {
+  const clock = new VirtualScheduler(T0);
+  const rs = nodes.map((n) => replica(n, clock, { ...o, members: nodes }));
+  connect(rs);
+  return { clock, rs };
+}
+
+const view = (m: Message) => ({
+  author: m.author,
+  content: m.content,
+  edited: m.edited,
+  deleted: m.deleted,
+  replyTo: m.replyTo,
+  reactions: m.reactions.map((r) => [r.reaction, ...r.authors]),
+});
+const views = (r: Replica, key = 'general') => r.streams.text(key).messages().map(view);
+
+describe('text stream: messages, edits, deletes, reactions on two replicas', () => {
+  it('send shows the message on both, with its id, author, τs and reply-to', () => {
+    const { clock, rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const ta = a.streams.text('general');
+    const tb = b.streams.text('general');
+    const hello = ta.send('hello');
+    expect(hello).toBe(messageIdFromEvent(ALICE, 1n));
+    clock.advanceBySync(1_000);
+    const reply = tb.send('hi alice', { replyTo: hello });
+    const mine = ta.messages();
+    expect(mine.map((m) => [m.content, m.author, m.replyTo])).toEqual([
+      ['hello', ALICE, undefined],
+      ['hi alice', BOB, hello],
+    ]);
+    expect(mine[0]?.time).toBe(T0);
+    expect(mine[1]?.time).toBe(T0 + 1_000);
+    expect(mine[1]?.id).toBe(reply);
+    expect(mine[0]?.eventId).toEqual({ author: ALICE, seq: 1 });
+    expect(views(b)).toEqual(views(a));
+    expect(canonical(b)).toBe(canonical(a));
+  });
+
+  it('edit, react, unreact and delete propagate; a delete clears content and reactions', () => {
+    const { rs } = world([ALICE, BOB, CAROL]);
+    const [a, b, c] = rs as [Replica, Replica, Replica];
+    const id = a.streams.text('general').send('draft');
+    a.streams.text('general').edit(id, 'final');
+    expect(b.streams.text('general').react(id, '👍')).toBe(true);
+    expect(c.streams.text('general').react(id, '👍')).toBe(true);
+    expect(c.streams.text('general').react(id, '🎉')).toBe(true);
+    expect(c.streams.text('general').react(id, '🎉')).toBe(false); // already: nothing written
+    expect(b.streams.text('general').unreact(id, '🎉')).toBe(false); // not b's: nothing written
+    for (const r of rs) {
+      expect(views(r)).toEqual([
+        {
+          author: ALICE,
+          content: 'final',
+          edited: true,
+          deleted: false,
+          replyTo: undefined,
+          reactions: [
+            ['🎉', CAROL],
+            ['👍', ...[BOB, CAROL].sort((x, y) => (x < y ? -1 : 1))],
+          ],
+        },
+      ]);
+    }
+    expect(c.streams.text('general').unreact(id, '🎉')).toBe(true);
+    expect(views(a)[0]?.reactions).toEqual([
+      ['👍', ...[BOB, CAROL].sort((x, y) => (x < y ? -1 : 1))],
+    ]);
+    expect(a.streams.text('general').delete(id)).toBe(true);
+    expect(a.streams.text('general').delete(id)).toBe(false); // already deleted: a no-op
+    for (const r of rs) {
+      expect(views(r)).toEqual([
+        {
+          author: ALICE,
+          content: '',
+          edited: true,
+          deleted: true,
+          replyTo: undefined,
+          reactions: [],
+        },
+      ]);
+      expect(canonical(r)).toBe(canonical(a));
+    }
+  });
+
+  it('changes$ reports added, updated and their previous value', () => {
+    const { rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const seen: TextChange[] = [];
+    b.streams.text('general').changes$.subscribe((c) => seen.push(c));
+    const id = a.streams.text('general').send('one');
+    a.streams.text('general').edit(id, 'two');
+    expect(seen.map((c) => [c.type, c.message.content])).toEqual([
+      ['added', 'one'],
+      ['updated', 'two'],
+    ]);
+    const updated = seen[1];
+    expect(updated?.type === 'updated' && updated.previous.content).toBe('one');
+  });
+
+  it('unchanged messages keep their object; a changed one gets a new one', () => {
+    const { rs } = world();
+    const [a] = rs as [Replica];
+    const t = a.streams.text('general');
+    const first = t.send('first');
+    t.send('second');
+    const before = t.messages();
+    t.edit(first, 'first!');
+    const after = t.messages();
+    expect(after).not.toBe(before);
+    expect(after[1]).toBe(before[1]);
+    expect(after[0]).not.toBe(before[0]);
+    expect(Object.isFrozen(after)).toBe(true);
+  });
+});
+
+describe('idempotence and causal order', () => {
+  it('applying the same events again changes nothing', () => {
+    const { rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const t = a.streams.text('general');
+    const id = t.send('once');
+    t.react(id, '✅');
+    t.edit(id, 'once!');
+    const before = canonical(b);
+    const list = b.streams.text('general').messages();
+    let emitted = 0;
+    b.streams.text('general').changes$.subscribe(() => emitted++);
+    for (const e of a.sent) {
+      expect(b.field.receive(e, { from: ALICE }).status).toBe('duplicate');
+      expect(b.field.receiveBytes(encodeEnvelope(e), { from: ALICE }).status).toBe('duplicate');
+    }
+    expect(canonical(b)).toBe(before);
+    expect(b.streams.text('general').messages()).toBe(list);
+    expect(emitted).toBe(0);
+  });
+
+  it('delivered in reverse, the events show the same messages (causal order)', () => {
+    const clock = new VirtualScheduler(T0);
+    const a = replica(ALICE, clock, { members: [ALICE, BOB] });
+    const b = replica(BOB, clock, { members: [ALICE, BOB] });
+    const t = a.streams.text('general');
+    const x = t.send('x');
+    clock.advanceBySync(10);
+    t.send('y', { replyTo: x });
+    t.edit(x, 'x2');
+    t.react(x, '👀');
+    t.delete(x);
+    const tb = b.streams.text('general');
+    for (const e of [...a.sent].reverse()) b.field.receive(e, { from: ALICE });
+    expect(tb.messages().map(view)).toEqual(t.messages().map(view));
+    expect(canonical(b)).toBe(canonical(a));
+  });
+});
+
+describe('writes refused with named errors (nothing written)', () => {
+  function refused(
+    r: Replica,
+    act: () => unknown,
+    error: abstract new (...a: never[]) => Error,
+  ): void {
+    const sent = r.sent.length;
+    const seq = r.field.processedOf(r.self);
+    expect(act).toThrow(error);
+    expect(r.sent.length).toBe(sent);
+    expect(r.field.processedOf(r.self)).toBe(seq);
+  }
+
+  it('content limits: exactly the limit passes, one byte more does not', () => {
+    const { rs } = world([ALICE, BOB], { options: { text: { maxContentBytes: 8 } } });
+    const [a] = rs as [Replica];
+    const t = a.streams.text('general');
+    expect(() => t.send('12345678')).not.toThrow();
+    expect(() => t.send('éééé')).not.toThrow(); // 8 UTF-8 bytes
+    refused(a, () => t.send('123456789'), ContentTooLargeError);
+    refused(a, () => t.send('éééé1'), ContentTooLargeError);
+    refused(a, () => t.send('x'.repeat(1_000_000)), ContentTooLargeError);
+    refused(a, () => t.send(''), EmptyContentError);
+    refused(a, () => t.send('\ud800'), MalformedContentError);
+    refused(a, () => t.send('a\udc00'), MalformedContentError);
+    refused(a, () => t.send(42 as unknown as string), MalformedContentError);
+    try {
+      t.send('123456789');
+    } catch (e) {
+      expect(e).toMatchObject({ what: 'message', size: 9, limit: 8 });
+    }
+    const id = t.send('ok');
+    refused(a, () => t.edit(id, '123456789'), ContentTooLargeError);
+    refused(a, () => t.react(id, 'x'.repeat(65)), ContentTooLargeError);
+    refused(a, () => t.react(id, ''), EmptyContentError);
+  });
+
+  it('unknown messages, someone else’s, deleted ones', () => {
+    const { rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const ta = a.streams.text('general');
+    const tb = b.streams.text('general');
+    const nobody = messageId(12345n);
+    refused(a, () => ta.edit(nobody, 'x'), UnknownMessageError);
+    refused(a, () => ta.delete(nobody), UnknownMessageError);
+    refused(a, () => ta.react(nobody, '👍'), UnknownMessageError);
+    refused(a, () => ta.unreact(nobody, '👍'), UnknownMessageError);
+    refused(a, () => ta.send('re', { replyTo: nobody }), UnknownMessageError);
+    const bobs = tb.send('bob');
+    refused(a, () => ta.edit(bobs, 'mine now'), NotMessageAuthorError);
+    refused(a, () => ta.delete(bobs), NotMessageAuthorError);
+    tb.react(bobs, '👍');
+    tb.delete(bobs);
+    refused(b, () => tb.edit(bobs, 'again'), MessageDeletedError);
+    refused(a, () => ta.react(bobs, '👍'), MessageDeletedError);
+    expect(ta.unreact(bobs, '👍')).toBe(false); // deleted: no reactions left, a no-op
+    try {
+      ta.edit(bobs, 'x');
+    } catch (e) {
+      expect(NotMessageAuthorError.isInstance(e)).toBe(true);
+      expect((e as NotMessageAuthorError).id).toBe(bobs);
+    }
+  });
+
+  it('a write the field refuses (not a member) is state’s LocalEventRejectedError', () => {
+    const clock = new VirtualScheduler(T0);
+    const stranger = replica(CAROL, clock, { members: [ALICE, BOB] });
+    refused(
+      stranger,
+      () => stranger.streams.text('general').send('let me in'),
+      LocalEventRejectedError,
+    );
+    expect(stranger.streams.text('general').messages()).toEqual([]);
+  });
+
+  it('closed streams throw ClosedError and complete their observables', () => {
+    const { rs } = world();
+    const [a] = rs as [Replica];
+    const t = a.streams.text('general');
+    let completed = 0;
+    t.messages$.subscribe({ complete: () => completed++ });
+    t.changes$.subscribe({ complete: () => completed++ });
+    a.streams.close();
+    expect(completed).toBe(2);
+    expect(() => t.send('late')).toThrow(ClosedError);
+    expect(() => a.streams.text('other')).toThrow(ClosedError);
+    t.messages$.subscribe({ complete: () => completed++ });
+    expect(completed).toBe(3);
+  });
+});
+
+describe('records from others that break the rules: the same no-op on every replica', () => {
+  it('edits and deletes of someone else’s message, forged authors and ids, garbage, edits before their target', () => {
+    const { rs } = world([ALICE, BOB, CAROL]);
+    const [a, b, c] = rs as [Replica, Replica, Replica];
+    const atom = a.streams.text('general').atom;
+    const others = (r: Replica) => rs.filter((x) => x !== r);
+    const id = a.streams.text('general').send('alice says');
+    const record =
+      (
+        author: NodeId,
+        seqId: (seq: number) => MessageId,
+        fields: Partial<Parameters<typeof encodeTextMessage>[0]>,
+      ) =>
+      (seq: number, time: number) =>
+        encodeTextMessage({
+          id: seqId(seq),
+          author,
+          timestamp: time,
+          replyTo: undefined,
+          editOf: undefined,
+          deleted: false,
+          reaction: false,
+          content: utf8('evil'),
+          ...fields,
+        });
+    const bobId = (seq: number) => messageIdFromEvent(BOB, BigInt(seq));
+    // Bob edits and deletes Alice's message: ignored.
+    appendRaw(b, atom, record(BOB, bobId, { editOf: id }), others(b));
+    appendRaw(
+      b,
+      atom,
+      record(BOB, () => id, { deleted: true, content: new Uint8Array(0) }),
+      others(b),
+    );
+    // Bob signs a record claiming Alice wrote it, or with an id that is not his event's.
+    appendRaw(b, atom, record(ALICE, bobId, {}), others(b));
+    appendRaw(
+      b,
+      atom,
+      record(BOB, () => messageId(77n), {}),
+      others(b),
+    );
+    // A reaction naming no target, a reaction with an edit id, an empty reaction, garbage.
+    appendRaw(b, atom, record(BOB, bobId, { reaction: true }), others(b));
+    appendRaw(b, atom, record(BOB, bobId, { reaction: true, replyTo: id, editOf: id }), others(b));
+    appendRaw(
+      b,
+      atom,
+      record(BOB, bobId, { reaction: true, replyTo: id, content: new Uint8Array(0) }),
+      others(b),
+    );
+    appendRaw(b, atom, () => Uint8Array.of(1, 2, 3), others(b));
+    appendRaw(
+      b,
+      atom,
+      (seq, time) => Uint8Array.of(...record(BOB, bobId, {})(seq, time), 0),
+      others(b),
+    );
+    // Carol edits her own message, but with an edit stamped before it.
+    const carolsFirst = messageIdFromEvent(CAROL, 2n);
+    appendRaw(
+      c,
+      atom,
+      record(CAROL, (s) => messageIdFromEvent(CAROL, BigInt(s)), {
+        editOf: carolsFirst,
+        content: utf8('early edit'),
+      }),
+      others(c),
+    );
+    c.streams.text('general').send('carol');
+    for (const r of rs) {
+      expect(views(r)).toEqual([
+        {
+          author: ALICE,
+          content: 'alice says',
+          edited: false,
+          deleted: false,
+          replyTo: undefined,
+          reactions: [],
+        },
+        {
+          author: CAROL,
+          content: 'carol',
+          edited: false,
+          deleted: false,
+          replyTo: undefined,
+          reactions: [],
+        },
+      ]);
+      expect(r.streams.text('general').counters()).toEqual({
+        records: 12,
+        messages: 2,
+        invalid: 7,
+      });
+      expect(canonical(r)).toBe(canonical(a));
+    }
+  });
+
+  it('a reaction to a deleted message, and reactions before the delete, are gone', () => {
+    const { rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const atom = a.streams.text('general').atom;
+    const id = a.streams.text('general').send('soon gone');
+    b.streams.text('general').react(id, '👋');
+    a.streams.text('general').delete(id);
+    appendRaw(
+      b,
+      atom,
+      (seq, time) =>
+        encodeTextMessage({
+          id: messageIdFromEvent(BOB, BigInt(seq)),
+          author: BOB,
+          timestamp: time,
+          replyTo: id,
+          editOf: undefined,
+          deleted: false,
+          reaction: true,
+          content: utf8('🎉'),
+        }),
+      [a],
+    );
+    for (const r of rs) expect(views(r)[0]).toMatchObject({ deleted: true, reactions: [] });
+  });
+
+  it('records larger than the stream allows are refused by the field (Oversized)', () => {
+    const clock = new VirtualScheduler(T0);
+    const members = [ALICE, BOB];
+    const a = replica(ALICE, clock, { members, options: { text: { maxContentBytes: 16 } } });
+    // Bob is configured otherwise (every replica must use the same options): he can write
+    // 100-byte messages, Alice's field refuses them.
+    const b = replica(BOB, clock, { members, options: { text: { maxContentBytes: 100 } } });
+    connect([a, b]);
+    expect(() => a.streams.text('general').send('x'.repeat(17))).toThrow(ContentTooLargeError);
+    b.streams.text('general').send('y'.repeat(100));
+    expect(a.field.counters().rejected.Oversized).toBe(1);
+    expect(a.streams.text('general').messages()).toEqual([]);
+    expect(b.streams.text('general').messages().length).toBe(1);
+    const atom = a.streams.text('general').atom;
+    const big = (seq: number, time: number) =>
+      encodeTextMessage({
+        id: messageIdFromEvent(ALICE, BigInt(seq)),
+        author: ALICE,
+        timestamp: time,
+        replyTo: undefined,
+        editOf: undefined,
+        deleted: false,
+        reaction: false,
+        content: new Uint8Array(100),
+      });
+    expect(() => appendRaw(a, atom, big, [b])).toThrow(
+      expect.objectContaining({ reason: 'Oversized' }),
+    );
+  });
+});
+
+describe('message id collisions (from_event collides when author ⊕ seq does)', () => {
+  it('both messages stay; edits go to their author’s, reactions to the first', () => {
+    const x = nodeId(0x5eed_0000_0000_1000n);
+    const y = nodeId(x ^ 3n); // x ⊕ 1 = y ⊕ 2
+    expect(messageIdFromEvent(x, 1n)).toBe(messageIdFromEvent(y, 2n));
+    const { clock, rs } = world([x, y, CAROL]);
+    const [rx, ry, rc] = rs as [Replica, Replica, Replica];
+    const ty = ry.streams.text('general');
+    ty.send('y first');
+    clock.advanceBySync(5);
+    const shared = rx.streams.text('general').send('x first');
+    expect(ty.send('y second')).toBe(shared);
+    ty.edit(shared, 'y second, edited');
+    rx.streams.text('general').edit(shared, 'x first, edited');
+    rc.streams.text('general').react(shared, '❤️');
+    for (const r of rs) {
+      expect(views(r).map((m) => [m.author, m.content, m.reactions])).toEqual([
+        [y, 'y first', []],
+        [x, 'x first, edited', [['❤️', CAROL]]],
+        [y, 'y second, edited', []],
+      ]);
+    }
+  });
+});
+
+describe('bounded log: the oldest records go, the same everywhere', () => {
+  it('removed changes, and the projection equals one made from scratch', () => {
+    const { clock, rs } = world([ALICE, BOB], { options: { text: { maxEntries: 5 } } });
+    const [a, b] = rs as [Replica, Replica];
+    const removed: string[] = [];
+    b.streams.text('general').changes$.subscribe((c) => {
+      if (c.type === 'removed') removed.push(c.message.content);
+    });
+    const ids: MessageId[] = [];
+    for (let i = 0; i < 8; i++) {
+      clock.advanceBySync(100);
+      const r = i % 2 === 0 ? a : b;
+      ids.push(r.streams.text('general').send(`m${i}`));
+      if (i === 6) b.streams.text('general').react(ids[5]!, '⭐');
+    }
+    expect(removed).toEqual(['m0', 'm1', 'm2', 'm3']);
+    for (const r of rs) {
+      const log = r.field.atom(r.streams.text('general').atom)?.state;
+      expect(log?.kind === 'append-log' && log.length).toBe(5);
+      const fresh = new TextProjection();
+      fresh.rebuild(log?.kind === 'append-log' ? log : undefined);
+      expect(fresh.messages().map(view)).toEqual(views(r));
+      expect(views(r).map((m) => m.content)).toEqual(['m4', 'm5', 'm6', 'm7']);
+      expect(views(r)[1]?.reactions).toEqual([['⭐', BOB]]);
+    }
+  });
+});
