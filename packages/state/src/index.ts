@@ -110,3 +110,69 @@ export { copyEnvelope, mutationValueLength } from './copy-envelope.ts';
 
 // Part 2: membership, the event store, digests, diffusion, the local log
 export { type DurableObserver, type PastQuery } from './durable-observer.ts';
+export { MemberRole, isMemberRole, roleCanWrite, memberRoleName } from './member-role.ts';
+export { type Member } from './member.ts';
+export {
+  type MembershipEntry,
+  type MemberKeys,
+  MEMBER_KEY_LENGTH,
+  MAX_MEMBER_ADDRESSES,
+  MAX_ADDRESS_LENGTH,
+  MAX_MEMBERSHIP_ENTRY_SIZE,
+  encodeMembershipEntry,
+  decodeMembershipEntry,
+  membershipMutation,
+  membershipEventType,
+} from './membership-entry.ts';
+export {
+  MembershipLog,
+  type MembershipLogConfig,
+  type Founder,
+  MEMBERSHIP_ATOM,
+  DEFAULT_MEMBERSHIP_ENTRIES,
+} from './membership-log.ts';
+export {
+  type Digest,
+  type DigestLimits,
+  DEFAULT_DIGEST_LIMITS,
+  checkDigest,
+  digestContiguous,
+  digestAcknowledgements,
+  digestToRepairRequest,
+  digestFromRepairRequest,
+} from './digest.ts';
+export {
+  EventStore,
+  type EventStoreLimits,
+  DEFAULT_EVENT_STORE_LIMITS,
+  STORE_EVENT_OVERHEAD,
+  StoreEvictionReason,
+  type StoreEviction,
+  type StoreOutcome,
+  type StoreCounters,
+  type MissingOptions,
+  type MissingPage,
+  type DigestOptions,
+} from './event-store.ts';
+export { AckTable, type AckTableLimits, DEFAULT_ACK_TABLE_LIMITS } from './ack-table.ts';
+export { LocalLog, type LocalLogLimits, DEFAULT_LOCAL_LOG_LIMITS } from './local-log.ts';
+export {
+  LocalEvents,
+  type LocalEventsConfig,
+  type DurableEventSpec,
+  type EphemeralEventSpec,
+  type WrittenEvent,
+} from './local-events.ts';
+export {
+  InterestRegistry,
+  type InterestLimits,
+  DEFAULT_INTEREST_LIMITS,
+} from './interest-registry.ts';
+export { Diffusion, type DiffusionConfig } from './diffusion.ts';
+export {
+  MalformedDigestError,
+  LocalLogFullError,
+  MalformedMembershipEntryError,
+  LocalNumberingError,
+  InterestLimitError,
+} from './replication-errors.ts';

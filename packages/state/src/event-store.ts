@@ -1,0 +1,628 @@
+import {
+  type DurableEnvelope,
+  encodeEnvelope,
+  type EventEnvelope,
+  EventKind,
+  MAX_REPAIR_RANGE_SPAN,
+  MAX_REPAIR_RANGES,
+  type NodeId,
+  type SeqRange,
+} from '@elara/core';
+import type { AckTable } from './ack-table.ts';
+import { checkDigest, type Digest, type DigestLimits } from './digest.ts';
+import type { DurableObserver } from './durable-observer.ts';
+
+/** Bounds of an {@link EventStore} (bytes are charged bytes: encoded size + overhead). */
+export interface EventStoreLimits {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  /** Events of one author, so one author's flood cannot push everyone else's out. */
+  readonly maxEventsPerAuthor: number;
+  readonly maxBytesPerAuthor: number;
+  /** Authors tracked (each keeps its contiguous frontier even when its events are evicted). */
+  readonly maxAuthors: number;
+}
+
+/** The defaults. */
+export const DEFAULT_EVENT_STORE_LIMITS: EventStoreLimits = {
+  maxEvents: 100_000,
+  maxBytes: 64 * 1024 * 1024,
+  maxEventsPerAuthor: 50_000,
+  maxBytesPerAuthor: 32 * 1024 * 1024,
+  maxAuthors: 4_096,
+};
+
+/**
+ * Bytes charged per stored event besides its encoded size: its Uint8Array object and its
+ * slots in the per-author and eviction arrays (about what V8 holds on Node 20).
+ */
+export const STORE_EVENT_OVERHEAD = 128;
+
+/** Why the store let an event go. */
+export const StoreEvictionReason = {
+  /** Its author held `maxEventsPerAuthor` events or `maxBytesPerAuthor` bytes. */
+  AuthorShare: 'author-share',
+  /** The store held `maxEvents` events. */
+  Count: 'count',
+  /** The store held `maxBytes` bytes. */
+  Bytes: 'bytes',
+} as const;
+export type StoreEvictionReason = (typeof StoreEvictionReason)[keyof typeof StoreEvictionReason];
+
+/** An event the store no longer holds (peers that still lack it must get it elsewhere). */
+export interface StoreEviction {
+  readonly author: NodeId;
+  readonly seq: number;
+  readonly reason: StoreEvictionReason;
+  /** True when every member had acknowledged it (nobody needed it from us). */
+  readonly acknowledged: boolean;
+}
+
+/** What `add` did. */
+export type StoreOutcome =
+  | 'stored'
+  | 'duplicate'
+  /** Ephemeral events are never stored (they are never repaired). */
+  | 'ephemeral'
+  /** Larger than a whole author share or the whole store. */
+  | 'oversized'
+  /** A new author beyond `maxAuthors`. */
+  | 'too-many-authors';
+
+/** Counters of an {@link EventStore}. */
+export interface StoreCounters {
+  stored: number;
+  duplicates: number;
+  ephemeral: number;
+  oversized: number;
+  tooManyAuthors: number;
+  evicted: Record<StoreEvictionReason, number>;
+  /** Of those evicted, how many every member had acknowledged. */
+  evictedAcknowledged: number;
+  listenerErrors: number;
+}
+
+/** Paging of {@link EventStore.missing}. */
+export interface MissingOptions {
+  /** Events per page; default 1 024. */
+  readonly maxEvents?: number;
+  /** Encoded bytes per page (one event is always returned, whatever its size); default 1 MiB. */
+  readonly maxBytes?: number;
+  /** The `next` of the previous page: resume after it. */
+  readonly after?: ReadonlyMap<NodeId, number>;
+  /** Bounds of the digest (a receiver may lower the wire's). */
+  readonly limits?: Partial<DigestLimits>;
+}
+
+/** One page of {@link EventStore.missing}. */
+export interface MissingPage {
+  /** Encoded durable envelopes, each author's in seq order, authors interleaved as stored. */
+  readonly events: Uint8Array[];
+  /** Pass as `after` for the next page; undefined when this page was the last. */
+  readonly next: ReadonlyMap<NodeId, number> | undefined;
+}
+
+/** Bounds of {@link EventStore.digest}. */
+export interface DigestOptions {
+  /** Gaps listed; default {@link MAX_REPAIR_RANGES}. */
+  readonly maxGaps?: number;
+  /** Events per gap; default {@link MAX_REPAIR_RANGE_SPAN}. */
+  readonly maxGapSpan?: number;
+}
+
+/** One author's stored events: parallel arrays sorted by seq, live from `start`. */
+interface AuthorEvents {
+  readonly author: NodeId;
+  seqs: number[];
+  data: Uint8Array[];
+  /** Insertion order (a global counter): the eviction and paging order. */
+  stamps: number[];
+  start: number;
+  bytes: number;
+  /** Every seq ≤ it was stored at some point (evicted ones included). */
+  contiguous: number;
+  /** Every member holds every seq ≤ it. */
+  acked: number;
+}
+
+function count(a: AuthorEvents): number {
+  return a.seqs.length - a.start;
+}
+
+/** First index ≥ a.start whose seq is ≥ seq. */
+function lowerBound(a: AuthorEvents, seq: number): number {
+  let lo = a.start;
+  let hi = a.seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a.seqs[mid] as number) < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The last index of the run of consecutive seqs that starts at `i`. */
+function runEnd(a: AuthorEvents, i: number): number {
+  const key = (a.seqs[i] as number) - i;
+  let lo = i;
+  let hi = a.seqs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if ((a.seqs[mid] as number) - mid === key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A per-author walk over the stored seqs a digest lacks (ranges ascending). */
+interface MissingCursor {
+  readonly events: AuthorEvents;
+  /** Lacking ranges, flattened [from, to, from, to, ...], ascending, disjoint. */
+  readonly ranges: number[];
+  range: number;
+  index: number;
+}
+
+/**
+ * The store of the session's durable events, per (session, author), for repair and
+ * anti-entropy: `digest()` summarises what this replica holds, `missing(peerDigest)` returns
+ * exactly the stored events the peer lacks. Ephemeral events are never stored.
+ *
+ * Feed it as a {@link DurableObserver} of the field: it then holds every durable event whose
+ * seq the field consumed (applied, or authentic and refused: peers need those to walk the
+ * chain), local ones included, in processing order (a causal order). Any durable event can
+ * also be `add`ed directly (e.g. in tests); the store does not verify signatures.
+ *
+ * **Bounds and eviction**: count and (charged) bytes in all and per author. The newest
+ * event's author over its share loses its own oldest (lowest seq) first; then, while the store
+ * is over its bounds, an author's oldest event that every member acknowledged goes first
+ * (nobody needs it from us: {@link acknowledged}), and failing that the event stored longest
+ * ago. Every eviction is reported (`onEviction`) and counted. An evicted event below its
+ * author's contiguous frontier still counts as held in the digest (this replica had it); one
+ * above it becomes a gap again.
+ *
+ * Cost: per-author sorted arrays; `add` in seq order O(1) (out of order: a binary search and
+ * an array insert); `digest()` O(authors + gaps × log n); `missing()` O(authors × log n +
+ * returned × log authors).
+ *
+ * @example
+ * const store = new EventStore({ acks });
+ * const field = new StateField({ ...config, observers: [log, store] });
+ * send(peer, digestToRepairRequest(id, store.digest()));     // ask
+ * const page = peerStore.missing(digestFromRepairRequest(request)); // answer
+ */
+export class EventStore implements DurableObserver {
+  readonly limits: EventStoreLimits;
+  private readonly authors = new Map<NodeId, AuthorEvents>();
+  /** Authors whose oldest stored event every member acknowledged. */
+  private readonly ackedAuthors = new Set<AuthorEvents>();
+  /** Insertion order, for "stored longest ago" (entries of evicted events are skipped). */
+  private fifoAuthors: AuthorEvents[] = [];
+  private fifoSeqs: number[] = [];
+  private fifoStamps: number[] = [];
+  private fifoStart = 0;
+  private stamp = 0;
+  private eventCount = 0;
+  private byteCount = 0;
+  private readonly stats: StoreCounters = {
+    stored: 0,
+    duplicates: 0,
+    ephemeral: 0,
+    oversized: 0,
+    tooManyAuthors: 0,
+    evicted: { 'author-share': 0, count: 0, bytes: 0 },
+    evictedAcknowledged: 0,
+    listenerErrors: 0,
+  };
+  private readonly evictions: StoreEviction[] = [];
+  private readonly listeners = new Set<(eviction: StoreEviction) => void>();
+
+  /**
+   * `acks`, when given, tells the store what every member acknowledged (it evicts those
+   * first); {@link acknowledged} does the same by hand.
+   */
+  constructor(config: { limits?: Partial<EventStoreLimits>; acks?: AckTable } = {}) {
+    this.limits = { ...DEFAULT_EVENT_STORE_LIMITS, ...config.limits };
+    config.acks?.onAdvance((author, upTo) => this.acknowledged(author, upTo));
+  }
+
+  // ---- adding --------------------------------------------------------------------------
+
+  /** @internal The field consumed this event's seq: store it. */
+  processed(envelope: DurableEnvelope): void {
+    this.add(envelope);
+  }
+
+  /**
+   * Stores a durable event (copied: encoded); an ephemeral one is refused and counted. A seq
+   * already held is a duplicate (the first copy stays). Evictions it causes are reported
+   * before it returns.
+   */
+  add(envelope: EventEnvelope): StoreOutcome {
+    if (envelope.kind !== EventKind.Durable) {
+      this.stats.ephemeral++;
+      return 'ephemeral';
+    }
+    let a = this.authors.get(envelope.author);
+    if (a === undefined) {
+      if (this.authors.size >= this.limits.maxAuthors) {
+        this.stats.tooManyAuthors++;
+        return 'too-many-authors';
+      }
+      a = {
+        author: envelope.author,
+        seqs: [],
+        data: [],
+        stamps: [],
+        start: 0,
+        bytes: 0,
+        contiguous: 0,
+        acked: 0,
+      };
+      this.authors.set(envelope.author, a);
+    }
+    const seq = envelope.seq;
+    const at = lowerBound(a, seq);
+    if (at < a.seqs.length && a.seqs[at] === seq) {
+      this.stats.duplicates++;
+      return 'duplicate';
+    }
+    const bytes = encodeEnvelope(envelope);
+    const charged = bytes.length + STORE_EVENT_OVERHEAD;
+    if (charged > this.limits.maxBytesPerAuthor || charged > this.limits.maxBytes) {
+      this.stats.oversized++;
+      return 'oversized';
+    }
+    const stamp = this.stamp++;
+    if (at === a.seqs.length) {
+      a.seqs.push(seq);
+      a.data.push(bytes);
+      a.stamps.push(stamp);
+    } else {
+      a.seqs.splice(at, 0, seq);
+      a.data.splice(at, 0, bytes);
+      a.stamps.splice(at, 0, stamp);
+    }
+    if (seq === a.contiguous + 1) {
+      let i = at;
+      while (i < a.seqs.length && a.seqs[i] === a.contiguous + 1) {
+        a.contiguous++;
+        i++;
+      }
+    }
+    a.bytes += charged;
+    this.byteCount += charged;
+    this.eventCount++;
+    this.stats.stored++;
+    this.fifoAuthors.push(a);
+    this.fifoSeqs.push(seq);
+    this.fifoStamps.push(stamp);
+    if (at === a.start && seq <= a.acked) this.ackedAuthors.add(a);
+    this.makeRoom(a);
+    this.report();
+    return 'stored';
+  }
+
+  private makeRoom(newest: AuthorEvents): void {
+    const l = this.limits;
+    while (count(newest) > l.maxEventsPerAuthor || newest.bytes > l.maxBytesPerAuthor) {
+      this.evictAt(newest, newest.start, StoreEvictionReason.AuthorShare);
+    }
+    while (this.eventCount > l.maxEvents || this.byteCount > l.maxBytes) {
+      const reason =
+        this.eventCount > l.maxEvents ? StoreEvictionReason.Count : StoreEvictionReason.Bytes;
+      if (!this.evictAcknowledged(reason)) this.evictOldest(reason);
+    }
+    this.compactFifo();
+  }
+
+  /** Evicts the oldest event of an author whose oldest every member acknowledged. */
+  private evictAcknowledged(reason: StoreEvictionReason): boolean {
+    for (const a of this.ackedAuthors) {
+      if (count(a) > 0 && (a.seqs[a.start] as number) <= a.acked) {
+        this.evictAt(a, a.start, reason);
+        return true;
+      }
+      this.ackedAuthors.delete(a);
+    }
+    return false;
+  }
+
+  /** Evicts the event stored longest ago (skipping entries of events already gone). */
+  private evictOldest(reason: StoreEvictionReason): void {
+    while (this.fifoStart < this.fifoAuthors.length) {
+      const i = this.fifoStart++;
+      const a = this.fifoAuthors[i] as AuthorEvents;
+      const seq = this.fifoSeqs[i] as number;
+      const at = lowerBound(a, seq);
+      if (at < a.seqs.length && a.seqs[at] === seq && a.stamps[at] === this.fifoStamps[i]) {
+        this.evictAt(a, at, reason);
+        return;
+      }
+    }
+  }
+
+  private evictAt(a: AuthorEvents, at: number, reason: StoreEvictionReason): void {
+    const seq = a.seqs[at] as number;
+    const charged = (a.data[at] as Uint8Array).length + STORE_EVENT_OVERHEAD;
+    const acknowledged = seq <= a.acked;
+    if (at === a.start) {
+      a.data[at] = EMPTY; // let the bytes go now; the slot goes at the next compaction
+      a.start++;
+      if (a.start > 64 && a.start * 2 > a.seqs.length) {
+        a.seqs = a.seqs.slice(a.start);
+        a.data = a.data.slice(a.start);
+        a.stamps = a.stamps.slice(a.start);
+        a.start = 0;
+      }
+    } else {
+      a.seqs.splice(at, 1);
+      a.data.splice(at, 1);
+      a.stamps.splice(at, 1);
+    }
+    if (count(a) === 0 || (a.seqs[a.start] as number) > a.acked) this.ackedAuthors.delete(a);
+    a.bytes -= charged;
+    this.byteCount -= charged;
+    this.eventCount--;
+    this.stats.evicted[reason]++;
+    if (acknowledged) this.stats.evictedAcknowledged++;
+    this.evictions.push({ author: a.author, seq, reason, acknowledged });
+  }
+
+  /** Keeps the eviction queue within twice what is stored (it holds stale entries too). */
+  private compactFifo(): void {
+    const held = this.fifoAuthors.length - this.fifoStart;
+    if (held <= 2 * this.eventCount + 1024) return;
+    const authors: AuthorEvents[] = [];
+    const seqs: number[] = [];
+    const stamps: number[] = [];
+    for (let i = this.fifoStart; i < this.fifoAuthors.length; i++) {
+      const a = this.fifoAuthors[i] as AuthorEvents;
+      const seq = this.fifoSeqs[i] as number;
+      const at = lowerBound(a, seq);
+      if (at < a.seqs.length && a.seqs[at] === seq && a.stamps[at] === this.fifoStamps[i]) {
+        authors.push(a);
+        seqs.push(seq);
+        stamps.push(this.fifoStamps[i] as number);
+      }
+    }
+    this.fifoAuthors = authors;
+    this.fifoSeqs = seqs;
+    this.fifoStamps = stamps;
+    this.fifoStart = 0;
+  }
+
+  private report(): void {
+    if (this.evictions.length === 0) return;
+    for (const e of this.evictions.splice(0)) {
+      for (const l of this.listeners) {
+        try {
+          l(e);
+        } catch {
+          this.stats.listenerErrors++;
+        }
+      }
+    }
+  }
+
+  /**
+   * Every member holds `author`'s events up to `upTo` (from an {@link AckTable}, or by hand):
+   * those are evicted first when the store is full.
+   */
+  acknowledged(author: NodeId, upTo: number): void {
+    const a = this.authors.get(author);
+    if (a === undefined || upTo <= a.acked) return;
+    a.acked = upTo;
+    if (count(a) > 0 && (a.seqs[a.start] as number) <= upTo) this.ackedAuthors.add(a);
+  }
+
+  /** Calls `listener` with every eviction. Returns its remover. */
+  onEviction(listener: (eviction: StoreEviction) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- queries -------------------------------------------------------------------------
+
+  /** The encoded event (author, seq), if stored (a view: copy it to keep it). */
+  get(author: NodeId, seq: number): Uint8Array | undefined {
+    const a = this.authors.get(author);
+    if (a === undefined) return undefined;
+    const at = lowerBound(a, seq);
+    return at < a.seqs.length && a.seqs[at] === seq ? a.data[at] : undefined;
+  }
+
+  /** True when (author, seq) is stored. */
+  has(author: NodeId, seq: number): boolean {
+    return this.get(author, seq) !== undefined;
+  }
+
+  /** The seqs of `author` stored now, ascending. */
+  seqsOf(author: NodeId): number[] {
+    const a = this.authors.get(author);
+    return a === undefined ? [] : a.seqs.slice(a.start);
+  }
+
+  /** Events stored. */
+  get size(): number {
+    return this.eventCount;
+  }
+
+  /** Charged bytes stored (encoded sizes + {@link STORE_EVENT_OVERHEAD} each). */
+  get bytes(): number {
+    return this.byteCount;
+  }
+
+  /** A copy of the counters. */
+  counters(): StoreCounters {
+    return { ...this.stats, evicted: { ...this.stats.evicted } };
+  }
+
+  /**
+   * What this replica holds (see {@link Digest}): per author the highest seq held, and the
+   * holes below it; authors in id order, so the same holdings give the same digest. More
+   * holes than `maxGaps` allows lower the head of the author where the budget ran out to
+   * just below that hole (and of every later author with holes, to below its first).
+   */
+  digest(options: DigestOptions = {}): Digest {
+    const maxGapSpan = options.maxGapSpan ?? MAX_REPAIR_RANGE_SPAN;
+    let budget = options.maxGaps ?? MAX_REPAIR_RANGES;
+    const heads = new Map<NodeId, number>();
+    const gaps: SeqRange[] = [];
+    const ids = [...this.authors.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    for (const author of ids) {
+      const a = this.authors.get(author) as AuthorEvents;
+      const last = count(a) > 0 ? (a.seqs[a.seqs.length - 1] as number) : 0;
+      let head = Math.max(a.contiguous, last);
+      if (head === 0) continue;
+      let expected = a.contiguous + 1;
+      let i = lowerBound(a, expected);
+      while (i < a.seqs.length) {
+        const s = a.seqs[i] as number;
+        if (s > expected) {
+          const pieces = Math.ceil((s - expected) / maxGapSpan);
+          if (pieces > budget) {
+            head = expected - 1;
+            break;
+          }
+          budget -= pieces;
+          for (let from = expected; from < s; from += maxGapSpan) {
+            gaps.push({ author, from, to: Math.min(s - 1, from + maxGapSpan - 1) });
+          }
+        }
+        const end = runEnd(a, i);
+        expected = (a.seqs[end] as number) + 1;
+        i = end + 1;
+      }
+      heads.set(author, head);
+    }
+    return { heads, gaps };
+  }
+
+  /**
+   * Exactly the stored events the digest's sender lacks (above its head for each author, or
+   * in one of its gaps), a page at a time: each author's in seq order, authors interleaved in
+   * the order they were stored (processing order when fed by the field, so the receiver can
+   * apply them without waiting). A malformed digest is a `MalformedDigestError`.
+   *
+   * @example
+   * let page = store.missing(digest, { maxEvents: 256 });
+   * send(page.events);
+   * while (page.next) { page = store.missing(digest, { maxEvents: 256, after: page.next }); send(page.events); }
+   */
+  missing(digest: Digest, options: MissingOptions = {}): MissingPage {
+    const d = checkDigest(digest, options.limits);
+    const maxEvents = options.maxEvents ?? 1024;
+    const maxBytes = options.maxBytes ?? 1024 * 1024;
+    const after = options.after;
+    const gapsByAuthor = new Map<NodeId, SeqRange[]>();
+    for (const g of d.gaps) {
+      if (!this.authors.has(g.author)) continue;
+      let list = gapsByAuthor.get(g.author);
+      if (list === undefined) gapsByAuthor.set(g.author, (list = []));
+      list.push(g);
+    }
+    const heap: MissingCursor[] = [];
+    for (const a of this.authors.values()) {
+      if (count(a) === 0) continue;
+      const head = d.heads.get(a.author) ?? 0;
+      const ranges = lackingRanges(gapsByAuthor.get(a.author), head, after?.get(a.author) ?? 0);
+      const cursor: MissingCursor = { events: a, ranges, range: 0, index: a.start };
+      if (seek(cursor)) heapPush(heap, cursor);
+    }
+    const events: Uint8Array[] = [];
+    const next = new Map<NodeId, number>(after ?? []);
+    let bytes = 0;
+    while (heap.length > 0 && events.length < maxEvents) {
+      const c = heap[0] as MissingCursor;
+      const data = c.events.data[c.index] as Uint8Array;
+      if (events.length > 0 && bytes + data.length > maxBytes) break;
+      events.push(data);
+      bytes += data.length;
+      next.set(c.events.author, c.events.seqs[c.index] as number);
+      c.index++;
+      if (seek(c)) heapSiftDown(heap, 0);
+      else heapPop(heap);
+    }
+    return { events, next: heap.length > 0 ? next : undefined };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The seq ranges a digest lacks for one author, above `after`: its gaps below its head
+ * (sorted and merged), then everything above the head. Flattened [from, to, ...].
+ */
+function lackingRanges(gaps: SeqRange[] | undefined, head: number, after: number): number[] {
+  const out: number[] = [];
+  if (gaps !== undefined) {
+    gaps.sort((x, y) => x.from - y.from);
+    for (const g of gaps) {
+      const from = Math.max(g.from, after + 1);
+      const to = Math.min(g.to, head);
+      if (from > to) continue;
+      const n = out.length;
+      if (n > 0 && from <= (out[n - 1] as number) + 1) {
+        out[n - 1] = Math.max(out[n - 1] as number, to);
+      } else out.push(from, to);
+    }
+  }
+  out.push(Math.max(head, after) + 1, Number.MAX_SAFE_INTEGER);
+  return out;
+}
+
+/** Moves the cursor to its next stored seq inside a lacking range; false when none is left. */
+function seek(c: MissingCursor): boolean {
+  const a = c.events;
+  while (c.range < c.ranges.length) {
+    const from = c.ranges[c.range] as number;
+    const to = c.ranges[c.range + 1] as number;
+    if (c.index >= a.seqs.length) return false;
+    if ((a.seqs[c.index] as number) < from) c.index = lowerBound(a, from);
+    if (c.index < a.seqs.length && (a.seqs[c.index] as number) <= to) return true;
+    c.range += 2;
+  }
+  return false;
+}
+
+function stampOf(c: MissingCursor): number {
+  return c.events.stamps[c.index] as number;
+}
+
+function heapPush(heap: MissingCursor[], c: MissingCursor): void {
+  heap.push(c);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (stampOf(heap[parent] as MissingCursor) <= stampOf(c)) break;
+    heap[i] = heap[parent] as MissingCursor;
+    i = parent;
+  }
+  heap[i] = c;
+}
+
+function heapSiftDown(heap: MissingCursor[], i: number): void {
+  const c = heap[i] as MissingCursor;
+  const key = stampOf(c);
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= heap.length) break;
+    const r = l + 1;
+    const child =
+      r < heap.length && stampOf(heap[r] as MissingCursor) < stampOf(heap[l] as MissingCursor)
+        ? r
+        : l;
+    if (stampOf(heap[child] as MissingCursor) >= key) break;
+    heap[i] = heap[child] as MissingCursor;
+    i = child;
+  }
+  heap[i] = c;
+}
+
+function heapPop(heap: MissingCursor[]): void {
+  const last = heap.pop() as MissingCursor;
+  if (heap.length === 0) return;
+  heap[0] = last;
+  heapSiftDown(heap, 0);
+}
