@@ -1,0 +1,60 @@
+import { ElaraError } from '@elara/core';
+
+/**
+ * A {@link NodeConfig} field is missing its shape or out of range. The message names the field;
+ * `field` carries it for programs.
+ *
+ * @example
+ * try {
+ *   await Node.create({ maxPeers: 0 });
+ * } catch (e) {
+ *   if (NodeConfigError.isInstance(e)) console.log((e as NodeConfigError).field); // 'maxPeers'
+ * }
+ */
+export class NodeConfigError extends ElaraError {
+  static override readonly code: string = 'NodeConfigError';
+
+  constructor(
+    /** The offending field, dotted (`limits.maxSessions`). */
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`node config ${field}: ${message}`, options);
+  }
+}
+
+/**
+ * The node already has a session with this id (joining a session twice, or a join racing
+ * another for the same session).
+ *
+ * @example
+ * await bob.joinSession(text);
+ * await bob.joinSession(text); // SessionExistsError
+ */
+export class SessionExistsError extends ElaraError {
+  static override readonly code: string = 'SessionExistsError';
+}
+
+/**
+ * One of the node's bounded tables is full: sessions (`limits.maxSessions`), pending handshakes
+ * (`limits.maxPendingHandshakes`) or peers (`maxPeers`). `table` names it.
+ *
+ * @example
+ * try {
+ *   await node.joinSession(text);
+ * } catch (e) {
+ *   if (NodeCapacityError.isInstance(e)) retryLater();
+ * }
+ */
+export class NodeCapacityError extends ElaraError {
+  static override readonly code: string = 'NodeCapacityError';
+
+  constructor(
+    /** `'sessions'`, `'pendingHandshakes'` or `'peers'`. */
+    readonly table: 'sessions' | 'pendingHandshakes' | 'peers',
+    limit: number,
+  ) {
+    super(`node: the ${table} table is full (${limit})`);
+  }
+}

@@ -1,0 +1,149 @@
+import { nodeId } from '@elara/core';
+import { Identity, nativeCryptoProvider } from '@elara/crypto';
+import { SimNetwork } from '@elara/net';
+import { simWorld } from '@elara/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  NODE_CONFIG_DEFAULTS,
+  Node,
+  type NodeConfig,
+  NodeConfigError,
+  resolveNodeConfig,
+} from '../src/index.ts';
+
+function fieldOf(config: unknown): string | undefined {
+  try {
+    resolveNodeConfig(config as NodeConfig);
+    return undefined;
+  } catch (e) {
+    expect(NodeConfigError.isInstance(e)).toBe(true);
+    return (e as NodeConfigError).field;
+  }
+}
+
+describe('NodeConfig', () => {
+  it('fills in the defaults', () => {
+    const c = resolveNodeConfig();
+    expect(c.bindAddr).toEqual({ family: 'IPv4', address: '127.0.0.1', port: 0 });
+    expect(c.maxPeers).toBe(NODE_CONFIG_DEFAULTS.maxPeers);
+    expect(c.eventBufferSize).toBe(1024);
+    expect(c.predictionEntropy).toBe(0.5);
+    expect(c.degradation).toEqual({ initial: 0, floor: 5 });
+    expect(c.tickIntervalUs).toBe(20_000);
+    expect(c.heartbeatIntervalUs).toBe(1_000_000);
+    expect(c.peerTimeoutUs).toBe(10_000_000);
+    expect(c.limits.maxSessions).toBe(16);
+    expect(c.limits.reassembly.maxOpenMessages).toBe(64);
+    expect(c.limits.responder.maxHandshakes).toBe(4096);
+    expect(c.limits.initiator.maxAttempts).toBe(5);
+    expect(c.stunServers).toEqual([]);
+  });
+
+  it('keeps what is given', () => {
+    const c = resolveNodeConfig({
+      bindAddr: '[::1]:4433',
+      maxPeers: 8,
+      tickIntervalUs: 5_000,
+      limits: { reassembly: { timeoutUs: 500_000 }, initiator: { maxAttempts: 2 } },
+      stunServers: ['stun.example.org:3478'],
+      turnServers: [{ server: '192.0.2.1:3478', username: 'u', password: 'p' }],
+    });
+    expect(c.bindAddr).toEqual({ family: 'IPv6', address: '::1', port: 4433 });
+    expect(c.limits.reassembly.timeoutUs).toBe(500_000);
+    expect(c.limits.reassembly.maxOpenMessages).toBe(64);
+    expect(c.limits.initiator).toEqual({ retryIntervalUs: 1_000_000, maxAttempts: 2 });
+  });
+
+  it.each<[string, unknown]>([
+    ['config', 42],
+    ['maxPeers', { maxPeers: 0 }],
+    ['maxPeers', { maxPeers: 1.5 }],
+    ['eventBufferSize', { eventBufferSize: -1 }],
+    ['predictionEntropy', { predictionEntropy: 2 }],
+    ['predictionEntropy', { predictionEntropy: Number.NaN }],
+    ['degradation.floor', { degradation: { floor: 9 } }],
+    ['degradation.initial', { degradation: { initial: 4, floor: 2 } }],
+    ['tickIntervalUs', { tickIntervalUs: 10 }],
+    ['heartbeatIntervalUs', { tickIntervalUs: 50_000, heartbeatIntervalUs: 10_000 }],
+    ['peerTimeoutUs', { heartbeatIntervalUs: 1_000_000, peerTimeoutUs: 1_500_000 }],
+    ['inviteLifetimeUs', { inviteLifetimeUs: 0 }],
+    ['bindAddr', { bindAddr: 'localhost:80' }],
+    ['bindAddr', { bindAddr: { family: 'IPv4', address: '::1', port: 1 } }],
+    ['bindAddr.port', { bindAddr: { family: 'IPv4', address: '127.0.0.1', port: 70_000 } }],
+    ['advertisedAddresses', { advertisedAddresses: 'x' }],
+    ['advertisedAddresses[0]', { advertisedAddresses: ['not an address'] }],
+    ['stunServers', { stunServers: 'stun:3478' }],
+    ['stunServers[1]', { stunServers: ['a.example:1', 'no port'] }],
+    ['turnServers[0]', { turnServers: [{ server: '192.0.2.1:3478' }] }],
+    ['turnServers[0].server', { turnServers: [{ server: 'x', username: 'u', password: 'p' }] }],
+    ['nodeId', { nodeId: 5n }],
+    ['nodeId', { nodeId: 5, identity: new Uint8Array(109) }],
+    ['identity', { identity: 'secret' }],
+    ['transport', { transport: {} }],
+    ['scheduler', { scheduler: { now: () => 0 } }],
+    ['crypto', { crypto: {} }],
+    ['limits.maxSessions', { limits: { maxSessions: 0 } }],
+    ['limits.maxPendingHandshakes', { limits: { maxPendingHandshakes: -3 } }],
+    ['limits.maxDatagramSize', { limits: { maxDatagramSize: 1401 } }],
+    ['limits.maxDatagramSize', { limits: { maxDatagramSize: 40 } }],
+    ['limits.sendQueueLength', { limits: { sendQueueLength: 0 } }],
+    ['limits.reassembly.timeoutUs', { limits: { reassembly: { timeoutUs: -1 } } }],
+    ['limits.reassembly', { limits: { reassembly: 7 } }],
+    ['limits.responder.maxHandshakes', { limits: { responder: { maxHandshakes: 0 } } }],
+    ['limits.initiator.maxAttempts', { limits: { initiator: { maxAttempts: 0.5 } } }],
+  ])('refuses a bad %s with a NodeConfigError naming it', (field, config) => {
+    expect(fieldOf(config)).toBe(field);
+  });
+
+  it('refuses bindAddr beside an injected transport', () => {
+    const world = simWorld(1);
+    const net = new SimNetwork({ scheduler: world.scheduler, seed: 1 });
+    expect(fieldOf({ transport: net.bind(), bindAddr: '127.0.0.1:0' })).toBe('bindAddr');
+  });
+});
+
+describe('Node.create with a given identity', () => {
+  const world = simWorld(2);
+  const net = new SimNetwork({ scheduler: world.scheduler, seed: 2 });
+  const crypto = nativeCryptoProvider({ random: world.rng });
+  const base = { scheduler: world.scheduler, crypto };
+
+  it('takes an Identity or its exported bytes, and checks nodeId against it', async () => {
+    const identity = Identity.generate(crypto);
+    const a = await Node.create({ ...base, transport: net.bind(), identity });
+    expect(a.nodeId).toBe(identity.nodeId);
+    await a.stop();
+    // The node did not create it, so it did not dispose it.
+    expect(identity.disposed).toBe(false);
+    const b = await Node.create({
+      ...base,
+      transport: net.bind(),
+      identity: identity.export(),
+      nodeId: identity.nodeId,
+    });
+    expect(b.nodeId).toBe(identity.nodeId);
+    await b.stop();
+    expect(b.identity.disposed).toBe(true);
+    await expect(
+      Node.create({
+        ...base,
+        transport: net.bind(),
+        identity,
+        nodeId: nodeId(identity.nodeId + 1n),
+      }),
+    ).rejects.toMatchObject({ field: 'nodeId' });
+    await expect(
+      Node.create({ ...base, transport: net.bind(), identity: new Uint8Array(109) }),
+    ).rejects.toMatchObject({ field: 'identity' });
+  });
+
+  it('refuses responder limits crypto finds inconsistent, naming them', async () => {
+    await expect(
+      Node.create({
+        ...base,
+        transport: net.bind(),
+        limits: { responder: { replayMemoryUs: 1_000_000, cookieBucketUs: 5_000_000 } },
+      }),
+    ).rejects.toMatchObject({ field: 'limits.responder' });
+  });
+});

@@ -1,0 +1,185 @@
+import { ClosedError } from '@elara/core';
+import {
+  HandshakeTimeoutError,
+  InviteError,
+  InviteExpiredError,
+  InviteReusedError,
+  MalformedInviteError,
+  decodeInvite,
+  nativeCryptoProvider,
+} from '@elara/crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NodeCapacityError, SessionExistsError } from '../src/index.ts';
+import { fulfilled, rejected, simNodes, type SimNodes } from './sim-nodes.ts';
+
+let sim: SimNodes;
+afterEach(async () => {
+  await sim.close();
+});
+
+describe('invite and join on a simulated network', () => {
+  it('joins with an invite: both sides hold a channel and see each other as participants', async () => {
+    sim = simNodes(1);
+    const alice = await sim.add();
+    const bob = await sim.add();
+    const room = await alice.createSession();
+    const joined = fulfilled(await sim.settle(bob.joinSession(room.invite())));
+    expect(joined.sessionId).toBe(room.sessionId);
+    expect(joined.role).toBe('joiner');
+    expect(room.role).toBe('creator');
+    expect([...room.participants.keys()].sort()).toEqual([alice.nodeId, bob.nodeId].sort());
+    expect([...joined.participants.keys()].sort()).toEqual([alice.nodeId, bob.nodeId].sort());
+    const bobSeen = room.participants.get(bob.nodeId);
+    expect(bobSeen?.connected).toBe(true);
+    expect(bobSeen?.path?.remote).toEqual(bob.localAddress);
+    expect(bobSeen?.identity.signingPublicKey).toEqual(bob.identity.signingPublicKey);
+    expect(joined.participants.get(bob.nodeId)?.self).toBe(true);
+    expect(alice.counters().handshakes.accepted).toBe(1);
+    expect(bob.counters().handshakes).toMatchObject({
+      initiated: 1,
+      completed: 1,
+      failed: 0,
+      pending: 0,
+    });
+    expect(alice.counters().peers).toBe(1);
+  });
+
+  it('heartbeats and probes measure the path: RTT on a 20 ms path reads about 40 ms', async () => {
+    sim = simNodes(2, { latencyUs: 20_000 });
+    const alice = await sim.add();
+    const bob = await sim.add();
+    const room = await alice.createSession();
+    fulfilled(await sim.settle(bob.joinSession(room.invite())));
+    await sim.world.scheduler.advanceBy(5_000_000);
+    const rtt = room.participants.get(bob.nodeId)?.network?.rttUs ?? 0;
+    // Each probe crosses the 20 ms link twice; the answer waits for nothing (no tick in between).
+    expect(rtt).toBeGreaterThanOrEqual(40_000);
+    expect(rtt).toBeLessThan(41_000);
+    expect(alice.counters().rejectedTotal).toBe(0);
+    expect(bob.counters().rejectedTotal).toBe(0);
+  });
+
+  it('shows a silent peer as disconnected after peerTimeoutUs, and connected again when heard', async () => {
+    sim = simNodes(3);
+    const alice = await sim.add({ heartbeatIntervalUs: 500_000, peerTimeoutUs: 2_000_000 });
+    const bob = await sim.add({ heartbeatIntervalUs: 500_000, peerTimeoutUs: 2_000_000 });
+    const room = await alice.createSession();
+    fulfilled(await sim.settle(bob.joinSession(room.invite())));
+    const seen: boolean[] = [];
+    const sub = room.participants$.subscribe((all) => {
+      const c = all.get(bob.nodeId)?.connected;
+      if (c !== undefined && c !== seen.at(-1)) seen.push(c);
+    });
+    sim.net.partition([alice.localAddress], [bob.localAddress]);
+    await sim.world.scheduler.advanceBy(3_000_000);
+    expect(room.participants.get(bob.nodeId)?.connected).toBe(false);
+    sim.net.heal();
+    await sim.world.scheduler.advanceBy(1_000_000);
+    expect(room.participants.get(bob.nodeId)?.connected).toBe(true);
+    expect(seen).toEqual([true, false, true]);
+    sub.unsubscribe();
+  });
+
+  it('joins through loss: lost handshake messages are retried with new attempts', async () => {
+    sim = simNodes(4, { latencyUs: 5_000, loss: { model: 'random', p: 0.4 } });
+    const alice = await sim.add();
+    const bob = await sim.add({ limits: { initiator: { maxAttempts: 20 } } });
+    const room = await alice.createSession();
+    const joined = fulfilled(await sim.settle(bob.joinSession(room.invite())));
+    expect(joined.participants.size).toBe(2);
+    expect(bob.counters().handshakes.completed).toBe(1);
+  });
+
+  it('fails with HandshakeTimeoutError when the inviter never answers', async () => {
+    sim = simNodes(5);
+    const alice = await sim.add();
+    const bob = await sim.add({
+      limits: { initiator: { maxAttempts: 3, retryIntervalUs: 200_000 } },
+    });
+    const room = await alice.createSession();
+    sim.net.partition([alice.localAddress], [bob.localAddress]);
+    const reason = rejected(await sim.settle(bob.joinSession(room.invite())));
+    expect(HandshakeTimeoutError.isInstance(reason)).toBe(true);
+    expect(bob.counters().handshakes).toMatchObject({ initiated: 1, failed: 1, pending: 0 });
+    expect(bob.sessionIds()).toEqual([]);
+  });
+
+  it('refuses expired, malformed, reused and duplicate joins with named errors', async () => {
+    sim = simNodes(6);
+    const alice = await sim.add();
+    const bob = await sim.add();
+    const carol = await sim.add();
+    const room = await alice.createSession();
+    const short = room.invite({ lifetimeUs: 1_000_000 });
+    await sim.world.scheduler.advanceBy(2_000_000);
+    expect(InviteExpiredError.isInstance(rejected(await sim.settle(bob.joinSession(short))))).toBe(
+      true,
+    );
+    const garbled = room.invite().slice(0, -3) + 'AAA';
+    expect(InviteError.isInstance(rejected(await sim.settle(bob.joinSession(garbled))))).toBe(true);
+    const text = room.invite();
+    fulfilled(await sim.settle(bob.joinSession(text)));
+    expect(SessionExistsError.isInstance(rejected(await sim.settle(bob.joinSession(text))))).toBe(
+      true,
+    );
+    // Carol holds Bob's invite: single use. The inviter refuses her Init by name and answers
+    // nothing (a refusal tells an unverified source nothing), so her join times out.
+    const reuse = rejected(await sim.settle(carol.joinSession(text)));
+    expect(HandshakeTimeoutError.isInstance(reuse)).toBe(true);
+    expect(alice.counters().rejected[InviteReusedError.code]).toBeGreaterThanOrEqual(1);
+    expect(room.participants.has(carol.nodeId)).toBe(false);
+    // An invite without an address to reach: named, before any datagram.
+    const decoded = decodeInvite(
+      nativeCryptoProvider(),
+      room.invite({ addresses: [] }),
+      sim.world.scheduler.now(),
+    );
+    expect(
+      MalformedInviteError.isInstance(rejected(await sim.settle(carol.joinSession(decoded)))),
+    ).toBe(true);
+  });
+
+  it('an aborted join rejects with the reason; stopping the node fails joins with ClosedError', async () => {
+    sim = simNodes(7);
+    const alice = await sim.add();
+    const bob = await sim.add();
+    const room = await alice.createSession();
+    sim.net.partition([alice.localAddress], [bob.localAddress]);
+    const ac = new AbortController();
+    const join = sim.settle(bob.joinSession(room.invite(), { signal: ac.signal }), 100_000);
+    ac.abort(new Error('user gave up'));
+    expect(rejected(await join)).toMatchObject({ message: 'user gave up' });
+    const second = bob.joinSession(room.invite());
+    const stopped = bob.stop();
+    expect(ClosedError.isInstance(rejected(await sim.settle(second)))).toBe(true);
+    await stopped;
+    expect(bob.counters().handshakes).toMatchObject({ initiated: 2, failed: 2, pending: 0 });
+    expect(ClosedError.isInstance(rejected(await sim.settle(bob.createSession())))).toBe(true);
+  });
+
+  it('bounds sessions, pending handshakes and peers', async () => {
+    sim = simNodes(8);
+    const alice = await sim.add({ maxPeers: 1 });
+    const bob = await sim.add({ limits: { maxSessions: 3, maxPendingHandshakes: 1 } });
+    const carol = await sim.add();
+    const one = await alice.createSession();
+    const two = await alice.createSession();
+    fulfilled(await sim.settle(bob.joinSession(one.invite())));
+    // Bob: one session held, one join pending fills the pending table.
+    sim.net.partition([alice.localAddress], [bob.localAddress]);
+    const pending = bob.joinSession(two.invite());
+    const third = await carol.createSession();
+    const full = rejected(await sim.settle(bob.joinSession(third.invite())));
+    expect(NodeCapacityError.isInstance(full)).toBe(true);
+    expect((full as NodeCapacityError).table).toBe('pendingHandshakes');
+    await bob.createSession(); // the third and last session
+    const none = rejected(await sim.settle(bob.createSession()));
+    expect((none as NodeCapacityError).table).toBe('sessions');
+    await bob.stop();
+    await sim.settle(pending);
+    // Alice holds one channel (maxPeers 1): Carol's handshake completes but gets no channel.
+    fulfilled(await sim.settle(carol.joinSession(two.invite())));
+    expect(alice.counters().rejected['PeerLimit']).toBe(1);
+    expect(two.participants.get(carol.nodeId)?.path).toBeUndefined();
+  });
+});
