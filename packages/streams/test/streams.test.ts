@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ElaraError,
+  EventKind,
+  OutOfRangeError,
+  StateType,
+  encodeEnvelope,
+  stateIdFromParts,
+  StateTypePrefix,
+} from '@elara/core';
+import { VirtualScheduler } from '@elara/core/sim';
+import { DeltaLaw } from '@elara/state';
+import { Feed } from '../src/feed.ts';
+import {
+  StreamKind,
+  StreamOptionsError,
+  TooManyStreamsError,
+  streamAtomId,
+  streamAtomResolver,
+  streamInstance,
+  streamKindOf,
+} from '../src/index.ts';
+import { ALICE, BOB, connect, replica } from './helpers.ts';
+
+const T0 = 1_800_000_000_000_000;
+
+describe('the registry', () => {
+  it('one stream per kind and key; keys are 48-bit instances or hashed names', () => {
+    const r = replica(ALICE, new VirtualScheduler(T0));
+    const s = r.streams;
+    expect(s.text('general')).toBe(s.text('general'));
+    expect(s.text(7)).toBe(s.text(7n));
+    expect(s.presence()).toBe(s.presence(0));
+    expect(s.typing('general').atom).toBe(
+      stateIdFromParts(StateTypePrefix.Typing, streamInstance('general')),
+    );
+    expect(s.list().map((i) => [i.kind, i.atom])).toEqual([
+      [StreamKind.Text, streamAtomId(StreamKind.Text, 'general')],
+      [StreamKind.Text, streamAtomId(StreamKind.Text, 7)],
+      [StreamKind.Presence, streamAtomId(StreamKind.Presence, 0)],
+      [StreamKind.Typing, streamAtomId(StreamKind.Typing, 'general')],
+    ]);
+    expect(streamInstance('general')).toBe(streamInstance('general'));
+    expect(streamInstance('general')).not.toBe(streamInstance('random'));
+    expect(streamInstance('general') < 1n << 48n).toBe(true);
+    for (const bad of [-1, 2 ** 48, 1.5, Number.NaN, 1n << 48n]) {
+      expect(() => streamInstance(bad), String(bad)).toThrow(OutOfRangeError);
+    }
+    expect(streamKindOf(streamAtomId(StreamKind.Presence, 3))).toBe(StreamKind.Presence);
+    expect(streamKindOf(stateIdFromParts(StateTypePrefix.Voice, 3))).toBeUndefined();
+  });
+
+  it('at most maxStreams streams', () => {
+    const r = replica(ALICE, new VirtualScheduler(T0), { options: { maxStreams: 2 } });
+    r.streams.text(1);
+    r.streams.typing(1);
+    expect(() => r.streams.presence()).toThrow(TooManyStreamsError);
+    expect(r.streams.text(1)).toBeDefined(); // already open: fine
+  });
+
+  it('an atom held with another law is not taken for a stream', () => {
+    const r = replica(ALICE, new VirtualScheduler(T0), { resolver: false });
+    r.field.define(streamAtomId(StreamKind.Text, 5), {
+      stateType: StateType.Core,
+      law: DeltaLaw.lww(),
+      authority: { owners: [ALICE] },
+    });
+    expect(() => r.streams.text(5)).toThrow(StreamOptionsError);
+  });
+
+  it('outgoing$: every local event after it was applied, durable text and ephemeral presence', () => {
+    const r = replica(ALICE, new VirtualScheduler(T0));
+    const seen: string[] = [];
+    r.streams.outgoing$.subscribe({
+      next: (e) => {
+        // Applied before it is emitted: the field already holds it.
+        if (e.kind === EventKind.Durable) expect(r.field.processedOf(ALICE)).toBe(e.seq);
+        seen.push(`${e.kind === EventKind.Durable ? 'durable' : 'ephemeral'}:${e.eventType}`);
+      },
+      complete: () => seen.push('complete'),
+    });
+    r.streams.text(1).send('hi');
+    r.streams.presence().join();
+    r.streams.typing(1).start();
+    r.streams.close();
+    expect(seen).toEqual(['durable:128', 'ephemeral:160', 'ephemeral:161', 'complete']);
+  });
+
+  it('without the resolver: ephemeral events of unopened streams are refused, durable ones wait', () => {
+    const clock = new VirtualScheduler(T0);
+    const a = replica(ALICE, clock, { members: [ALICE, BOB] });
+    const b = replica(BOB, clock, { members: [ALICE, BOB], resolver: false });
+    a.streams.text('later').send('early bird');
+    a.streams.presence().join();
+    for (const e of a.sent) b.field.receiveBytes(encodeEnvelope(e), { from: ALICE });
+    expect(b.field.counters().rejected.UnknownAtom).toBe(1);
+    expect(b.field.quarantineStats().events).toBe(1);
+    expect(
+      b.streams
+        .text('later')
+        .messages()
+        .map((m) => m.content),
+    ).toEqual(['early bird']);
+    expect(b.streams.presence().present()).toEqual([]);
+    connect([a, b]);
+    a.streams.presence().heartbeat();
+    expect(
+      b.streams
+        .presence()
+        .present()
+        .map((p) => p.user),
+    ).toEqual([ALICE]);
+  });
+
+  it('streamAtomResolver declares the three kinds, nothing else', () => {
+    const resolve = streamAtomResolver();
+    expect(resolve(streamAtomId(StreamKind.Text, 1))?.law.kind).toBe('append-log');
+    expect(resolve(streamAtomId(StreamKind.Presence, 0))).toMatchObject({
+      stateType: StateType.Perceptual,
+      law: { kind: 'ephemeral', ttlUs: 30_000_000 },
+    });
+    expect(resolve(streamAtomId(StreamKind.Typing, 1))?.law).toEqual({
+      kind: 'ephemeral',
+      ttlUs: 5_000_000,
+    });
+    expect(resolve(stateIdFromParts(StateTypePrefix.Feed, 1))).toBeUndefined();
+  });
+
+  it('a full local log fails send() with its error: nothing applied, numbered or emitted', () => {
+    class LogFullError extends ElaraError {
+      static override readonly code: string = 'LogFullError';
+    }
+    let room = 1;
+    const kept: number[] = [];
+    const r = replica(ALICE, new VirtualScheduler(T0), {
+      localLog: {
+        checkRoom: () => {
+          if (room === 0) throw new LogFullError('full');
+        },
+        append: (e) => {
+          room--;
+          kept.push(e.seq);
+        },
+      },
+    });
+    const t = r.streams.text(1);
+    t.send('one');
+    expect(() => t.send('two')).toThrow(LogFullError);
+    expect(r.field.processedOf(ALICE)).toBe(1);
+    expect(r.sent.length).toBe(1);
+    expect(t.messages().map((m) => m.content)).toEqual(['one']);
+    room = 1; // acknowledged: room again, the next send takes seq 2
+    t.send('two');
+    expect(kept).toEqual([1, 2]);
+  });
+});
+
+describe('Feed', () => {
+  it('per-subscription: unsubscribing leaves no subscriber, complete ends all', () => {
+    const feed = new Feed<number>();
+    const got: number[][] = [[], []];
+    let value = 1;
+    const s1 = feed.observable(() => value).subscribe((v) => got[0]!.push(v));
+    const s2 = feed.observable(() => value).subscribe((v) => got[1]!.push(v));
+    expect(feed.size).toBe(2);
+    value = 2;
+    feed.emit(() => value);
+    s1.unsubscribe();
+    value = 3;
+    feed.emit(() => value);
+    expect(got).toEqual([
+      [1, 2],
+      [1, 2, 3],
+    ]);
+    expect(feed.size).toBe(1);
+    let computed = 0;
+    s2.unsubscribe();
+    feed.emit(() => ++computed);
+    expect(computed).toBe(0); // nobody listens: nothing computed
+    let done = false;
+    feed.observable().subscribe({ complete: () => (done = true) });
+    feed.complete();
+    expect(done).toBe(true);
+    expect(feed.size).toBe(0);
+  });
+});
