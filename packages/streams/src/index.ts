@@ -1,7 +1,7 @@
 // The registry
-export { Streams, type StreamsConfig, type StreamInfo } from './streams.ts';
+export { Streams, type StreamsConfig, type StreamsBase, type StreamInfo } from './streams.ts';
 export { type OpenStream } from './open-stream.ts';
-export { LocalWriter, type LocalWriterConfig, type LocalEventLog } from './local-writer.ts';
+export { LocalWriter, type OutgoingEvent } from './local-writer.ts';
 export {
   type StreamOptions,
   type StreamOptionsInput,

@@ -1,68 +1,43 @@
 import {
-  type DurableEnvelope,
   type EphemeralEnvelope,
+  type DurableEnvelope,
   type EventEnvelope,
-  EventKind,
-  type EventSigner,
   type EventType,
   type MutationOp,
   type StateId,
-  signEnvelope,
 } from '@elara/core';
-import type { StateField } from '@elara/state';
+import { type LocalEvents, type WrittenEvent } from '@elara/state';
 import type { TimeView } from '@elara/time';
 import { type Observable, Subject } from 'rxjs';
 
-/**
- * Where local durable events wait until every member has them: state part 2's bounded local
- * log. `send()` must fail, and change nothing, when it is full, so the writer asks for room
- * before it applies the event and appends it after.
- */
-export interface LocalEventLog {
-  /** Throws the log's named error when it cannot take `envelope`; changes nothing. */
-  checkRoom(envelope: DurableEnvelope): void;
-  /** Keeps `envelope` (it was just applied locally). */
-  append(envelope: DurableEnvelope): void;
-}
-
-/** What a {@link LocalWriter} needs: the field, τs, the node's signer and the local log. */
-export interface LocalWriterConfig {
-  readonly field: StateField;
-  readonly time: TimeView;
-  readonly signer: EventSigner;
-  readonly log?: LocalEventLog | undefined;
-}
+/** A local event as it leaves: the envelope and its encoded bytes (what to send). */
+export type OutgoingEvent = WrittenEvent<EventEnvelope>;
 
 /**
- * Turns the node's own writes into events, local-first: each is numbered (durable: the next
- * seq of `self` with the field's heads as dependencies, signed; ephemeral: a counter per atom),
- * stamped with τs, applied to the field at once, kept in the local log (durable), and only then
- * emitted on {@link outgoing$} for the runtime to send. A write the field refuses throws
- * state's `LocalEventRejectedError` and nothing is emitted; a full local log throws its error
- * before anything is applied.
+ * Turns the node's own writes into events through state's {@link LocalEvents} (numbering:
+ * the next seq of `self` with the field's heads as dependencies, signed; a counter per atom for
+ * ephemeral events; applied to the field at once and, for durable events, kept in the bounded
+ * local log, all or nothing), stamps them with τs, and then emits them on {@link outgoing$} for
+ * the runtime to send. A write the field refuses throws state's `LocalEventRejectedError`, a
+ * full local log `LocalLogFullError`; in both cases nothing was applied, numbered or emitted.
  *
- * One writer per field: every stream of a registry shares it, so numbering never repeats.
+ * One writer per field: every stream of a registry shares it (and the runtime hands it the
+ * session's one `LocalEvents`), so numbering never repeats.
  */
 export class LocalWriter {
-  private readonly field: StateField;
+  private readonly local: LocalEvents;
   private readonly time: TimeView;
-  private readonly signer: EventSigner;
-  private readonly log: LocalEventLog | undefined;
-  /** Next ephemeral counter per atom (bounded by the registry's stream count). */
-  private readonly counters = new Map<StateId, number>();
-  private readonly out = new Subject<EventEnvelope>();
+  private readonly out = new Subject<OutgoingEvent>();
 
   /**
-   * Every local event after it was applied, for the runtime to send (hot: subscribe before
-   * writing; durable events missed here are still in the local log for repair).
+   * Every local event after it was applied (hot: subscribe before writing; durable events
+   * missed here are still in the local log for repair).
    */
-  readonly outgoing$: Observable<EventEnvelope> = this.out.asObservable();
+  readonly outgoing$: Observable<OutgoingEvent> = this.out.asObservable();
 
-  constructor(config: LocalWriterConfig) {
-    this.field = config.field;
-    this.time = config.time;
-    this.signer = config.signer;
-    this.log = config.log;
+  constructor(local: LocalEvents, time: TimeView) {
+    this.local = local;
+    this.time = time;
   }
 
   /** τs for a local event (closes the join alignment where the view supports it). */
@@ -72,54 +47,26 @@ export class LocalWriter {
 
   /**
    * Writes one durable `append` to `target`; `data(seq, time)` builds its bytes (text records
-   * embed an id derived from the seq).
+   * embed an id derived from the seq, and the event's τs).
    */
   append(
     target: StateId,
     eventType: EventType,
     data: (seq: number, time: number) => Uint8Array,
   ): DurableEnvelope {
-    const field = this.field;
-    const seq = field.processedOf(field.self) + 1;
+    const seq = this.local.nextSeq();
     const time = this.stamp();
-    const envelope = signEnvelope(
-      field.session,
-      {
-        kind: EventKind.Durable,
-        author: field.self,
-        seq,
-        time,
-        target,
-        eventType,
-        dependencies: field.heads(),
-        mutation: { type: 'append', data: data(seq, time) },
-      },
-      this.signer,
-    );
-    this.log?.checkRoom(envelope);
-    field.applyLocal(envelope);
-    this.log?.append(envelope);
-    this.out.next(envelope);
-    return envelope;
+    const mutation = { type: 'append', data: data(seq, time) } as const;
+    const written = this.local.durable({ target, eventType, mutation, time });
+    this.out.next(written);
+    return written.envelope;
   }
 
   /** Writes one ephemeral event (`set` or `delete` of the node's own entry) to `target`. */
   ephemeral(target: StateId, eventType: EventType, mutation: MutationOp): EphemeralEnvelope {
-    const counter = this.counters.get(target) ?? 0;
-    const envelope: EphemeralEnvelope = {
-      kind: EventKind.Ephemeral,
-      author: this.field.self,
-      counter,
-      time: this.stamp(),
-      target,
-      eventType,
-      mutation,
-    };
-    // The counter is used even if the field refuses the event: it was seen there.
-    this.counters.set(target, (counter + 1) >>> 0);
-    this.field.applyLocal(envelope);
-    this.out.next(envelope);
-    return envelope;
+    const written = this.local.ephemeral({ target, eventType, mutation, time: this.stamp() });
+    this.out.next(written);
+    return written.envelope;
   }
 
   /** Completes {@link outgoing$}. */

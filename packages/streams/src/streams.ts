@@ -1,8 +1,8 @@
-import { type EventEnvelope, type EventSigner, type StateId, ClosedError } from '@elara/core';
-import type { AtomChange, StateField } from '@elara/state';
+import { type EventSigner, type StateId, ClosedError } from '@elara/core';
+import { type AtomChange, LocalEvents, type LocalLog, type StateField } from '@elara/state';
 import type { TimeView } from '@elara/time';
 import type { Observable } from 'rxjs';
-import { type LocalEventLog, LocalWriter } from './local-writer.ts';
+import { LocalWriter, type OutgoingEvent } from './local-writer.ts';
 import type { OpenStream } from './open-stream.ts';
 import { PresenceStream } from './presence/presence-stream.ts';
 import { StreamKind, streamAtomId, streamAtomSpec } from './stream-atoms.ts';
@@ -12,16 +12,29 @@ import { type StreamOptions, type StreamOptionsInput, streamOptions } from './st
 import { TextStream } from './text/text-stream.ts';
 import { TypingStream } from './typing/typing-stream.ts';
 
-/** What a {@link Streams} registry is built from; the runtime composes it per session. */
-export interface StreamsConfig {
+/**
+ * What a {@link Streams} registry is built from; the runtime composes it per session. Local
+ * events are written through state's `LocalEvents`: the session's own (`local`, which the
+ * runtime builds with the local log and the membership log), or one built here from `signer`
+ * and an optional `localLog`.
+ */
+export type StreamsConfig = StreamsBase &
+  (
+    | { readonly local: LocalEvents }
+    | {
+        /** Signs this node's durable events (text), from its identity. */
+        readonly signer: EventSigner;
+        /** State's bounded log of local events; without it nothing is kept for repair. */
+        readonly localLog?: LocalLog;
+      }
+  );
+
+/** The part of {@link StreamsConfig} every registry has. */
+export interface StreamsBase {
   /** The session's state field (streams project its atoms and write through it). */
   readonly field: StateField;
   /** The field's τs (the same view the field was given): stamps local events. */
   readonly time: TimeView;
-  /** Signs this node's durable events (text), from its identity. */
-  readonly signer: EventSigner;
-  /** State's bounded log of local events (part 2); without it nothing is kept for repair. */
-  readonly localLog?: LocalEventLog;
   /** Limits and atom parameters; every replica of a session must use the same. */
   readonly options?: StreamOptionsInput;
 }
@@ -49,7 +62,7 @@ export interface StreamInfo {
  *
  * @example
  * const streams = new Streams({ field, time, signer });
- * streams.outgoing$.subscribe((e) => runtime.send(e));
+ * streams.outgoing$.subscribe(({ envelope, bytes }) => runtime.send(envelope, bytes));
  * streams.text('general').send('hello');
  * streams.presence().join();
  * streams.close();
@@ -57,10 +70,10 @@ export interface StreamInfo {
 export class Streams {
   readonly options: StreamOptions;
   /**
-   * Every local event, after it was applied to the field (hot: subscribe before writing).
-   * Completes on {@link close}.
+   * Every local event with its encoded bytes, after it was applied to the field (hot:
+   * subscribe before writing). Completes on {@link close}.
    */
-  readonly outgoing$: Observable<EventEnvelope>;
+  readonly outgoing$: Observable<OutgoingEvent>;
   private readonly field: StateField;
   private readonly writer: LocalWriter;
   private readonly open = new Map<StateId, OpenStream>();
@@ -71,12 +84,17 @@ export class Streams {
   constructor(config: StreamsConfig) {
     this.options = streamOptions(config.options);
     this.field = config.field;
-    this.writer = new LocalWriter({
-      field: config.field,
-      time: config.time,
-      signer: config.signer,
-      log: config.localLog,
-    });
+    const time = config.time;
+    const local =
+      'local' in config
+        ? config.local
+        : new LocalEvents({
+            field: config.field,
+            signer: config.signer,
+            now: () => time.stampEvent?.() ?? time.now(),
+            ...(config.localLog === undefined ? {} : { log: config.localLog }),
+          });
+    this.writer = new LocalWriter(local, time);
     this.outgoing$ = this.writer.outgoing$;
     this.stopListening = config.field.onChange((c) => this.dispatch(c));
   }

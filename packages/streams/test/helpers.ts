@@ -15,12 +15,17 @@ import {
   type SessionId,
   sessionId,
 } from '@elara/core';
-import { type FieldLimits, StateField, staticMembership } from '@elara/state';
+import {
+  type DurableObserver,
+  type FieldLimits,
+  type LocalLog,
+  StateField,
+  staticMembership,
+} from '@elara/state';
 import { TimeEngine } from '@elara/time';
 import {
   type StreamOptionsInput,
   Streams,
-  type LocalEventLog,
   streamAtomResolver,
   streamOptions,
 } from '../src/index.ts';
@@ -74,7 +79,9 @@ export interface ReplicaOptions {
   readonly limits?: Partial<FieldLimits>;
   /** Install the streams' atom resolver in the field (default true). */
   readonly resolver?: boolean;
-  readonly localLog?: LocalEventLog;
+  readonly localLog?: LocalLog;
+  /** Durable observers of the field (e.g. an event store). */
+  readonly observers?: readonly DurableObserver[];
 }
 
 export function replica(self: NodeId, clock: Clock, o: ReplicaOptions = {}): Replica {
@@ -88,6 +95,7 @@ export function replica(self: NodeId, clock: Clock, o: ReplicaOptions = {}): Rep
     membership: staticMembership(members),
     ...(o.resolver === false ? {} : { resolve: streamAtomResolver(streamOptions(o.options)) }),
     ...(o.limits === undefined ? {} : { limits: o.limits }),
+    ...(o.observers === undefined ? {} : { observers: o.observers }),
   });
   const streams = new Streams({
     field,
@@ -97,7 +105,7 @@ export function replica(self: NodeId, clock: Clock, o: ReplicaOptions = {}): Rep
     ...(o.localLog === undefined ? {} : { localLog: o.localLog }),
   });
   const sent: EventEnvelope[] = [];
-  streams.outgoing$.subscribe((e) => sent.push(e));
+  streams.outgoing$.subscribe((e) => sent.push(e.envelope));
   return { self, field, time, streams, sent };
 }
 
@@ -107,8 +115,8 @@ export function replica(self: NodeId, clock: Clock, o: ReplicaOptions = {}): Rep
  */
 export function connect(replicas: readonly Replica[]): void {
   for (const from of replicas) {
-    from.streams.outgoing$.subscribe((e) => {
-      for (const to of replicas) if (to !== from) to.field.receive(e, { from: from.self });
+    from.streams.outgoing$.subscribe(({ bytes }) => {
+      for (const to of replicas) if (to !== from) to.field.receiveBytes(bytes, { from: from.self });
     });
   }
 }

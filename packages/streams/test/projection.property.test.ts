@@ -57,8 +57,8 @@ function write(
   connect(writers);
   const events: DurableEnvelope[] = [];
   for (const w of writers) {
-    w.streams.outgoing$.subscribe((e) => {
-      if (e.kind === EventKind.Durable) events.push(e);
+    w.streams.outgoing$.subscribe(({ envelope }) => {
+      if (envelope.kind === EventKind.Durable) events.push(envelope);
     });
   }
   for (const c of commands) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ElaraError,
   EventKind,
   OutOfRangeError,
   StateType,
@@ -9,7 +8,7 @@ import {
   StateTypePrefix,
 } from '@elara/core';
 import { VirtualScheduler } from '@elara/core/sim';
-import { DeltaLaw } from '@elara/state';
+import { AckTable, DeltaLaw, LocalLog, LocalLogFullError } from '@elara/state';
 import { Feed } from '../src/feed.ts';
 import {
   StreamKind,
@@ -72,7 +71,8 @@ describe('the registry', () => {
     const r = replica(ALICE, new VirtualScheduler(T0));
     const seen: string[] = [];
     r.streams.outgoing$.subscribe({
-      next: (e) => {
+      next: ({ envelope: e, bytes }) => {
+        expect(bytes).toEqual(encodeEnvelope(e));
         // Applied before it is emitted: the field already holds it.
         if (e.kind === EventKind.Durable) expect(r.field.processedOf(ALICE)).toBe(e.seq);
         seen.push(`${e.kind === EventKind.Durable ? 'durable' : 'ephemeral'}:${e.eventType}`);
@@ -126,32 +126,23 @@ describe('the registry', () => {
     expect(resolve(stateIdFromParts(StateTypePrefix.Feed, 1))).toBeUndefined();
   });
 
-  it('a full local log fails send() with its error: nothing applied, numbered or emitted', () => {
-    class LogFullError extends ElaraError {
-      static override readonly code: string = 'LogFullError';
-    }
-    let room = 1;
-    const kept: number[] = [];
-    const r = replica(ALICE, new VirtualScheduler(T0), {
-      localLog: {
-        checkRoom: () => {
-          if (room === 0) throw new LogFullError('full');
-        },
-        append: (e) => {
-          room--;
-          kept.push(e.seq);
-        },
-      },
-    });
+  it('a full local log fails send() with state’s LocalLogFullError: nothing applied or emitted', () => {
+    const acks = new AckTable();
+    acks.setMembers([BOB]); // the other members
+    const log = new LocalLog({ self: ALICE, acks, limits: { maxEvents: 2 } });
+    const r = replica(ALICE, new VirtualScheduler(T0), { members: [ALICE, BOB], localLog: log });
     const t = r.streams.text(1);
     t.send('one');
-    expect(() => t.send('two')).toThrow(LogFullError);
-    expect(r.field.processedOf(ALICE)).toBe(1);
-    expect(r.sent.length).toBe(1);
-    expect(t.messages().map((m) => m.content)).toEqual(['one']);
-    room = 1; // acknowledged: room again, the next send takes seq 2
     t.send('two');
-    expect(kept).toEqual([1, 2]);
+    expect(() => t.send('three')).toThrow(LocalLogFullError);
+    expect(r.field.processedOf(ALICE)).toBe(2);
+    expect(r.sent.length).toBe(2);
+    expect(t.messages().map((m) => m.content)).toEqual(['one', 'two']);
+    expect(log.pendingSeqs()).toEqual([1, 2]);
+    acks.record(BOB, ALICE, 1); // Bob has seq 1: room for one more, which takes seq 3
+    t.send('three');
+    expect(log.pendingSeqs()).toEqual([2, 3]);
+    expect(r.sent.map((e) => (e.kind === EventKind.Durable ? e.seq : 0))).toEqual([1, 2, 3]);
   });
 });
 
