@@ -11,7 +11,6 @@ import {
   membershipMutation,
   Outcome,
   rejected,
-  AuthorityScope,
   DeltaLaw,
 } from '../src/index.ts';
 import { atomId, bytes, node, toySigner, Writer } from './helpers.ts';
@@ -412,5 +411,3 @@ describe('dependencyFor', () => {
     expect(r.log.dependencyFor(S, 0)).toBeUndefined();
   });
 });
-
-void AuthorityScope;
