@@ -422,7 +422,7 @@ const crdtsRows: BenchRow[] = [];
 {
   progress('crdts evaluation');
   const author = writerIds[0] as NodeId;
-  const context = { processed: () => true };
+  const context = { processed: () => true, settledBelow: () => true };
   const ours = (n: number) => (k: number) => {
     for (let j = 0; j < k; j++) {
       const set = new ObservedSet(false, 2 * n);

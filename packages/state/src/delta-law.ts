@@ -19,7 +19,9 @@ export type LawKind = (typeof LawKind)[keyof typeof LawKind];
  *   author's order; beyond `maxEntries` entries or `maxBytes` bytes the oldest are dropped (the
  *   same ones everywhere).
  * - `add-wins-set` / `remove-wins-set`: observed-remove sets of byte strings (`SetOp` payloads);
- *   a concurrent add and remove of one element resolve to present / absent.
+ *   a concurrent add and remove of one element resolve to present / absent. At most
+ *   `maxElements` elements, and `maxWriters` live (unobserved) operations per element, one per
+ *   author at most.
  * - `pn-counter`: the sum of every `increment` (an i64 delta, positive or negative).
  * - `ephemeral`: one entry per author (`set` / `delete`), gone `ttlUs` after its τs
  *   (`StateField.expire`): presence and typing.
@@ -37,8 +39,16 @@ export type DeltaLaw =
       readonly maxEntries: number;
       readonly maxBytes: number;
     }
-  | { readonly kind: typeof LawKind.AddWinsSet; readonly maxElements: number }
-  | { readonly kind: typeof LawKind.RemoveWinsSet; readonly maxElements: number }
+  | {
+      readonly kind: typeof LawKind.AddWinsSet;
+      readonly maxElements: number;
+      readonly maxWriters: number;
+    }
+  | {
+      readonly kind: typeof LawKind.RemoveWinsSet;
+      readonly maxElements: number;
+      readonly maxWriters: number;
+    }
   | { readonly kind: typeof LawKind.PnCounter }
   | { readonly kind: typeof LawKind.Ephemeral; readonly ttlUs: number }
   | { readonly kind: typeof LawKind.Frames; readonly frameUs: number; readonly maxFrames: number };
@@ -49,8 +59,13 @@ export const DEFAULT_LOG_ENTRIES = 100_000;
 export const DEFAULT_LOG_BYTES = 64 * 1024 * 1024;
 /** Largest byte bound of an append log. */
 export const MAX_LOG_BYTES = 256 * 1024 * 1024;
-/** Default bound of a set: elements plus pending removals. */
+/** Default bound of a set's elements (and, apart, of each kind of its pending retirements). */
 export const DEFAULT_SET_ELEMENTS = 10_000;
+/**
+ * Default bound of a set's live operations per element: authors whose latest operation on the
+ * element no other operation observed (concurrent writers, or plain appends of one element).
+ */
+export const DEFAULT_SET_WRITERS = 1_024;
 /** Default number of frames a frame-based atom keeps. */
 export const DEFAULT_FRAMES = 64;
 
@@ -62,13 +77,18 @@ export const DeltaLaw = {
     maxEntries,
     maxBytes,
   }),
-  addWinsSet: (maxElements = DEFAULT_SET_ELEMENTS): DeltaLaw => ({
+  addWinsSet: (maxElements = DEFAULT_SET_ELEMENTS, maxWriters = DEFAULT_SET_WRITERS): DeltaLaw => ({
     kind: LawKind.AddWinsSet,
     maxElements,
+    maxWriters,
   }),
-  removeWinsSet: (maxElements = DEFAULT_SET_ELEMENTS): DeltaLaw => ({
+  removeWinsSet: (
+    maxElements = DEFAULT_SET_ELEMENTS,
+    maxWriters = DEFAULT_SET_WRITERS,
+  ): DeltaLaw => ({
     kind: LawKind.RemoveWinsSet,
     maxElements,
+    maxWriters,
   }),
   pnCounter: (): DeltaLaw => ({ kind: LawKind.PnCounter }),
   ephemeral: (ttlUs: number): DeltaLaw => ({ kind: LawKind.Ephemeral, ttlUs }),
@@ -92,7 +112,8 @@ export function deltaLawProblem(law: DeltaLaw): string | undefined {
       return positive(law.maxBytes, MAX_LOG_BYTES) ? undefined : 'maxBytes must be 1..2^28';
     case LawKind.AddWinsSet:
     case LawKind.RemoveWinsSet:
-      return positive(law.maxElements) ? undefined : 'maxElements must be a positive integer';
+      if (!positive(law.maxElements)) return 'maxElements must be a positive integer';
+      return positive(law.maxWriters) ? undefined : 'maxWriters must be a positive integer';
     case LawKind.Ephemeral:
       return positive(law.ttlUs) ? undefined : 'ttlUs must be a positive integer';
     case LawKind.Frames:

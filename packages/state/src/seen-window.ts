@@ -67,3 +67,11 @@ export function seenMark(w: SeenWindow, n: number): void {
   if (back < 32) w.lo |= 1 << back;
   else w.hi |= 1 << (back - 32);
 }
+
+/** True when every counter below `n` was seen or is behind the window. */
+export function seenAllBelow(w: SeenWindow, n: number): boolean {
+  for (let m = Math.max(0, w.top - SEEN_WINDOW_SIZE); m < n; m++) {
+    if (seenStatus(w, m) === 'new') return false;
+  }
+  return true;
+}

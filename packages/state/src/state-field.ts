@@ -46,7 +46,14 @@ import { type Eviction, Quarantine, type QuarantinedEvent } from './quarantine.t
 import { takeToken, type TokenBucket, tokenBucket } from './rate-limiter.ts';
 import { RejectionReason } from './rejection-reason.ts';
 import { decodeSetOp, type SetOp } from './set-op.ts';
-import { seenHas, seenMark, seenStatus, seenWindow, type SeenWindow } from './seen-window.ts';
+import {
+  seenAllBelow,
+  seenHas,
+  seenMark,
+  seenStatus,
+  seenWindow,
+  type SeenWindow,
+} from './seen-window.ts';
 import { dependencyProblem, firstMissing } from './stages/causality.ts';
 import {
   agedEntropy,
@@ -1065,12 +1072,22 @@ export class StateField {
     const held = kind === EventKind.Ephemeral ? new Map<NodeId, Set<number>>() : undefined;
     const context: LawContext =
       seen === undefined
-        ? { processed: (author, n) => this.processedOf(author) >= n }
+        ? {
+            processed: (author, n) => this.processedOf(author) >= n,
+            settledBelow: (author, n) => this.processedOf(author) >= n - 1,
+          }
         : {
             // Processed means applied or refused for good: a held event is neither yet.
             processed: (author, n) => {
               const w = seen.get(author);
               return w !== undefined && seenHas(w, n) && held?.get(author)?.has(n) !== true;
+            },
+            settledBelow: (author, n) => {
+              const w = seen.get(author);
+              if (w === undefined) return n <= 0;
+              if (!seenAllBelow(w, n)) return false;
+              for (const c of held?.get(author) ?? []) if (c < n) return false;
+              return true;
             },
           };
     const waitingByAtom = this.waitingByAtom;

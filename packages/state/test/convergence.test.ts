@@ -520,7 +520,10 @@ describe('ephemeral replicas converge', () => {
           ] as const) {
             const reference = new ObservedSet(removeWins, 1 << 20);
             const done = new Set<string>();
-            const context = { processed: (a: NodeId, n: number) => done.has(`${a}:${n}`) };
+            const context = {
+              processed: (a: NodeId, n: number) => done.has(`${a}:${n}`),
+              settledBelow: () => false,
+            };
             for (const [t, stamp, m] of accepted) {
               if (t !== target) continue;
               reference.apply(stamp, m, context, false);

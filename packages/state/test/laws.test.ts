@@ -26,7 +26,7 @@ const stamp = (author: NodeId, number: number, time: number, weight = 1): EventS
   kind: EventKind.Durable,
   weight,
 });
-const none: LawContext = { processed: () => false };
+const none: LawContext = { processed: () => false, settledBelow: () => false };
 const set = (...xs: number[]): MutationOp => ({ type: 'set', data: bytes(...xs) });
 const append = (...xs: number[]): MutationOp => ({ type: 'append', data: bytes(...xs) });
 
@@ -38,7 +38,10 @@ function replay(
 ): string {
   const state = createLawState(law);
   const done = new Set<string>();
-  const context: LawContext = { processed: (a, n) => done.has(`${a}:${n}`) };
+  const context: LawContext = {
+    processed: (a, n) => done.has(`${a}:${n}`),
+    settledBelow: () => false,
+  };
   for (const i of order) {
     const [s, m] = events[i] as readonly [EventStamp, MutationOp];
     state.apply(s, m, context, true);
@@ -182,11 +185,83 @@ describe('observed-remove sets', () => {
       element: el,
       observed: [{ author: node(1), number: 1 }],
     });
-    s.apply(stamp(node(2), 1, 2), remove, none, false);
+    // node 2's earlier ops are settled here; node 1's add is not processed yet
+    const context: LawContext = { processed: () => false, settledBelow: () => true };
+    s.apply(stamp(node(2), 1, 2), remove, context, false);
     expect(s.pendingCount).toBe(1);
-    s.apply(stamp(node(1), 1, 1), append(7), none, false);
+    s.apply(stamp(node(1), 1, 1), append(7), context, false);
     expect(s.has(el)).toBe(false);
     expect(s.isEmpty()).toBe(true);
+    expect(s.pendingCount).toBe(0);
+  });
+
+  it("refuses an op naming its own author's op at its own number or later", () => {
+    const s = new ObservedSet(true, 100);
+    const naming = (number: number) =>
+      setOpMutation({ op: 'add', element: el, observed: [{ author: node(1), number }] });
+    expect(s.apply(stamp(node(1), 5, 1), naming(5), none, false)).toBe('MalformedPayload');
+    expect(s.apply(stamp(node(1), 5, 1), naming(6), none, false)).toBe('MalformedPayload');
+    expect(s.pendingCount).toBe(0);
+    expect(s.isEmpty()).toBe(true);
+    expect(s.apply(stamp(node(1), 5, 1), naming(4), none, false)).toBeUndefined();
+    expect(s.has(el)).toBe(true);
+  });
+
+  it('an author observes its own earlier ops: repeated appends keep one live op', () => {
+    const settled: LawContext = { processed: () => true, settledBelow: () => true };
+    for (const removeWins of [false, true]) {
+      const s = new ObservedSet(removeWins, 10);
+      for (let i = 1; i <= 5_000; i++) s.apply(stamp(node(1), i, i), append(7), settled, false);
+      expect(s.liveCount(el)).toBe(1);
+      expect(s.observedTags(el)).toEqual([{ author: node(1), number: 5_000 }]);
+      // a remove of the same author supersedes its add without naming it
+      s.apply(
+        stamp(node(1), 5_001, 5_001),
+        setOpMutation({ op: 'remove', element: el, observed: [] }),
+        settled,
+        false,
+      );
+      expect(s.has(el)).toBe(false);
+      expect(s.liveCount(el)).toBe(removeWins ? 1 : 0);
+      expect(s.pendingCount).toBe(0);
+    }
+  });
+
+  it("an author's late op is dead on arrival, even once its newer op was retired", () => {
+    // (1,3) and (1,5) both add; node 2 removes having seen (1,5). Every order ends empty.
+    const a3 = [stamp(node(1), 3, 3), append(7)] as const;
+    const a5 = [stamp(node(1), 5, 5), append(7)] as const;
+    const r = [
+      stamp(node(2), 1, 6),
+      setOpMutation({ op: 'remove', element: el, observed: [{ author: node(1), number: 5 }] }),
+    ] as const;
+    const events = [a3, a5, r];
+    const orders = [
+      [0, 1, 2],
+      [1, 2, 0],
+      [2, 1, 0],
+      [1, 0, 2],
+      [2, 0, 1],
+    ];
+    for (const order of orders) {
+      expect(replay(DeltaLaw.addWinsSet(), events, order)).toBe('{"elements":[]}');
+    }
+  });
+
+  it('bounds live ops per element by maxWriters, refusing the op that would pass it', () => {
+    const s = new ObservedSet(false, 10, 2);
+    expect(s.apply(stamp(node(1), 1, 1), append(7), none, false)).toBeUndefined();
+    expect(s.apply(stamp(node(2), 1, 2), append(7), none, false)).toBeUndefined();
+    const before = JSON.stringify(s.snapshot());
+    expect(s.apply(stamp(node(3), 1, 3), append(7), none, false)).toBe('AtomFull');
+    expect(JSON.stringify(s.snapshot())).toBe(before);
+    // an op that observed the live ones replaces them, so it fits
+    const op = setOpMutation(setOpFor(s, 'add', el));
+    expect(s.apply(stamp(node(3), 2, 4), op, none, false)).toBeUndefined();
+    expect(s.liveCount(el)).toBe(1);
+    // and one author's next op replaces its own
+    expect(s.apply(stamp(node(1), 2, 5), append(7), none, false)).toBeUndefined();
+    expect(s.liveCount(el)).toBe(2);
   });
 
   it('refuses bad payloads and growth past its bound, changing nothing', () => {

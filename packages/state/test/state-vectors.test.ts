@@ -272,7 +272,7 @@ describeVectors<StateVectors>('state.json', (v) => {
       state.apply(
         { author: A, number: 1, time: 0, kind: 0, weight: 1 },
         { type: 'set', data: fromHex(r.state_id === 5 ? '01' : '010203') },
-        { processed: () => false },
+        { processed: () => false, settledBelow: () => false },
         false,
       );
       if (d.action === DivergenceAction.Clear) state.clear();

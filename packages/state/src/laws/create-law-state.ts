@@ -15,9 +15,9 @@ export function createLawState(law: DeltaLaw): LawState {
     case LawKind.AppendLog:
       return new AppendLog(law.maxEntries, law.maxBytes);
     case LawKind.AddWinsSet:
-      return new ObservedSet(false, law.maxElements);
+      return new ObservedSet(false, law.maxElements, law.maxWriters);
     case LawKind.RemoveWinsSet:
-      return new ObservedSet(true, law.maxElements);
+      return new ObservedSet(true, law.maxElements, law.maxWriters);
     case LawKind.PnCounter:
       return new PnCounter();
     case LawKind.Ephemeral:

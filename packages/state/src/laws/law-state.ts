@@ -10,6 +10,12 @@ import type { LawDelta } from './law-delta.ts';
 export interface LawContext {
   /** True when this atom's event (author, number) was already processed here. */
   processed(author: NodeId, number: number): boolean;
+  /**
+   * True when every event of `author` for this atom numbered below `number` was processed here
+   * (applied, refused or given up for good): none of them can still arrive. Durable events
+   * arrive in their author's chain order, so for them it is always true at `number`.
+   */
+  settledBelow(author: NodeId, number: number): boolean;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { type MutationOp, type NodeId, nodeIdToHex } from '@elara/core';
 import { AtomOp } from '../atom-op.ts';
 import { bytesToHex, type CanonicalValue } from '../canonical-value.ts';
-import { LawKind } from '../delta-law.ts';
+import { compareAscending } from '../compare-ascending.ts';
+import { DEFAULT_SET_WRITERS, LawKind } from '../delta-law.ts';
 import type { EventStamp } from '../event-stamp.ts';
 import { RejectionReason } from '../rejection-reason.ts';
 import { decodeSetOp, SetOpCode, type SetOp, type SetTag } from '../set-op.ts';
@@ -16,9 +17,19 @@ interface LiveOp {
 
 interface ElementRecord {
   readonly element: Uint8Array;
-  /** The operations on this element that no later operation observed (a few at most). */
+  /** The operations on this element that no other operation observed: one per author at most. */
   live: LiveOp[];
   present: boolean;
+}
+
+/**
+ * The newest operation of an author on an element once it is no longer live (observed, or a
+ * remove an add-wins set does not keep): the author's lower-numbered operations on the
+ * element are dead on arrival while any of them may still arrive.
+ */
+interface Superseded {
+  readonly author: NodeId;
+  readonly number: number;
 }
 
 function liveIndex(live: readonly LiveOp[], author: NodeId, number: number): number {
@@ -26,6 +37,11 @@ function liveIndex(live: readonly LiveOp[], author: NodeId, number: number): num
     const op = live[i] as LiveOp;
     if (op.number === number && op.author === author) return i;
   }
+  return -1;
+}
+
+function authorIndex(live: readonly LiveOp[], author: NodeId): number {
+  for (let i = 0; i < live.length; i++) if ((live[i] as LiveOp).author === author) return i;
   return -1;
 }
 
@@ -37,27 +53,41 @@ function parseTagKey(k: string): [NodeId, number] {
   return [BigInt(`0x${k.slice(0, 16)}`) as NodeId, Number(k.slice(17))];
 }
 
+function supersededKey(element: string, author: NodeId): string {
+  return `${element}/${author.toString(16)}`;
+}
+
+function byAuthorThenNumber(a: LiveOp, b: LiveOp): number {
+  return compareAscending(a.author, b.author) || a.number - b.number;
+}
+
 /**
  * Observed-remove set of byte strings, add-wins or remove-wins. Each add or remove of an
  * element names the operations on it that its author had applied ({@link SetOp}); those stop
- * counting. An element's state is its *live* operations, those no other operation observed:
+ * counting. An author always observes its own earlier operations: operation (A, n) on an
+ * element supersedes A's operations on it numbered below n, named or not (naming one of A's
+ * own at n or above is `MalformedPayload`: it cannot have been applied before). An element's
+ * state is its *live* operations, those no other operation observed, so at most one per author:
  * - add-wins: present when some live operation is an add (removes are not kept: they only
  *   retire what they observed);
  * - remove-wins: present when some live operation is an add and none is a remove.
  * So a concurrent add and remove resolve to present (add-wins) or absent (remove-wins), and an
- * operation that saw the other's effect overrides it, whatever the arrival order.
+ * operation that saw the other's effect overrides it, whatever the arrival order. Repeated
+ * `append(element)`s of one author keep one live operation.
  *
- * An observed operation that has not arrived yet is remembered as a pending retirement, so it
- * is dead on arrival; one already processed and no longer live needs nothing. Events are
- * processed once (the field deduplicates), so nothing else is kept: state is proportional to
- * elements, not to history. Element records are bounded by `maxElements` (beyond it an
- * operation is refused as `AtomFull`).
+ * An operation that arrives after one that observed it is dead on arrival. For that the set
+ * keeps *pending retirements*: a named operation not processed yet, and an author's newest
+ * operation on an element once it is no longer live, while the author's lower-numbered ones
+ * may still arrive ({@link LawContext.settledBelow}). Both are bookkeeping, not state: left
+ * out of the snapshot, bounded separately (`maxElements` of each, oldest dropped first) and
+ * dropped as soon as what they wait for is processed ({@link forget}, {@link prune}). The
+ * field makes a durable operation wait until every operation it observed is processed, and
+ * durable operations arrive in their author's order, so only ephemeral sets ever hold them.
  *
- * Pending retirements are bookkeeping, not state: they are left out of the snapshot, bounded
- * separately (`maxElements` of them) and dropped as soon as their operation counts as
- * processed without having arrived here ({@link forget}, {@link prune}): refused, lost, behind
- * the author's window. The field makes a durable operation wait until every operation it
- * observed is processed, so only ephemeral sets ever hold them.
+ * Bounds: element records by `maxElements`, live operations per element (concurrent writers)
+ * by `maxWriters`; an operation that would go past either is refused as `AtomFull`. Nothing
+ * else is kept: state is proportional to elements and their concurrent writers, not to
+ * history, and each operation costs O(live operations of its element + tags it names).
  */
 export class ObservedSet implements LawState {
   readonly kind: typeof LawKind.AddWinsSet | typeof LawKind.RemoveWinsSet;
@@ -66,11 +96,14 @@ export class ObservedSet implements LawState {
   private readonly records = new Map<string, ElementRecord>();
   /** Retirements waiting for their operation: tag key → element key. */
   private readonly pending = new Map<string, string>();
+  /** Authors' newest operations that are no longer live: (element, author) key → op. */
+  private readonly superseded = new Map<string, Superseded>();
   private presentCount = 0;
 
   constructor(
     readonly removeWins: boolean,
     readonly maxElements: number,
+    readonly maxWriters: number = DEFAULT_SET_WRITERS,
   ) {
     this.kind = removeWins ? LawKind.RemoveWinsSet : LawKind.AddWinsSet;
   }
@@ -89,7 +122,7 @@ export class ObservedSet implements LawState {
   elements(): Uint8Array[] {
     return [...this.records.entries()]
       .filter(([, r]) => r.present)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareAscending(a, b))
       .map(([, r]) => r.element);
   }
 
@@ -101,6 +134,11 @@ export class ObservedSet implements LawState {
     const record = this.records.get(bytesToHex(element));
     if (record === undefined) return [];
     return record.live.map((op) => ({ author: op.author, number: op.number }));
+  }
+
+  /** Live operations on `element` (one per author at most). */
+  liveCount(element: Uint8Array): number {
+    return this.records.get(bytesToHex(element))?.live.length ?? 0;
   }
 
   opOf(m: MutationOp): AtomOp | 0 {
@@ -119,14 +157,26 @@ export class ObservedSet implements LawState {
         return RejectionReason.MalformedPayload;
       }
     } else return undefined;
+    const { author, number } = stamp;
+    for (const t of op.observed) {
+      if (t.author === author && t.number >= number) return RejectionReason.MalformedPayload;
+    }
     const key = bytesToHex(op.element);
     let record = this.records.get(key);
 
-    // Validate the bound before changing anything.
+    // Validate the bounds before changing anything.
+    const mineAt = record === undefined ? -1 : authorIndex(record.live, author);
+    const mine = mineAt < 0 ? undefined : ((record as ElementRecord).live[mineAt] as LiveOp);
+    const sKey = this.superseded.size > 0 ? supersededKey(key, author) : undefined;
+    const gone = sKey === undefined ? undefined : this.superseded.get(sKey);
+    const newest = Math.max(mine?.number ?? -1, gone?.number ?? -1);
+    if (newest === number) return undefined; // applied already
+    // Its author's newer operation on the element saw it: nothing it could change stays.
+    const late = newest > number;
     let retire: LiveOp[] | undefined;
     let wait: string[] | undefined;
     for (const t of op.observed) {
-      if (t.number === stamp.number && t.author === stamp.author) continue;
+      if (t.author === author) continue; // superseded as one of the author's earlier ops
       const i = record === undefined ? -1 : liveIndex(record.live, t.author, t.number);
       if (i >= 0) (retire ??= []).push((record as ElementRecord).live[i] as LiveOp);
       else if (!context.processed(t.author, t.number)) {
@@ -135,45 +185,61 @@ export class ObservedSet implements LawState {
       }
     }
     // Pending retirements are rare (an operation overtaking one it observed): key them lazily.
-    const own = this.pending.size > 0 ? tagKey(stamp.author, stamp.number) : undefined;
-    const dead = own !== undefined && this.pending.get(own) === key;
+    const own = this.pending.size > 0 ? tagKey(author, number) : undefined;
+    const dead = late || (own !== undefined && this.pending.get(own) === key);
     const keep = !dead && (op.op === 'add' || this.removeWins);
-    if (record === undefined && keep && this.records.size >= this.maxElements) {
-      return RejectionReason.AtomFull;
+    if (keep) {
+      if (record === undefined && this.records.size >= this.maxElements) {
+        return RejectionReason.AtomFull;
+      }
+      const after = (record?.live.length ?? 0) - (retire?.length ?? 0) - (mine ? 1 : 0) + 1;
+      if (after > this.maxWriters) return RejectionReason.AtomFull;
     }
 
     if (own !== undefined) this.pending.delete(own);
     if (wait !== undefined) this.addPending(wait, key, context);
+    if (!late) {
+      if (gone !== undefined) this.superseded.delete(sKey as string);
+      if (!keep && !context.settledBelow(author, number)) {
+        this.addSuperseded(key, { author, number }, context);
+      }
+    }
     if (record === undefined && !keep) return undefined;
     record ??= this.create(key, op.element);
-    if (retire !== undefined) {
-      const gone = retire;
-      record.live = record.live.filter((x) => !gone.includes(x));
+    if (retire !== undefined || (mine !== undefined && !late)) {
+      const out = retire ?? [];
+      if (mine !== undefined && !late) out.push(mine);
+      record.live = record.live.filter((x) => !out.includes(x));
+      for (const x of out) {
+        if (x !== mine && !context.settledBelow(x.author, x.number)) {
+          this.addSuperseded(key, x, context);
+        }
+      }
     }
-    if (keep)
-      record.live.push({ author: stamp.author, number: stamp.number, add: op.op === 'add' });
+    if (keep) record.live.push({ author, number, add: op.op === 'add' });
     return this.settle(key, record, report);
   }
 
   snapshot(): CanonicalValue {
     const elements = [...this.records.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareAscending(a, b))
       .map(([key, r]): CanonicalValue => [
         key,
         r.present,
         [...r.live]
-          .sort((a, b) =>
-            a.author !== b.author ? (a.author < b.author ? -1 : 1) : a.number - b.number,
-          )
+          .sort(byAuthorThenNumber)
           .map((op): CanonicalValue => [nodeIdToHex(op.author), op.number, op.add]),
       ]);
     // Pending retirements are left out: replicas forget them at different moments.
     return { elements };
   }
 
-  /** Pending retirements held (operations observed here before they arrived). */
+  /**
+   * Pending retirements held: operations named before they arrived, and authors' newest
+   * operations on an element kept while a lower-numbered one may still arrive.
+   */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.size + this.superseded.size;
   }
 
   /**
@@ -184,11 +250,14 @@ export class ObservedSet implements LawState {
     if (this.pending.size > 0) this.pending.delete(tagKey(author, number));
   }
 
-  /** Drops every pending retirement whose operation now counts as processed. */
+  /** Drops every pending retirement whose operations now count as processed. */
   prune(context: LawContext): void {
     for (const k of this.pending.keys()) {
       const [author, number] = parseTagKey(k);
       if (context.processed(author, number)) this.pending.delete(k);
+    }
+    for (const [k, s] of this.superseded) {
+      if (context.settledBelow(s.author, s.number)) this.superseded.delete(k);
     }
   }
 
@@ -199,6 +268,7 @@ export class ObservedSet implements LawState {
   clear(): void {
     this.records.clear();
     this.pending.clear();
+    this.superseded.clear();
     this.presentCount = 0;
   }
 
@@ -224,6 +294,18 @@ export class ObservedSet implements LawState {
       }
       this.pending.set(k, element);
     }
+  }
+
+  /** Remembers an author's newest operation on an element that is no longer live (bounded). */
+  private addSuperseded(element: string, op: Superseded, context: LawContext): void {
+    if (this.superseded.size >= this.maxElements) this.prune(context);
+    if (this.superseded.size >= this.maxElements) {
+      this.superseded.delete(this.superseded.keys().next().value as string);
+    }
+    this.superseded.set(supersededKey(element, op.author), {
+      author: op.author,
+      number: op.number,
+    });
   }
 
   private create(key: string, element: Uint8Array): ElementRecord {
