@@ -3,6 +3,8 @@ import { FutureEpochError, StaleEpochError, TooFarAheadError } from './channel-e
 import { channelChainKey, channelNextEpochKey } from './channel-key-schedule.ts';
 import { type ChainStep, ReceiveChain } from './receive-chain.ts';
 
+const NO_CHAINS: readonly ReceiveChain[] = [];
+
 /** The limits of one class receiver (checked by the channel). */
 export interface ClassReceiverLimits {
   /** Replay window and skipped-key cache size per epoch. */
@@ -76,7 +78,7 @@ export class ClassReceiver {
     if (epoch <= newest.epoch) {
       const chain = this.find(epoch);
       const step = chain.prepare(this.provider, seq, this.limits.maxSkip);
-      return { epoch, seq, chain, step, newChains: [], nextEpochKey: undefined };
+      return { epoch, seq, chain, step, newChains: NO_CHAINS, nextEpochKey: undefined };
     }
     const { maxEpochSkip, maxSkip, overlap, windowSize } = this.limits;
     if (epoch - newest.epoch > maxEpochSkip) {

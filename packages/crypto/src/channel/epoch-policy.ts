@@ -19,13 +19,16 @@ export const MAX_EPOCH_MESSAGES = 0x8000;
 /**
  * Default policy per class (indexed by class byte). Core carries durable state: shorter epochs
  * bound what one leaked epoch key exposes. The media classes run at high rates: longer epochs
- * keep re-keying rare. Re-keying costs the sender one HMAC and the receiver one HMAC.
+ * use the 65 536 epochs of a channel more slowly (8 192 frames each: 2^29 frames per class and
+ * direction). Each epoch also bounds how long a receiver that lost more than `maxSkip`
+ * consecutive frames refuses a class (until the sender's next epoch). Re-keying costs each
+ * side two HMACs.
  */
 export const DEFAULT_EPOCH_POLICIES: readonly EpochPolicy[] = [
   { messages: 4096, bytes: 4 * 1024 * 1024 }, // Core
-  { messages: MAX_EPOCH_MESSAGES, bytes: 32 * 1024 * 1024 }, // Perceptual
-  { messages: MAX_EPOCH_MESSAGES, bytes: 32 * 1024 * 1024 }, // Enhancement
-  { messages: MAX_EPOCH_MESSAGES, bytes: 32 * 1024 * 1024 }, // Cosmetic
+  { messages: 8192, bytes: 32 * 1024 * 1024 }, // Perceptual
+  { messages: 8192, bytes: 32 * 1024 * 1024 }, // Enhancement
+  { messages: 8192, bytes: 32 * 1024 * 1024 }, // Cosmetic
   { messages: 8192, bytes: 8 * 1024 * 1024 }, // Repair
 ];
 

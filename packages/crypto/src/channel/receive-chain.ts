@@ -79,7 +79,8 @@ export class ReceiveChain {
       );
     }
     const skippedFrom = Math.max(this.head, seq - this.window.size + 1);
-    const skipped: Uint8Array[] = [];
+    // The usual frame, the next position, allocates no list.
+    const skipped: Uint8Array[] = seq === this.head ? (NONE as Uint8Array[]) : [];
     let key = this.chainKey;
     for (let position = this.head; position < seq; position++) {
       if (position >= skippedFrom) skipped.push(channelMessageKey(provider, key));
