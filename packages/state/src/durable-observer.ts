@@ -13,7 +13,7 @@ export type PastQuery = (author: NodeId, seq: number, id: EventId) => boolean;
  * A component that follows a {@link StateField}'s durable events synchronously, in the order
  * the field processes them (each author's chain in seq order, dependencies first), local ones
  * included. The membership log judges and watches its entries through it; the event store
- * stores what the field processed. Every method is optional. Observers must not call back
+ * holds what the field processed or keeps in quarantine. Every method is optional. Observers must not call back
  * into the field, and the envelopes they get may be views into a datagram (copy what is kept).
  */
 export interface DurableObserver {
@@ -33,6 +33,13 @@ export interface DurableObserver {
   watches?(target: StateId): boolean;
   /** An event of a watched atom was applied; it is watched from now on. */
   applied?(envelope: DurableEnvelope): void;
+  /**
+   * An authentic durable event now waits in quarantine (for its dependencies, its atom or its
+   * time): the event store holds it too, so peers can get it from us before we apply it.
+   */
+  held?(envelope: DurableEnvelope): void;
+  /** A durable event left quarantine unprocessed (evicted; the field reports it too). */
+  evicted?(envelope: DurableEnvelope): void;
   /**
    * A durable event whose seq the field consumed: applied, or authentic and refused. Every
    * replica consumes the same chain, so this is what peers need to repair theirs.

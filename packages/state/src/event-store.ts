@@ -79,6 +79,8 @@ export interface StoreCounters {
   evicted: Record<StoreEvictionReason, number>;
   /** Of those evicted, how many every member had acknowledged. */
   evictedAcknowledged: number;
+  /** Dropped by `forget` (the field let them go), not evictions of the store. */
+  forgotten: number;
   listenerErrors: number;
 }
 
@@ -170,8 +172,10 @@ interface MissingCursor {
  *
  * Feed it as a {@link DurableObserver} of the field: it then holds every durable event whose
  * seq the field consumed (applied, or authentic and refused: peers need those to walk the
- * chain), local ones included, in processing order (a causal order). Any durable event can
- * also be `add`ed directly (e.g. in tests); the store does not verify signatures.
+ * chain), local ones included, and every authentic one waiting in the field's quarantine
+ * (dropped again if the quarantine evicts it), mostly in processing order (a causal order).
+ * So two replicas exchanging digests each get the union of what both hold in one round. Any
+ * durable event can also be `add`ed directly (e.g. in tests); the store verifies nothing.
  *
  * **Bounds and eviction**: count and (charged) bytes in all and per author. The newest
  * event's author over its share loses its own oldest (lowest seq) first; then, while the store
@@ -212,6 +216,7 @@ export class EventStore implements DurableObserver {
     tooManyAuthors: 0,
     evicted: { 'author-share': 0, count: 0, bytes: 0 },
     evictedAcknowledged: 0,
+    forgotten: 0,
     listenerErrors: 0,
   };
   private readonly evictions: StoreEviction[] = [];
@@ -231,6 +236,36 @@ export class EventStore implements DurableObserver {
   /** @internal The field consumed this event's seq: store it. */
   processed(envelope: DurableEnvelope): void {
     this.add(envelope);
+  }
+
+  /** @internal The field holds this authentic event in quarantine: store it (peers may lack it). */
+  held(envelope: DurableEnvelope): void {
+    this.add(envelope);
+  }
+
+  /** @internal The field dropped this event from quarantine unprocessed: so does the store. */
+  evicted(envelope: DurableEnvelope): void {
+    this.forget(envelope.author, envelope.seq);
+  }
+
+  /**
+   * Drops (author, seq) and stops counting it as held (the digest shows it missing again, so
+   * a peer resends it): for an event this replica no longer has, e.g. evicted from the
+   * field's quarantine. Not reported as a store eviction. False when it was not stored.
+   */
+  forget(author: NodeId, seq: number): boolean {
+    const a = this.authors.get(author);
+    if (a === undefined) return false;
+    const at = lowerBound(a, seq);
+    if (at >= a.seqs.length || a.seqs[at] !== seq) return false;
+    const charged = (a.data[at] as Uint8Array).length + STORE_EVENT_OVERHEAD;
+    this.remove(a, at);
+    if (seq <= a.contiguous) a.contiguous = seq - 1;
+    a.bytes -= charged;
+    this.byteCount -= charged;
+    this.eventCount--;
+    this.stats.forgotten++;
+    return true;
   }
 
   /**
@@ -346,6 +381,17 @@ export class EventStore implements DurableObserver {
     const seq = a.seqs[at] as number;
     const charged = (a.data[at] as Uint8Array).length + STORE_EVENT_OVERHEAD;
     const acknowledged = seq <= a.acked;
+    this.remove(a, at);
+    a.bytes -= charged;
+    this.byteCount -= charged;
+    this.eventCount--;
+    this.stats.evicted[reason]++;
+    if (acknowledged) this.stats.evictedAcknowledged++;
+    this.evictions.push({ author: a.author, seq, reason, acknowledged });
+  }
+
+  /** Takes index `at` out of `a`'s arrays. */
+  private remove(a: AuthorEvents, at: number): void {
     if (at === a.start) {
       a.data[at] = EMPTY; // let the bytes go now; the slot goes at the next compaction
       a.start++;
@@ -361,12 +407,6 @@ export class EventStore implements DurableObserver {
       a.stamps.splice(at, 1);
     }
     if (count(a) === 0 || (a.seqs[a.start] as number) > a.acked) this.ackedAuthors.delete(a);
-    a.bytes -= charged;
-    this.byteCount -= charged;
-    this.eventCount--;
-    this.stats.evicted[reason]++;
-    if (acknowledged) this.stats.evictedAcknowledged++;
-    this.evictions.push({ author: a.author, seq, reason, acknowledged });
   }
 
   /** Keeps the eviction queue within twice what is stored (it holds stale entries too). */

@@ -877,6 +877,7 @@ export class StateField {
       if (atom?.kind === EventKind.Durable) {
         atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.quarantined);
       }
+      if (copy.kind === EventKind.Durable) for (const o of this.observers) o.held?.(copy);
     }
     this.reportEvictions(evictions, event);
     if (refused) return this.reject(RejectionReason.QuarantineFull);
@@ -913,6 +914,7 @@ export class StateField {
         if (atom !== undefined && e.kind === EventKind.Ephemeral) {
           this.settleEphemeral(atom, e.author, e.counter, false);
         }
+        if (e.kind === EventKind.Durable) for (const o of this.observers) o.evicted?.(e);
       }
       this.stats.evicted++;
       this.evictions.push({

@@ -10,10 +10,12 @@ import {
   MAX_EVENT_SEQ,
   type NodeId,
   type RepairRequestMessage,
+  StateType,
 } from '@elara/core';
 import {
   AckTable,
   checkDigest,
+  DeltaLaw,
   type Digest,
   digestAcknowledgements,
   digestContiguous,
@@ -24,7 +26,7 @@ import {
   STORE_EVENT_OVERHEAD,
   type StoreEviction,
 } from '../src/index.ts';
-import { atomId, bytes, node, Writer } from './helpers.ts';
+import { atomId, bytes, makeField, node, Writer } from './helpers.ts';
 
 const AUTHORS = [node(1), node(2), node(3)];
 const LOG = atomId(1);
@@ -380,5 +382,34 @@ describe('event store: bounds', () => {
     expect(acks.ackedByAll(b)).toBe(1);
     store.add(all.get(a)?.[2] as DurableEnvelope);
     expect(reports).toEqual([{ author: b, seq: 1, reason: 'count', acknowledged: true }]);
+  });
+});
+
+describe('event store: fed by the field', () => {
+  it('holds what the field processed or quarantines, and forgets what the quarantine evicts', () => {
+    const store = new EventStore();
+    const { field, time } = makeField(node(50), { observers: [store] });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [AUTHORS[0] as NodeId] },
+    });
+    const chain = chains(3).get(AUTHORS[0] as NodeId) as DurableEnvelope[];
+    const a = AUTHORS[0] as NodeId;
+    expect(field.receive(chain[1] as DurableEnvelope).status).toBe('quarantined');
+    expect(store.seqsOf(a)).toEqual([2]);
+    expect(store.digest().gaps).toEqual([{ author: a, from: 1, to: 1 }]);
+    time.t += field.limits.quarantineAgeUs + 1;
+    expect(field.expire().evicted).toBe(1);
+    expect(store.seqsOf(a)).toEqual([]);
+    expect(store.digest().heads.size).toBe(0);
+    expect(store.counters().forgotten).toBe(1);
+    for (const e of chain) field.receive(e);
+    expect(store.seqsOf(a)).toEqual([1, 2, 3]);
+    expect(store.digest().heads.get(a)).toBe(3);
+    // forgetting below the contiguous frontier lowers it: the digest shows the hole
+    expect(store.forget(a, 2)).toBe(true);
+    expect(store.forget(a, 2)).toBe(false);
+    expect(store.digest().gaps).toEqual([{ author: a, from: 2, to: 2 }]);
   });
 });
