@@ -148,6 +148,8 @@ describe('text projection: a function of the records, whatever the delivery', ()
           const got = shuffled.streams.text('room').messages().map(show);
           expect(got).toEqual(inOrder.streams.text('room').messages().map(show));
           expect(got).toEqual(fromScratch(shuffled).map(show));
+          // The mirror followed every change (built once, at opening).
+          expect(shuffled.streams.text('room').counters().rebuilds).toBe(1);
           if (maxEntries === undefined) {
             for (const w of writers) {
               expect(w.streams.text('room').messages().map(show)).toEqual(got);

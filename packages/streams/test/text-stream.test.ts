@@ -196,6 +196,36 @@ describe('idempotence and causal order', () => {
   });
 });
 
+describe('a stream opened while the field delivers changes', () => {
+  it('is exact: changes it already saw are not applied twice', () => {
+    const clock = new VirtualScheduler(T0);
+    const a = replica(ALICE, clock, { members: [ALICE, BOB] });
+    const b = replica(BOB, clock, { members: [ALICE, BOB] });
+    for (const text of ['one', 'two', 'three']) a.streams.text('late').send(text);
+    const [e1, e2, e3] = a.sent;
+    // 3 and 2 wait for 1; 1 releases them: three changes queued in one call.
+    b.field.receive(e3!, { from: ALICE });
+    b.field.receive(e2!, { from: ALICE });
+    const seen: string[][] = [];
+    b.field.onChange(() => {
+      const t = b.streams.text('late'); // opened by a listener, mid-delivery
+      seen.push(t.messages().map((m) => m.content));
+    });
+    b.field.receive(e1!, { from: ALICE });
+    const t = b.streams.text('late');
+    expect(t.messages().map((m) => m.content)).toEqual(['one', 'two', 'three']);
+    expect(seen).toEqual([
+      ['one', 'two', 'three'],
+      ['one', 'two', 'three'],
+      ['one', 'two', 'three'],
+    ]);
+    expect(t.counters()).toMatchObject({ records: 3, messages: 3, rebuilds: 1 });
+    a.streams.text('late').send('four');
+    b.field.receive(a.sent[3]!, { from: ALICE });
+    expect(t.messages().map((m) => m.content)).toEqual(['one', 'two', 'three', 'four']);
+  });
+});
+
 describe('writes refused with named errors (nothing written)', () => {
   function refused(
     r: Replica,
@@ -380,6 +410,7 @@ describe('records from others that break the rules: the same no-op on every repl
         records: 12,
         messages: 2,
         invalid: 7,
+        rebuilds: 1,
       });
       expect(canonical(r)).toBe(canonical(a));
     }

@@ -139,6 +139,8 @@ export class TextProjection {
   private list: readonly Message[] | undefined = undefined;
   private invalid = 0;
   private rebuilds = 0;
+  /** After a rebuild: the seqs per author it already saw (their changes may still come). */
+  private seen: Map<NodeId, number> | undefined = undefined;
 
   /** Records that are not valid text records (kept in place, ignored). */
   get invalidRecords(): number {
@@ -186,44 +188,51 @@ export class TextProjection {
   }
 
   /**
-   * Follows one change of the log. If the mirror no longer matches the log (a change missed,
-   * or delivered twice), it rebuilds from the log instead, so it never drifts.
+   * Follows one change of the log, delivered in the field's order. Its index and drops are
+   * those of the moment it was applied (the field may have applied more since: changes are
+   * delivered after the call that caused them), so the mirror replays the log's history
+   * rather than reading the log. A change the last rebuild already saw is skipped; one that
+   * cannot fit the mirror (never expected) makes it rebuild from the log.
    */
-  apply(delta: LogDelta, log: AppendLog): TextChange[] {
+  apply(
+    delta: LogDelta,
+    log: AppendLog | undefined,
+    version?: ReadonlyMap<NodeId, number>,
+  ): TextChange[] {
+    if (this.seen !== undefined) {
+      if ((this.seen.get(delta.entry.author) ?? 0) >= delta.entry.number) return [];
+      this.seen = undefined; // changes after the rebuild follow; the rest is new
+    }
     // The new entry counts among `dropped` when it was dropped itself (index −1).
     const old = delta.index < 0 && delta.dropped > 0 ? delta.dropped - 1 : delta.dropped;
-    const added = delta.index >= 0 ? 1 : 0;
-    if (old > this.records.length || log.length !== this.records.length - old + added) {
-      return this.rebuild(log);
+    if (old > this.records.length || delta.index > this.records.length - old) {
+      return this.rebuild(log, version);
     }
     const changes: TextChange[] = [];
     const affected = new Set<MessageId>();
     for (let i = 0; i < old; i++) this.remove(this.records[i] as TextRecord, affected, changes);
     if (old > 0) this.records.splice(0, old);
-    if (added === 1) {
+    if (delta.index >= 0) {
       const r = textRecord(delta.entry);
       this.records.splice(delta.index, 0, r);
       this.add(r, affected);
-      if (!this.matches(log, delta.index)) {
-        return this.rebuild(
-          log,
-          changes.map((c) => c.message),
-        );
-      }
     }
     for (const id of affected) this.recompute(id, changes);
-    if (old > 0 || added === 1) this.list = undefined;
+    if (old > 0 || delta.index >= 0) this.list = undefined;
     return changes;
   }
 
   /**
    * Projects the log from scratch (no log: empty) and reports what differs from the messages
-   * shown before, `shown` adding those an unfinished `apply` had already taken out.
+   * shown before. `version` is the atom's version now (highest seq applied per author): the
+   * changes still on their way for events it covers are then skipped, which makes a projection
+   * built while the field delivers changes (a stream opened by a listener) exact.
    */
-  rebuild(log: AppendLog | undefined, shown: readonly Message[] = []): TextChange[] {
+  rebuild(log: AppendLog | undefined, version?: ReadonlyMap<NodeId, number>): TextChange[] {
     this.rebuilds++;
+    this.seen = version === undefined || version.size === 0 ? undefined : new Map(version);
     const before = new Map<string, Message>();
-    for (const v of [...this.views.values(), ...shown]) {
+    for (const v of this.views.values()) {
       before.set(eventKey({ author: v.eventId.author, number: v.eventId.seq }), v);
     }
     this.records = [];
@@ -250,15 +259,6 @@ export class TextProjection {
     }
     for (const prev of before.values()) changes.push({ type: 'removed', message: prev });
     return changes;
-  }
-
-  /** The mirror matches the log: same length, same record where the last change put one. */
-  private matches(log: AppendLog, index: number): boolean {
-    if (log.length !== this.records.length) return false;
-    if (index < 0) return true;
-    const e = log.entryAt(index);
-    const r = this.records[index];
-    return e !== undefined && r !== undefined && e.author === r.author && e.number === r.number;
   }
 
   private add(r: TextRecord, affected: Set<MessageId>): void {

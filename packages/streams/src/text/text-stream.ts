@@ -3,6 +3,7 @@ import {
   EventType,
   type MessageId,
   messageIdFromEvent,
+  type NodeId,
   type StateId,
 } from '@elara/core';
 import { type AppendLog, type AtomChange, ChangeCause, type StateField } from '@elara/state';
@@ -39,6 +40,8 @@ export interface TextCounters {
   readonly messages: number;
   /** Records that are not valid text records, ignored on every replica. */
   readonly invalid: number;
+  /** Times the projection was built from the log: 1 (at opening) unless it lost track. */
+  readonly rebuilds: number;
 }
 
 /** What a {@link TextStream} is built from (the registry supplies it). */
@@ -101,7 +104,7 @@ export class TextStream implements OpenStream {
     this.options = deps.options;
     this.key = deps.key;
     this.atom = deps.atom;
-    this.projection.rebuild(this.log());
+    this.projection.rebuild(this.log(), this.version());
     this.messages$ = this.listFeed.observable(() => this.projection.messages());
     this.changes$ = this.changeFeed.observable();
   }
@@ -122,6 +125,7 @@ export class TextStream implements OpenStream {
       records: this.projection.recordCount,
       messages: this.projection.messages().length,
       invalid: this.projection.invalidRecords,
+      rebuilds: this.projection.rebuildCount,
     };
   }
 
@@ -215,9 +219,9 @@ export class TextStream implements OpenStream {
     if (this.closed) return;
     let changes: TextChange[];
     if (change.cause === ChangeCause.Event && change.delta?.law === 'append-log') {
-      changes = this.projection.apply(change.delta, this.log() as AppendLog);
+      changes = this.projection.apply(change.delta, this.log(), this.version());
     } else if (change.cause === ChangeCause.Cleared) {
-      changes = this.projection.rebuild(this.log());
+      changes = this.projection.rebuild(this.log(), this.version());
     } else {
       return;
     }
@@ -266,6 +270,10 @@ export class TextStream implements OpenStream {
     const m = this.projection.find(id, this.field.self);
     if (m !== undefined) return m;
     throw this.projection.has(id) ? new NotMessageAuthorError(id) : new UnknownMessageError(id);
+  }
+
+  private version(): ReadonlyMap<NodeId, number> | undefined {
+    return this.field.atom(this.atom)?.version;
   }
 
   private log(): AppendLog | undefined {
