@@ -1,5 +1,6 @@
 import {
   AUTH_TAG_SIZE,
+  FRAGMENT_HEADER_SIZE,
   type Endpoint,
   MAX_FRAME_SIZE,
   type PacketClass,
@@ -43,12 +44,17 @@ export class FrameSender {
   /** Datagrams the payload takes once sealed (1, or its fragment count). */
   framesFor(payloadLength: number): number {
     if (payloadLength <= this.payloadBudget) return 1;
-    return Math.max(1, Math.ceil(payloadLength / (this.payloadBudget - 9)));
+    return Math.max(1, Math.ceil(payloadLength / (this.payloadBudget - FRAGMENT_HEADER_SIZE)));
   }
 
   /** True when the transport's send queue can take `datagrams` more now. */
   hasRoom(datagrams: number): boolean {
     return this.transport.queuedDatagrams + datagrams <= this.transport.sendQueueLength;
+  }
+
+  /** Resolves when the transport's send queue has room again (transport's `writable`). */
+  writable(signal?: AbortSignal): Promise<void> {
+    return this.transport.writable(signal);
   }
 
   /** Sends bytes not sealed by a channel (handshake messages). False if the transport refused. */

@@ -9,7 +9,12 @@ export {
   NODE_CONFIG_DEFAULTS,
   resolveNodeConfig,
 } from './node-config.ts';
-export { NodeConfigError, SessionExistsError, NodeCapacityError } from './runtime-errors.ts';
+export {
+  NodeConfigError,
+  SessionExistsError,
+  NodeCapacityError,
+  NotAdmittedError,
+} from './runtime-errors.ts';
 
 // Sessions
 export { Session, type InviteOptions } from './session.ts';

@@ -18,6 +18,14 @@ import {
   type ResponderLimits,
 } from '@elara/crypto';
 import { MAX_DATAGRAM_SIZE, type Transport, parseStunServer } from '@elara/net';
+import {
+  DEFAULT_EVENT_STORE_LIMITS,
+  DEFAULT_FIELD_LIMITS,
+  DEFAULT_LOCAL_LOG_LIMITS,
+  type EventStoreLimits,
+  type FieldLimits,
+} from '@elara/state';
+import { type StreamOptionsInput, streamOptions } from '@elara/streams';
 import { NodeConfigError } from './runtime-errors.ts';
 
 /**
@@ -57,6 +65,14 @@ export interface NodeLimits {
   readonly responder: ResponderLimits;
   /** Retries of the handshakes this node initiates (crypto's `InitiatorTimers`). */
   readonly initiator: InitiatorTimers;
+  /** Each session's state field (state's `FieldLimits`: atoms, authors, quarantine…). */
+  readonly field: FieldLimits;
+  /** Each session's store of durable events for repair (state's `EventStoreLimits`). */
+  readonly store: EventStoreLimits;
+  /** Encoded bytes of each session's local log (its event bound is `eventBufferSize`). */
+  readonly localLogBytes: number;
+  /** Most events one repair answer carries (the rest follow on the next digest). */
+  readonly repairEvents: number;
 }
 
 /**
@@ -82,7 +98,11 @@ export interface NodeConfig {
   readonly bindAddr?: string | Endpoint;
   /** Pairwise channels held at once, over all sessions. Default 64. */
   readonly maxPeers?: number;
-  /** Events each session may hold waiting to be sent (its outbox). Default 1024. */
+  /**
+   * Events each session holds for sending: its local log of durable events not yet
+   * acknowledged by every member (when full, `send()` fails with state's `LocalLogFullError`),
+   * and each peer's queue of events waiting for room in the transport. Default 1024.
+   */
   readonly eventBufferSize?: number;
   /**
    * The seed's `prediction_entropy`: how much uncertainty predictors may add before their output
@@ -109,6 +129,11 @@ export interface NodeConfig {
   readonly stunServers?: readonly string[];
   /** TURN servers, for relayed paths (runtime part 2). */
   readonly turnServers?: readonly TurnServerConfig[];
+  /**
+   * Limits and atom parameters of the sessions' streams (text sizes, presence timeout, typing
+   * TTL). They define atoms, so every member of a session must use the same. Default: streams'.
+   */
+  readonly streams?: StreamOptionsInput;
   /** Crypto provider. Default: `defaultCryptoProvider()` (node:crypto). */
   readonly crypto?: CryptoProvider;
   /**
@@ -119,10 +144,12 @@ export interface NodeConfig {
   /** Clock and timers of the whole node. Default: real time on `systemClock()`. */
   readonly scheduler?: Scheduler;
   readonly limits?: Partial<
-    Omit<NodeLimits, 'reassembly' | 'responder' | 'initiator'> & {
+    Omit<NodeLimits, 'reassembly' | 'responder' | 'initiator' | 'field' | 'store'> & {
       readonly reassembly: Partial<ReassemblerConfig>;
       readonly responder: Partial<ResponderLimits>;
       readonly initiator: Partial<InitiatorTimers>;
+      readonly field: Partial<FieldLimits>;
+      readonly store: Partial<EventStoreLimits>;
     }
   >;
 }
@@ -143,6 +170,7 @@ export interface ResolvedNodeConfig {
   readonly advertisedAddresses: readonly Endpoint[] | undefined;
   readonly stunServers: readonly string[];
   readonly turnServers: readonly TurnServerConfig[];
+  readonly streams: StreamOptionsInput;
   readonly crypto: CryptoProvider | undefined;
   readonly transport: Transport | undefined;
   readonly scheduler: Scheduler | undefined;
@@ -163,6 +191,7 @@ export const NODE_CONFIG_DEFAULTS = Object.freeze({
   maxPendingHandshakes: 64,
   maxDatagramSize: 1200,
   sendQueueLength: 1024,
+  repairEvents: 256,
 });
 
 const HOUR_US = 3_600_000_000;
@@ -219,15 +248,37 @@ function has(value: unknown, ...members: string[]): boolean {
   );
 }
 
-function positiveRecord<T extends object>(field: string, defaults: T, given: unknown): T {
+function positiveRecord<T extends object>(
+  field: string,
+  defaults: T,
+  given: unknown,
+  fractions = false,
+): T {
   if (given !== undefined && (typeof given !== 'object' || given === null)) {
     throw new NodeConfigError(field, 'must be an object');
   }
   const merged = { ...defaults, ...(given as Partial<T> | undefined) };
   for (const [key, value] of Object.entries(merged)) {
-    integer(`${field}.${key}`, value, 1, Number.MAX_SAFE_INTEGER);
+    if (fractions && !Number.isInteger((defaults as Record<string, unknown>)[key])) {
+      // A fraction in the defaults (a threshold): any finite number above 0.
+      if (typeof value !== 'number' || !(value > 0 && Number.isFinite(value))) {
+        throw new NodeConfigError(
+          `${field}.${key}`,
+          `must be a number above 0, got ${String(value)}`,
+        );
+      }
+    } else integer(`${field}.${key}`, value, 1, Number.MAX_SAFE_INTEGER);
   }
   return merged;
+}
+
+function checkedStreams(given: StreamOptionsInput | undefined): StreamOptionsInput {
+  try {
+    streamOptions(given);
+  } catch (e) {
+    throw new NodeConfigError('streams', (e as Error).message, { cause: e });
+  }
+  return given ?? {};
 }
 
 /**
@@ -363,6 +414,7 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
     advertisedAddresses: advertised?.map((e, i) => endpointOf(`advertisedAddresses[${i}]`, e)),
     stunServers: [...stunServers],
     turnServers: turnServers.map((t) => ({ ...t })),
+    streams: checkedStreams(config.streams),
     crypto: config.crypto,
     transport: config.transport,
     scheduler: config.scheduler,
@@ -394,6 +446,20 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
       ),
       responder: positiveRecord('limits.responder', DEFAULT_RESPONDER_LIMITS, limits.responder),
       initiator: positiveRecord('limits.initiator', DEFAULT_INITIATOR_TIMERS, limits.initiator),
+      field: positiveRecord('limits.field', DEFAULT_FIELD_LIMITS, limits.field, true),
+      store: positiveRecord('limits.store', DEFAULT_EVENT_STORE_LIMITS, limits.store),
+      localLogBytes: integer(
+        'limits.localLogBytes',
+        limits.localLogBytes ?? DEFAULT_LOCAL_LOG_LIMITS.maxBytes,
+        1,
+        1 << 30,
+      ),
+      repairEvents: integer(
+        'limits.repairEvents',
+        limits.repairEvents ?? d.repairEvents,
+        1,
+        65_536,
+      ),
     },
   };
 }

@@ -17,6 +17,11 @@ export interface NodeCounters {
   readonly bytesOut: number;
   /** Datagrams the transport refused (its send queue was full, or it threw). */
   readonly sendRefused: number;
+  /**
+   * Events dropped from a peer's full outbox (the transport had no room for long). A durable
+   * one still reaches the peer by repair; an ephemeral one is superseded by the next.
+   */
+  readonly eventsDropped: number;
   /** Dropped input, by error or rejection name. */
   readonly rejected: Readonly<Record<string, number>>;
   /** The sum of `rejected`. */
@@ -70,6 +75,11 @@ export const Rejection = {
   ReassemblyRejected: 'ReassemblyRejected',
   /** A fragment whose bytes differ from an earlier copy of the same piece. */
   ConflictingFragment: 'ConflictingFragment',
+  /**
+   * An event the state field refused, as `Event:<reason>` with state's `RejectionReason`
+   * (`Event:BadSignature`, `Event:Unauthorized`, `Event:NotFromAuthor`…).
+   */
+  Event: 'Event',
   /** A reassembled message that is itself empty or a fragment. */
   BadReassembly: 'BadReassembly',
   /** A control message this side did not ask for (a round-trip answer to no probe). */
@@ -95,6 +105,7 @@ export class CounterBook {
   datagramsOut = 0;
   bytesOut = 0;
   sendRefused = 0;
+  eventsDropped = 0;
   initiated = 0;
   completed = 0;
   failed = 0;
@@ -128,6 +139,7 @@ export class CounterBook {
       datagramsOut: this.datagramsOut,
       bytesOut: this.bytesOut,
       sendRefused: this.sendRefused,
+      eventsDropped: this.eventsDropped,
       rejected: Object.fromEntries(this.rejections),
       rejectedTotal: this.rejectedTotal,
       handshakes: {

@@ -37,7 +37,12 @@ import { SessionCore } from './internal/session-core.ts';
 import type { SessionHost } from './internal/session-host.ts';
 import { type NodeConfig, type ResolvedNodeConfig, resolveNodeConfig } from './node-config.ts';
 import { CounterBook, type NodeCounters, Rejection, rejectionName } from './node-counters.ts';
-import { NodeCapacityError, NodeConfigError, SessionExistsError } from './runtime-errors.ts';
+import {
+  NodeCapacityError,
+  NodeConfigError,
+  NotAdmittedError,
+  SessionExistsError,
+} from './runtime-errors.ts';
 import { Session } from './session.ts';
 
 /** Where a node stands: running from `create()` until `stop()` has finished. */
@@ -285,14 +290,14 @@ export class Node {
    * Creates a session with this node as its first member. `NodeCapacityError` when
    * `limits.maxSessions` are held; `ClosedError` once the node is stopping.
    */
-  // eslint-disable-next-line @typescript-eslint/require-await -- part B awaits the log's first entry
+  // eslint-disable-next-line @typescript-eslint/require-await -- errors as rejections, like joins
   async createSession(): Promise<Session> {
     this.checkRunning();
     this.checkSessionRoom();
     let id: SessionId;
     do id = toSessionId(randomU64(this.provider));
     while (id === 0n || this.sessions.has(id) || this.pending.hasSession(id));
-    const core = new SessionCore(this.host, id, 'creator');
+    const core = new SessionCore(this.host, id, 'creator', this.identity.publicIdentity());
     this.sessions.set(id, core);
     return new Session(core);
   }
@@ -339,28 +344,30 @@ export class Node {
         onResult: (result, remote) => {
           signal?.removeEventListener('abort', onAbort);
           this.pending.remove(handshake);
-          const core = new SessionCore(this.host, id, 'joiner');
-          core.admit(result.peer);
+          // The inviter founded the session (part 1: only founders invite).
+          const core = new SessionCore(this.host, id, 'joiner', decoded.inviter);
           this.sessions.set(id, core);
-          if (core.attach(result, remote, this.scheduler.now())) {
-            this.counterBook.completed++;
-            resolve(new Session(core));
-          } else {
+          if (!core.attach(result, remote, this.scheduler.now())) {
             core.close();
             this.counterBook.failed++;
             reject(new NodeCapacityError('peers', this.config.maxPeers));
+            return;
           }
+          this.counterBook.completed++;
+          this.admission(core, signal).then(
+            () => resolve(new Session(core)),
+            (e: unknown) => {
+              core.close();
+              reject(asError(e));
+            },
+          );
         },
         onFailure: (error) => {
           signal?.removeEventListener('abort', onAbort);
           if (!this.pending.remove(handshake)) return;
           initiator.dispose();
           this.counterBook.failed++;
-          reject(
-            error instanceof Error
-              ? error
-              : new ClosedError(`node: join abandoned: ${String(error)}`),
-          );
+          reject(asError(error));
         },
       };
       this.pending.add(handshake);
@@ -430,9 +437,39 @@ export class Node {
       this.counterBook.reject(Rejection.SessionGone);
       return;
     }
-    // An invited joiner becomes a member here (part B: signed into the membership log).
-    if (result.admittedBy === 'invite') session.admit(result.peer);
+    // An invited joiner is signed into the membership log before its channel is attached, and
+    // only if that channel will fit.
+    const full = !session.hasLink(result.peer.nodeId) && this.peerCount() >= this.config.maxPeers;
+    if (full) this.counterBook.reject(Rejection.PeerLimit);
+    if (full || (result.admittedBy === 'invite' && !session.admit(result.peer, from))) {
+      result.sendKey.fill(0);
+      result.receiveKey.fill(0);
+      return;
+    }
     if (session.attach(result, from, now)) this.counterBook.accepted++;
+  }
+
+  /**
+   * A joiner holds a channel: wait until the inviter's entry admitting it arrives (it is
+   * pushed at once and repaired if lost), `peerTimeoutUs` at most.
+   */
+  private admission(core: SessionCore, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (error?: unknown): void => {
+        cancel();
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(asError(error));
+      };
+      const onAbort = (): void => done(signal?.reason ?? new ClosedError('join aborted'));
+      const cancel = this.scheduler.at(this.scheduler.now() + this.config.peerTimeoutUs, () =>
+        done(
+          new NotAdmittedError('join: the inviter did not sign this node into the session in time'),
+        ),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      core.admitted().then(() => done(), done);
+    });
   }
 
   /** Crypto's `authorize`: a member of a session this node holds, with room for its channel. */
@@ -493,7 +530,7 @@ export class Node {
     for (const handshake of this.pending.all()) {
       handshake.onFailure(new ClosedError('node: stopped during the handshake'));
     }
-    for (const session of [...this.sessions.values()]) session.close();
+    for (const session of [...this.sessions.values()]) session.leave(false);
     for (const cancel of this.cancels.splice(0)) cancel();
     this.demux.close();
     if (this.config.transport === undefined) {
@@ -600,4 +637,9 @@ function identityOf(config: ResolvedNodeConfig, provider: CryptoProvider): Ident
     );
   }
   return identity;
+}
+
+/** A rejection reason as an Error: abort reasons may be anything. */
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new ClosedError('node: join abandoned');
 }

@@ -1,5 +1,6 @@
 import type { Endpoint, NodeId } from '@elara/core';
 import type { PublicIdentity } from '@elara/crypto';
+import type { MemberRole } from '@elara/state';
 import type { PathConditions } from '@elara/time';
 
 /**
@@ -25,6 +26,8 @@ export interface Participant {
   readonly nodeId: NodeId;
   /** Its public keys, authenticated by the handshake (this node's own for `self`). */
   readonly identity: PublicIdentity;
+  /** Its role in the membership log (the founder is an owner). */
+  readonly role: MemberRole;
   /** True for this node itself. */
   readonly self: boolean;
   /** How it is reached; undefined for `self` and for members without a channel. */

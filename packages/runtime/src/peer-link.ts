@@ -28,6 +28,8 @@ export class PeerLink {
   heartbeats = 0;
   /** The peer's latest durable seq, from its heartbeats (gap detection, part 2). */
   peerLastSeq = 0;
+  /** This node's digest should go to the peer at the next tick (a gap or an eviction seen). */
+  digestDue = false;
   /** True once the tick has seen it silent past the timeout (until it is heard again). */
   stale = false;
   private probe: Probe | undefined;

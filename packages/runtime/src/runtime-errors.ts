@@ -58,3 +58,14 @@ export class NodeCapacityError extends ElaraError {
     super(`node: the ${table} table is full (${limit})`);
   }
 }
+
+/**
+ * A join's handshake completed but the inviter's membership entry admitting this node did not
+ * arrive within `peerTimeoutUs` (the inviter's local log was full, or it went away).
+ *
+ * @example
+ * await bob.joinSession(text); // NotAdmittedError if Alice never signs Bob in
+ */
+export class NotAdmittedError extends ElaraError {
+  static override readonly code: string = 'NotAdmittedError';
+}

@@ -1,4 +1,6 @@
 import type { Endpoint, NodeId, SessionId } from '@elara/core';
+import type { FieldSnapshot, MembershipLog, StateField } from '@elara/state';
+import type { PresenceStream, StreamKey, Streams, TextStream, TypingStream } from '@elara/streams';
 import type { TimeEngine } from '@elara/time';
 import type { Observable } from 'rxjs';
 import type { SessionCore, SessionRole } from './internal/session-core.ts';
@@ -19,6 +21,8 @@ export interface InviteOptions {
  * const room = await alice.createSession();
  * const text = room.invite(); // give it to Bob, secretly: it admits whoever holds it, once
  * room.participants$.subscribe((all) => console.log([...all.keys()]));
+ * room.text('general').messages$.subscribe((list) => render(list));
+ * room.text('general').send('hello'); // applied here at once, then sent to every member
  * await room.leave();
  */
 export class Session {
@@ -62,6 +66,47 @@ export class Session {
     return this.core.time;
   }
 
+  /** The session's state field: every atom, its change feed, `snapshot()`. */
+  get state(): StateField {
+    return this.core.replica.field;
+  }
+
+  /** The session's membership log (who is in, with which role and keys). */
+  get membership(): MembershipLog {
+    return this.core.replica.membership;
+  }
+
+  /** The session's streams registry (text, presence, typing; more kinds later). */
+  get streams(): Streams {
+    return this.core.replica.streams;
+  }
+
+  /**
+   * The text stream `key`: `messages$`, `send`, `edit`, `react`, `delete`. A full local log
+   * makes `send()` throw state's `LocalLogFullError` (nothing sent, nothing lost).
+   */
+  text(key: StreamKey): TextStream {
+    return this.core.replica.streams.text(key);
+  }
+
+  /** Presence (session-wide by default): `presence$`, `join`, `update`, `leave`. */
+  presence(key?: StreamKey): PresenceStream {
+    return this.core.replica.streams.presence(key);
+  }
+
+  /** Typing indicators of stream `key`: `typing$`, `start`, `stop`. */
+  typing(key: StreamKey): TypingStream {
+    return this.core.replica.streams.typing(key);
+  }
+
+  /**
+   * The canonical form of the session's state: equal (as JSON) on members that hold the same
+   * events, which is what "identical replicas" means.
+   */
+  snapshot(): FieldSnapshot {
+    return this.core.replica.field.snapshot();
+  }
+
   /**
    * A signed, single-use invite to this session, as URL-safe text (crypto's invite format).
    * Whoever holds it can join once, until it expires: hand it over secretly.
@@ -72,12 +117,13 @@ export class Session {
   }
 
   /**
-   * Leaves the session on this node: every channel's keys are erased and `participants$`
-   * completes. Peers see this node fall silent (`connected: false` after their `peerTimeoutUs`).
-   * Idempotent.
+   * Leaves the session for good: a presence `leave` (if this node joined presence) and this
+   * node's removal from the membership log (the founder cannot be removed) go out first, so
+   * peers drop it at once; then every channel's keys are erased and the observables complete.
+   * Idempotent. (`node.stop()` ends sessions without the removal: the node may come back.)
    */
   leave(): Promise<void> {
-    this.core.close();
+    this.core.leave(true);
     return Promise.resolve();
   }
 }

@@ -9,7 +9,7 @@ import {
   nativeCryptoProvider,
 } from '@elara/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeCapacityError, SessionExistsError } from '../src/index.ts';
+import { NodeCapacityError, NotAdmittedError, SessionExistsError } from '../src/index.ts';
 import { fulfilled, rejected, simNodes, type SimNodes } from './sim-nodes.ts';
 
 let sim: SimNodes;
@@ -177,9 +177,12 @@ describe('invite and join on a simulated network', () => {
     expect((none as NodeCapacityError).table).toBe('sessions');
     await bob.stop();
     await sim.settle(pending);
-    // Alice holds one channel (maxPeers 1): Carol's handshake completes but gets no channel.
-    fulfilled(await sim.settle(carol.joinSession(two.invite())));
+    // Alice holds one channel (maxPeers 1): Carol's handshake completes, but Alice neither signs
+    // her in nor keeps a channel, so Carol's join ends without admission.
+    const refused = rejected(await sim.settle(carol.joinSession(two.invite())));
+    expect(NotAdmittedError.isInstance(refused)).toBe(true);
     expect(alice.counters().rejected['PeerLimit']).toBe(1);
-    expect(two.participants.get(carol.nodeId)?.path).toBeUndefined();
+    expect(two.participants.has(carol.nodeId)).toBe(false);
+    expect(carol.sessionIds()).not.toContain(two.sessionId);
   });
 });

@@ -1,0 +1,194 @@
+import {
+  type DurableEnvelope,
+  type Endpoint,
+  type EventEnvelope,
+  type NodeId,
+  type SessionId,
+} from '@elara/core';
+import {
+  type CryptoProvider,
+  type Identity,
+  type PublicIdentity,
+  deriveNodeId,
+  eventSigner,
+} from '@elara/crypto';
+import {
+  AckTable,
+  Diffusion,
+  EventStore,
+  type EventStoreLimits,
+  type FieldLimits,
+  LocalEvents,
+  LocalLog,
+  type Member,
+  MemberRole,
+  MembershipLog,
+  StateField,
+  membershipEventType,
+  membershipMutation,
+} from '@elara/state';
+import {
+  type StreamOptionsInput,
+  Streams,
+  streamAtomResolver,
+  streamOptions,
+} from '@elara/streams';
+import type { TimeEngine } from '@elara/time';
+import { VerifyingKeys } from './verifying-keys.ts';
+
+/** What one session's replica is built from. */
+export interface ReplicaConfig {
+  readonly session: SessionId;
+  readonly identity: Identity;
+  readonly provider: CryptoProvider;
+  readonly time: TimeEngine;
+  /** The session's founder (its creator): an owner from the start on every replica. */
+  readonly founder: PublicIdentity;
+  readonly streams: StreamOptionsInput;
+  readonly field: Partial<FieldLimits>;
+  readonly store: Partial<EventStoreLimits>;
+  /** Bound of the local log (events waiting for every member's acknowledgement). */
+  readonly localLogEvents: number;
+  readonly localLogBytes: number;
+}
+
+/**
+ * One session's replicated state on this node, composed from `@elara/state` and
+ * `@elara/streams`: the state field, the membership log (founder = the session's creator), the
+ * event store for repair with its acknowledgement table, the bounded local log, diffusion, and
+ * the streams registry whose writes go through the local log.
+ */
+export class SessionReplica {
+  readonly field: StateField;
+  readonly membership: MembershipLog;
+  readonly store: EventStore;
+  readonly acks: AckTable;
+  readonly localLog: LocalLog;
+  readonly streams: Streams;
+  private readonly local: LocalEvents;
+  private readonly diffusion: Diffusion;
+  private readonly self: NodeId;
+
+  constructor(config: ReplicaConfig) {
+    const { identity, provider } = config;
+    this.self = identity.nodeId;
+    const keys = new VerifyingKeys(provider);
+    this.membership = new MembershipLog({
+      founder: {
+        id: config.founder.nodeId,
+        signingPublicKey: config.founder.signingPublicKey,
+        agreementPublicKey: config.founder.agreementPublicKey,
+      },
+      checkKeys: (member, k) => {
+        try {
+          return deriveNodeId(provider, k.signingPublicKey) === member;
+        } catch {
+          return false;
+        }
+      },
+    });
+    this.acks = new AckTable();
+    this.store = new EventStore({ acks: this.acks, limits: config.store });
+    this.localLog = new LocalLog({
+      self: this.self,
+      acks: this.acks,
+      limits: { maxEvents: config.localLogEvents, maxBytes: config.localLogBytes },
+    });
+    const options = streamOptions(config.streams);
+    this.field = new StateField({
+      session: config.session,
+      self: this.self,
+      time: config.time,
+      verifier: this.membership.verifier(keys.verify),
+      resolve: streamAtomResolver(options),
+      membership: this.membership,
+      observers: [this.membership, this.store],
+      limits: config.field,
+    });
+    this.field.define(this.membership.atom, this.membership.atomSpec());
+    const signer = eventSigner(identity);
+    this.local = new LocalEvents({
+      field: this.field,
+      signer,
+      now: () => config.time.stampEvent(),
+      log: this.localLog,
+      membership: this.membership,
+    });
+    this.streams = new Streams({
+      field: this.field,
+      time: config.time,
+      local: this.local,
+      options,
+    });
+    this.diffusion = new Diffusion({ self: this.self, members: () => this.memberIds() });
+    this.syncAcknowledgers();
+  }
+
+  /** The members now (observers included), the founder first among equals by id. */
+  members(): readonly Member[] {
+    return this.membership.members();
+  }
+
+  /** True when `node` is in the session now (any role). */
+  inSession(node: NodeId): boolean {
+    return this.membership.inSession(node);
+  }
+
+  /** Who `event` goes to (state's diffusion rules). */
+  recipients(event: EventEnvelope): NodeId[] {
+    return this.diffusion.recipients(event);
+  }
+
+  /**
+   * Signs `peer` into the membership log as a member reachable at `addresses` (this node must
+   * be allowed to add: the founder, or an admin). Returns the entry's event to send, or
+   * undefined when `peer` is already in the session. Throws state's `LocalLogFullError` or
+   * `LocalEventRejectedError` with nothing changed.
+   */
+  admit(peer: PublicIdentity, addresses: readonly Endpoint[]): DurableEnvelope | undefined {
+    if (this.membership.inSession(peer.nodeId)) return undefined;
+    const entry = {
+      op: 'add' as const,
+      member: peer.nodeId,
+      role: MemberRole.Member,
+      signingPublicKey: peer.signingPublicKey,
+      agreementPublicKey: peer.agreementPublicKey,
+      addresses,
+    };
+    return this.local.durable({
+      target: this.membership.atom,
+      eventType: membershipEventType(entry),
+      mutation: membershipMutation(entry),
+    }).envelope;
+  }
+
+  /**
+   * Signs this node's own removal (leaving the session for good). Undefined for the founder,
+   * who cannot be removed, and for a node not in the session.
+   */
+  removeSelf(): DurableEnvelope | undefined {
+    if (this.self === this.membership.founder || !this.membership.inSession(this.self)) {
+      return undefined;
+    }
+    const entry = { op: 'remove' as const, member: this.self };
+    return this.local.durable({
+      target: this.membership.atom,
+      eventType: membershipEventType(entry),
+      mutation: membershipMutation(entry),
+    }).envelope;
+  }
+
+  /** Keeps the acknowledgement table's members (everyone but this node) current. */
+  syncAcknowledgers(): void {
+    this.acks.setMembers(this.memberIds().filter((m) => m !== this.self));
+  }
+
+  /** Stops the streams (their observables complete). */
+  close(): void {
+    this.streams.close();
+  }
+
+  private memberIds(): NodeId[] {
+    return this.membership.members().map((m) => m.id);
+  }
+}
