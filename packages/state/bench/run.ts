@@ -46,6 +46,7 @@ import {
   StateField,
   staticMembership,
 } from '../src/index.ts';
+import { benchEventStore } from './store-bench.ts';
 
 const SESSION = sessionId(0x5e55_1011n);
 const T0 = 1_800_000_000_000_000;
@@ -490,4 +491,5 @@ report(
   'crdts 0.2 (orbitdb) OR-Set beside ours: add then remove n elements',
   crdtsRows,
 );
+benchEventStore(progress);
 if (sink === 0.5) console.log(sink);
