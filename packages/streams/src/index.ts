@@ -1,6 +1,7 @@
 // The registry
 export { Streams, type StreamsConfig, type StreamsBase, type StreamInfo } from './streams.ts';
-export { type OpenStream } from './open-stream.ts';
+export { type OpenStream, type StreamDeps } from './open-stream.ts';
+export { EphemeralStream } from './ephemeral-stream.ts';
 export { LocalWriter, type OutgoingEvent } from './local-writer.ts';
 export {
   type StreamOptions,

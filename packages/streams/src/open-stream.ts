@@ -1,5 +1,6 @@
 import type { StateId } from '@elara/core';
-import type { AtomChange } from '@elara/state';
+import type { AtomChange, StateField } from '@elara/state';
+import type { LocalWriter } from './local-writer.ts';
 import type { StreamKind } from './stream-atoms.ts';
 import type { StreamKey } from './stream-key.ts';
 
@@ -16,4 +17,13 @@ export interface OpenStream {
   handle(change: AtomChange): void;
   /** Completes its observables; later writes throw `ClosedError`. Idempotent. */
   close(): void;
+}
+
+/** What the registry builds every stream from: the field, the shared writer, its options. */
+export interface StreamDeps<O> {
+  readonly field: StateField;
+  readonly writer: LocalWriter;
+  readonly options: O;
+  readonly key: StreamKey;
+  readonly atom: StateId;
 }

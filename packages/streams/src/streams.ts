@@ -3,7 +3,7 @@ import { type AtomChange, LocalEvents, type LocalLog, type StateField } from '@e
 import type { TimeView } from '@elara/time';
 import type { Observable } from 'rxjs';
 import { LocalWriter, type OutgoingEvent } from './local-writer.ts';
-import type { OpenStream } from './open-stream.ts';
+import type { OpenStream, StreamDeps } from './open-stream.ts';
 import { PresenceStream } from './presence/presence-stream.ts';
 import { StreamKind, streamAtomId, streamAtomSpec } from './stream-atoms.ts';
 import { StreamOptionsError, TooManyStreamsError } from './stream-errors.ts';
@@ -101,41 +101,18 @@ export class Streams {
 
   /** The text stream `key` (the same object on every call). */
   text(key: StreamKey): TextStream {
-    return this.stream(StreamKind.Text, key, (atom) => {
-      return new TextStream({
-        field: this.field,
-        writer: this.writer,
-        options: this.options.text,
-        key,
-        atom,
-      });
-    });
+    return this.stream(StreamKind.Text, key, this.options.text, (d) => new TextStream(d));
   }
 
   /** Presence: session-wide by default (key 0), or scoped to a stream key. */
   presence(key: StreamKey = 0): PresenceStream {
-    return this.stream(StreamKind.Presence, key, (atom) => {
-      return new PresenceStream({
-        field: this.field,
-        writer: this.writer,
-        options: this.options.presence,
-        key,
-        atom,
-      });
-    });
+    const options = this.options.presence;
+    return this.stream(StreamKind.Presence, key, options, (d) => new PresenceStream(d));
   }
 
   /** Typing indicators of stream `key`. */
   typing(key: StreamKey): TypingStream {
-    return this.stream(StreamKind.Typing, key, (atom) => {
-      return new TypingStream({
-        field: this.field,
-        writer: this.writer,
-        options: this.options.typing,
-        key,
-        atom,
-      });
-    });
+    return this.stream(StreamKind.Typing, key, this.options.typing, (d) => new TypingStream(d));
   }
 
   /** The open streams. */
@@ -155,10 +132,11 @@ export class Streams {
     this.writer.close();
   }
 
-  private stream<S extends OpenStream>(
+  private stream<S extends OpenStream, O>(
     kind: StreamKind,
     key: StreamKey,
-    make: (atom: StateId) => S,
+    options: O,
+    make: (deps: StreamDeps<O>) => S,
   ): S {
     if (this.closed) throw new ClosedError('streams are closed');
     const atom = streamAtomId(kind, key);
@@ -175,7 +153,7 @@ export class Streams {
         `atom ${atom} is held with another spec than a ${kind} stream's`,
       );
     }
-    const s = make(atom);
+    const s = make({ field: this.field, writer: this.writer, options, key, atom });
     this.open.set(atom, s);
     return s;
   }

@@ -1,12 +1,5 @@
-import {
-  ClosedError,
-  ElaraError,
-  EventType,
-  type NodeId,
-  OutOfRangeError,
-  type StateId,
-} from '@elara/core';
-import type { AtomChange, EphemeralEntries, EphemeralEntry, StateField } from '@elara/state';
+import { ElaraError, EventType, type NodeId, OutOfRangeError } from '@elara/core';
+import type { EphemeralEntry } from '@elara/state';
 import {
   asyncScheduler,
   defer,
@@ -18,18 +11,15 @@ import {
   scan,
 } from 'rxjs';
 import { contentBytes } from '../content-check.ts';
-import { EntryProjection } from '../entry-projection.ts';
-import { Feed } from '../feed.ts';
-import type { LocalWriter } from '../local-writer.ts';
+import { EphemeralStream } from '../ephemeral-stream.ts';
 import {
   decodePresence,
   encodePresence,
   PresenceStatus,
   presenceStatusFromByte,
 } from '../msp/presence.ts';
-import type { OpenStream } from '../open-stream.ts';
+import type { StreamDeps } from '../open-stream.ts';
 import { StreamKind } from '../stream-atoms.ts';
-import type { StreamKey } from '../stream-key.ts';
 import type { PresenceOptions } from '../stream-options.ts';
 
 /** One member who is here. */
@@ -55,13 +45,7 @@ export interface PresenceUpdate {
 }
 
 /** What a {@link PresenceStream} is built from (the registry supplies it). */
-export interface PresenceStreamDeps {
-  readonly field: StateField;
-  readonly writer: LocalWriter;
-  readonly options: PresenceOptions;
-  readonly key: StreamKey;
-  readonly atom: StateId;
-}
+export type PresenceStreamDeps = StreamDeps<PresenceOptions>;
 
 const decoder = new TextDecoder();
 
@@ -98,48 +82,30 @@ function presenceEntry(e: EphemeralEntry): PresenceEntry | undefined {
  * here.heartbeats().subscribe(); // keeps us present while subscribed
  * here.leave();
  */
-export class PresenceStream implements OpenStream {
+export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptions> {
   readonly kind = StreamKind.Presence;
-  readonly key: StreamKey;
-  readonly atom: StateId;
   /**
    * The members present, by node id: the current list at once on subscribe, then each new list
    * (immutable arrays). Each subscription is independent; it completes when the registry closes.
    */
   readonly presence$: Observable<readonly PresenceEntry[]>;
-  private readonly field: StateField;
-  private readonly writer: LocalWriter;
-  private readonly options: PresenceOptions;
-  private readonly projection = new EntryProjection(presenceEntry);
-  private readonly feed = new Feed<readonly PresenceEntry[]>();
   /** What this node said last, while joined (heartbeats repeat it). */
   private mine: Uint8Array | undefined = undefined;
   private state: { status: PresenceStatus; custom: string | undefined } | undefined = undefined;
-  private closed = false;
 
   constructor(deps: PresenceStreamDeps) {
-    this.field = deps.field;
-    this.writer = deps.writer;
-    this.options = deps.options;
-    this.key = deps.key;
-    this.atom = deps.atom;
-    this.projection.refresh(this.entries());
-    this.presence$ = this.feed.observable(() => this.projection.values);
+    super(deps, presenceEntry);
+    this.presence$ = this.values$;
   }
 
   /** The members present now. */
   present(): readonly PresenceEntry[] {
-    return this.projection.values;
+    return this.values;
   }
 
   /** True while this node has said it is here (joined, not left). */
   get joined(): boolean {
     return this.mine !== undefined;
-  }
-
-  /** Live entries that are not valid presence records (ignored). */
-  get invalidEntries(): number {
-    return this.projection.invalidEntries;
   }
 
   /** Says this node is here (last active now). */
@@ -194,25 +160,11 @@ export class PresenceStream implements OpenStream {
     }
     return defer(() =>
       interval(periodMs, scheduler).pipe(
-        map(() => !this.closed && this.heartbeat()),
+        map(() => !this.isClosed && this.heartbeat()),
         filter(Boolean),
         scan((n) => n + 1, 0),
       ),
     );
-  }
-
-  /** Called by the registry with each change of the presence atom. */
-  handle(_change: AtomChange): void {
-    if (this.closed) return;
-    this.projection.refresh(this.entries());
-    this.feed.emit(() => this.projection.values);
-  }
-
-  /** Completes the observable; later writes throw `ClosedError`. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.feed.complete();
   }
 
   private write(status: PresenceStatus, custom: string | undefined): void {
@@ -232,14 +184,5 @@ export class PresenceStream implements OpenStream {
     this.writer.ephemeral(this.atom, EventType.PresenceUpdate, { type: 'set', data });
     this.mine = data;
     this.state = { status, custom };
-  }
-
-  private entries(): EphemeralEntries | undefined {
-    const state = this.field.atom(this.atom)?.state;
-    return state?.kind === 'ephemeral' ? state : undefined;
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw new ClosedError(`presence stream ${String(this.key)} is closed`);
   }
 }

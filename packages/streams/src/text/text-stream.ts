@@ -12,7 +12,7 @@ import { contentBytes } from '../content-check.ts';
 import { Feed } from '../feed.ts';
 import type { LocalWriter } from '../local-writer.ts';
 import { encodeTextMessage } from '../msp/text-message.ts';
-import type { OpenStream } from '../open-stream.ts';
+import type { OpenStream, StreamDeps } from '../open-stream.ts';
 import { StreamKind } from '../stream-atoms.ts';
 import {
   MessageDeletedError,
@@ -45,13 +45,7 @@ export interface TextCounters {
 }
 
 /** What a {@link TextStream} is built from (the registry supplies it). */
-export interface TextStreamDeps {
-  readonly field: StateField;
-  readonly writer: LocalWriter;
-  readonly options: TextOptions;
-  readonly key: StreamKey;
-  readonly atom: StateId;
-}
+export type TextStreamDeps = StreamDeps<TextOptions>;
 
 /**
  * A chat stream (MSP Textual profile): messages with id, author, τs, content and reply-to;

@@ -1,13 +1,10 @@
-import { ClosedError, ElaraError, EventType, type NodeId, type StateId } from '@elara/core';
-import type { AtomChange, EphemeralEntries, EphemeralEntry, StateField } from '@elara/state';
+import { ElaraError, EventType, type NodeId } from '@elara/core';
+import type { EphemeralEntry } from '@elara/state';
 import type { Observable } from 'rxjs';
-import { EntryProjection } from '../entry-projection.ts';
-import { Feed } from '../feed.ts';
-import type { LocalWriter } from '../local-writer.ts';
+import { EphemeralStream } from '../ephemeral-stream.ts';
 import { decodeTypingIndicator, encodeTypingIndicator } from '../msp/typing-indicator.ts';
-import type { OpenStream } from '../open-stream.ts';
+import type { StreamDeps } from '../open-stream.ts';
 import { StreamKind } from '../stream-atoms.ts';
-import type { StreamKey } from '../stream-key.ts';
 import type { TypingOptions } from '../stream-options.ts';
 
 /** One member typing. */
@@ -20,13 +17,7 @@ export interface TypingEntry {
 }
 
 /** What a {@link TypingStream} is built from (the registry supplies it). */
-export interface TypingStreamDeps {
-  readonly field: StateField;
-  readonly writer: LocalWriter;
-  readonly options: TypingOptions;
-  readonly key: StreamKey;
-  readonly atom: StateId;
-}
+export type TypingStreamDeps = StreamDeps<TypingOptions>;
 
 function typingEntry(e: EphemeralEntry): TypingEntry | undefined {
   if (e.data === undefined) return undefined;
@@ -51,40 +42,22 @@ function typingEntry(e: EphemeralEntry): TypingEntry | undefined {
  * input.addEventListener('input', () => typing.start()); // one event per refreshUs at most
  * typing.stop();
  */
-export class TypingStream implements OpenStream {
+export class TypingStream extends EphemeralStream<TypingEntry, TypingOptions> {
   readonly kind = StreamKind.Typing;
-  readonly key: StreamKey;
-  readonly atom: StateId;
   /**
    * The members typing, by node id: the current list at once on subscribe, then each new list.
    * Each subscription is independent; it completes when the registry closes.
    */
   readonly typing$: Observable<readonly TypingEntry[]>;
-  private readonly field: StateField;
-  private readonly writer: LocalWriter;
-  private readonly options: TypingOptions;
-  private readonly projection = new EntryProjection(typingEntry);
-  private readonly feed = new Feed<readonly TypingEntry[]>();
-  private closed = false;
 
   constructor(deps: TypingStreamDeps) {
-    this.field = deps.field;
-    this.writer = deps.writer;
-    this.options = deps.options;
-    this.key = deps.key;
-    this.atom = deps.atom;
-    this.projection.refresh(this.entries());
-    this.typing$ = this.feed.observable(() => this.projection.values);
+    super(deps, typingEntry);
+    this.typing$ = this.values$;
   }
 
   /** The members typing now. */
   typing(): readonly TypingEntry[] {
-    return this.projection.values;
-  }
-
-  /** Live entries that are not valid typing indicators (ignored). */
-  get invalidEntries(): number {
-    return this.projection.invalidEntries;
+    return this.values;
   }
 
   /**
@@ -114,28 +87,5 @@ export class TypingStream implements OpenStream {
     if (this.entries()?.entry(this.field.self) === undefined) return false;
     this.writer.ephemeral(this.atom, EventType.TypingStop, { type: 'delete' });
     return true;
-  }
-
-  /** Called by the registry with each change of the typing atom. */
-  handle(_change: AtomChange): void {
-    if (this.closed) return;
-    this.projection.refresh(this.entries());
-    this.feed.emit(() => this.projection.values);
-  }
-
-  /** Completes the observable; later writes throw `ClosedError`. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.feed.complete();
-  }
-
-  private entries(): EphemeralEntries | undefined {
-    const state = this.field.atom(this.atom)?.state;
-    return state?.kind === 'ephemeral' ? state : undefined;
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw new ClosedError(`typing stream ${String(this.key)} is closed`);
   }
 }
