@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '@elara/test-env';
 import { type EventId, EventType, StateType } from '@elara/core';
 import {
+  AtomAuthority,
   AtomOp,
   AuthorityScope,
   authorityChangeEventType,
   authorityChangeMutation,
   type AuthorityChange,
+  type CausalContext,
   CausalTracker,
   decodeAuthorityChange,
   DeltaLaw,
@@ -212,6 +214,74 @@ describe('grants and revocations apply causally', () => {
     expect(field.receive(member.durable(TAGS, append(1)))).toBe(Outcome.Applied);
     field.receive(new Writer(OWNER).durable(TAGS, append(9)));
     expect(field.receive(member.durable(TAGS, append(2), { deps: [removal] }))).toEqual(
+      rejected('Unauthorized'),
+    );
+  });
+});
+
+describe('authority checks scale with owners, not with grant and revoke flips', () => {
+  it('finds the latest change in the past by binary search over each owner chain', () => {
+    const k = 4_096;
+    const tracker = new CausalTracker(k);
+    const authority = new AtomAuthority({ owners: [OWNER] });
+    for (let seq = 1; seq <= k; seq++) {
+      const id = { author: OWNER, seq };
+      tracker.watch(id);
+      const c: AuthorityChange =
+        seq % 2 === 1
+          ? { grant: true, node: DELEGATE, scope: AuthorityScope.Full }
+          : { grant: false, node: DELEGATE };
+      authority.record(id, c);
+    }
+    let lookups = 0;
+    const pastUpTo = (last: number): CausalContext => ({
+      contains: (id) => {
+        lookups++;
+        return id.author === OWNER && id.seq <= last;
+      },
+    });
+    // the delegate's event saw the owner's changes up to seq s: grant when s is odd
+    for (const s of [1, 2, 1_001, 2_048, k]) {
+      lookups = 0;
+      const scope = authority.scopeOf(DELEGATE, pastUpTo(s), tracker, undefined);
+      expect(scope).toBe(s % 2 === 1 ? AuthorityScope.Full : AuthorityScope.ReadOnly);
+      expect(lookups).toBeLessThanOrEqual(Math.ceil(Math.log2(k)) + 1);
+    }
+    expect(authority.scopeOf(DELEGATE, pastUpTo(0), tracker, undefined)).toBe(
+      AuthorityScope.ReadOnly,
+    );
+    expect(authority.scopeOf(DELEGATE, undefined, tracker, undefined)).toBe(
+      AuthorityScope.ReadOnly,
+    );
+  });
+
+  it("several owners: each owner's latest change counts unless another follows it", () => {
+    const O2 = node(4);
+    const { field } = makeField(OBSERVER, { membership: staticMembership([OWNER, O2]) });
+    field.define(CHAT, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [OWNER, O2] },
+    });
+    const o1 = new Writer(OWNER);
+    const o2 = new Writer(O2);
+    const d = new Writer(DELEGATE);
+    const grant = { grant: true as const, node: DELEGATE, scope: AuthorityScope.Append };
+    const revoke = { grant: false as const, node: DELEGATE };
+    for (let i = 0; i < 50; i++) field.receive(change(o1, CHAT, i % 2 === 0 ? grant : revoke));
+    // o1 ends on a revocation (seq 50); o2 grants after seeing it: the grant follows it
+    field.receive(change(o2, CHAT, grant, [{ author: OWNER, seq: 50 }]));
+    expect(field.receive(d.durable(CHAT, append(1), { deps: [{ author: O2, seq: 1 }] }))).toBe(
+      Outcome.Applied,
+    );
+    // o1 grants then revokes concurrently with o2's grant: the revocation wins
+    field.receive(change(o1, CHAT, grant));
+    field.receive(change(o1, CHAT, revoke));
+    const both = [
+      { author: OWNER, seq: 52 },
+      { author: O2, seq: 1 },
+    ];
+    expect(field.receive(d.durable(CHAT, append(2), { deps: both }))).toEqual(
       rejected('Unauthorized'),
     );
   });

@@ -115,6 +115,44 @@ describe('append log', () => {
     expect([...log.entries()].map((e) => e.data[0])).toEqual([2, 3]);
   });
 
+  it('a consumer mirrors the log from its deltas, arrivals dropped by the bound included', () => {
+    const key = (e: { author: NodeId; number: number }) => `${e.author}:${e.number}`;
+    const check = (log: AppendLog, arrivals: readonly [EventStamp, number][]) => {
+      const mirror: string[] = [];
+      for (const [st, size] of arrivals) {
+        const d = log.apply(st, { type: 'append', data: new Uint8Array(size) }, none, true);
+        if (d === undefined) continue;
+        if (typeof d === 'string' || d.law !== 'append-log') throw new Error(JSON.stringify(d));
+        mirror.splice(0, d.dropped);
+        if (d.index >= 0) mirror.splice(d.index, 0, key(d.entry));
+        expect(mirror).toEqual([...log.entries()].map(key));
+      }
+    };
+    // the reviewer's case: a large arrival sorts second, then the byte bound drops the oldest
+    // entry and the arrival itself
+    const a = (n: number, t: number): [EventStamp, number] => [stamp(node(1), n, t), 10];
+    check(new AppendLog(10, 30), [a(1, 10), a(2, 30), a(3, 40), [stamp(node(2), 1, 20), 15]]);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.tuple(authorArb, fc.integer({ min: 0, max: 30 }), fc.nat(16)), {
+          maxLength: 40,
+        }),
+        (maxEntries, maxBytes, steps) => {
+          const numbers = new Map<NodeId, number>();
+          const arrivals = steps.map(([author, time, size]): [EventStamp, number] => {
+            const number = (numbers.get(author) ?? 0) + 1;
+            numbers.set(author, number);
+            return [stamp(author, number, time), Math.min(size, maxBytes)];
+          });
+          check(new AppendLog(maxEntries, maxBytes), arrivals);
+        },
+      ),
+      { numRuns: propertyRuns(300, 5_000) },
+    );
+  });
+
   it('keeps the newest entries within the byte bound', () => {
     const log = new AppendLog(100, 5);
     log.apply(stamp(node(1), 1, 1), append(1, 1, 1), none, false);

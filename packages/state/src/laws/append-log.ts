@@ -7,8 +7,18 @@ import type { LogEntry } from '../log-entry.ts';
 import type { LawDelta } from './law-delta.ts';
 import type { LawResult, LawState } from './law-state.ts';
 
-const INITIAL_ENTRIES = 64;
-const INITIAL_SLAB = 4096;
+/** Columns and slab start empty (an unused log costs no arrays) and grow from these sizes. */
+const FIRST_ENTRIES = 4;
+const FIRST_SLAB = 64;
+const NO_TIMES = new Float64Array(0);
+const NO_U32 = new Uint32Array(0);
+const NO_BYTES = new Uint8Array(0);
+/** u32 fields of an entry's row in `rows`: seq or counter, author (interned), data start, length. */
+const NUMBER = 0;
+const AUTHOR = 1;
+const START = 2;
+const LENGTH = 3;
+const ROW = 4;
 
 /**
  * Append-only causal log: entries sorted by stamp (effective τs, author, number), so every
@@ -21,23 +31,23 @@ const INITIAL_SLAB = 4096;
  * entries are therefore always the longest suffix of the order that fits both bounds, the same
  * on every replica.
  *
- * Stored column-wise (typed arrays, data in one growing byte slab) so a million entries cost a
- * few dozen bytes each and no object per entry; arrivals in order append at the end, late ones
- * are inserted by binary search. Entry data are views into the slab: a slab is never written
- * again once replaced, so views handed out stay valid.
+ * Stored in typed arrays (times, then one row of u32 fields per entry; data in one growing
+ * byte slab) so a million entries cost a few dozen bytes each and no object per entry. The columns and the slab start empty and grow
+ * geometrically, never past about twice the bounds (`maxEntries` rows, `maxBytes` bytes), so
+ * an unused or short log costs next to nothing. Arrivals in order append at the end; a late one
+ * is found by binary search and inserted by moving the entries after it (`copyWithin`), so its
+ * cost grows with how many held entries sort after it. Entry data are views into the slab: a
+ * slab is never written again once replaced, so views handed out stay valid.
  */
 export class AppendLog implements LawState {
   readonly kind = LawKind.AppendLog;
   /** Entries discarded by the bounds, arrivals at or below the floor included. */
   dropped = 0;
-  private times = new Float64Array(INITIAL_ENTRIES);
-  private numbers = new Uint32Array(INITIAL_ENTRIES);
-  private authorIds = new Uint32Array(INITIAL_ENTRIES);
-  private starts = new Uint32Array(INITIAL_ENTRIES);
-  private lengths = new Uint32Array(INITIAL_ENTRIES);
+  private times = NO_TIMES;
+  private rows = NO_U32;
   private head = 0;
   private tail = 0;
-  private slab = new Uint8Array(INITIAL_SLAB);
+  private slab = NO_BYTES;
   private slabUsed = 0;
   private liveBytes = 0;
   private readonly authorTable: NodeId[] = [];
@@ -90,10 +100,11 @@ export class AppendLog implements LawState {
     const authorId = this.intern(stamp.author);
     const slot2 = this.reserve(slot, data.length);
     this.times[slot2] = stamp.time;
-    this.numbers[slot2] = stamp.number;
-    this.authorIds[slot2] = authorId;
-    this.starts[slot2] = this.slabUsed;
-    this.lengths[slot2] = data.length;
+    const row = slot2 * ROW;
+    this.rows[row + NUMBER] = stamp.number;
+    this.rows[row + AUTHOR] = authorId;
+    this.rows[row + START] = this.slabUsed;
+    this.rows[row + LENGTH] = data.length;
     this.slab.set(data, this.slabUsed);
     this.slabUsed += data.length;
     this.liveBytes += data.length;
@@ -105,8 +116,9 @@ export class AppendLog implements LawState {
     this.dropped += dropped;
     if (!report) return undefined;
     const index = slot2 - this.head;
+    // When the bound took the arrival itself, it is not one of the entries held before.
     return index < 0
-      ? this.delta(stamp, data, -1, dropped)
+      ? this.delta(stamp, data, -1, dropped - 1)
       : { law: 'append-log', entry: this.entryAtSlot(slot2), index, dropped };
   }
 
@@ -125,7 +137,7 @@ export class AppendLog implements LawState {
 
   clear(): void {
     this.head = this.tail = 0;
-    this.slab = new Uint8Array(INITIAL_SLAB);
+    this.slab = NO_BYTES;
     this.slabUsed = this.liveBytes = 0;
     this.floor = undefined;
   }
@@ -144,12 +156,13 @@ export class AppendLog implements LawState {
   }
 
   private entryAtSlot(slot: number): LogEntry {
-    const start = this.starts[slot] as number;
+    const row = slot * ROW;
+    const start = this.rows[row + START] as number;
     return {
-      author: this.authorTable[this.authorIds[slot] as number] as NodeId,
-      number: this.numbers[slot] as number,
+      author: this.authorTable[this.rows[row + AUTHOR] as number] as NodeId,
+      number: this.rows[row + NUMBER] as number,
       time: this.times[slot] as number,
-      data: this.slab.subarray(start, start + (this.lengths[slot] as number)),
+      data: this.slab.subarray(start, start + (this.rows[row + LENGTH] as number)),
     };
   }
 
@@ -167,9 +180,9 @@ export class AppendLog implements LawState {
   private compareSlot(slot: number, stamp: Pick<EventStamp, 'time' | 'author' | 'number'>): number {
     const t = this.times[slot] as number;
     if (t !== stamp.time) return t < stamp.time ? -1 : 1;
-    const a = this.authorTable[this.authorIds[slot] as number] as NodeId;
+    const a = this.authorTable[this.rows[slot * ROW + AUTHOR] as number] as NodeId;
     if (a !== stamp.author) return a < stamp.author ? -1 : 1;
-    return (this.numbers[slot] as number) - stamp.number;
+    return (this.rows[slot * ROW + NUMBER] as number) - stamp.number;
   }
 
   /** The first slot whose entry sorts after `stamp`. */
@@ -190,47 +203,53 @@ export class AppendLog implements LawState {
    */
   private reserve(slot: number, bytes: number): number {
     if (this.tail === this.times.length) {
+      // Compacts in place when at most half is live, else doubles; at most 2 × (maxEntries + 1)
+      // rows (the bound is enforced after the insert), so compaction stays amortised O(1).
       const live = this.tail - this.head;
-      const capacity = live * 2 <= this.times.length ? this.times.length : this.times.length * 2;
+      const length = this.times.length;
+      const capacity =
+        live * 2 <= length && length > 0
+          ? length
+          : Math.min(Math.max(FIRST_ENTRIES, length * 2), 2 * (this.maxEntries + 1));
       const shift = this.head;
-      this.times = this.moved(this.times, new Float64Array(capacity));
-      this.numbers = this.moved(this.numbers, new Uint32Array(capacity));
-      this.authorIds = this.moved(this.authorIds, new Uint32Array(capacity));
-      this.starts = this.moved(this.starts, new Uint32Array(capacity));
-      this.lengths = this.moved(this.lengths, new Uint32Array(capacity));
+      const times = new Float64Array(capacity);
+      times.set(this.times.subarray(this.head, this.tail));
+      const rows = new Uint32Array(capacity * ROW);
+      rows.set(this.rows.subarray(this.head * ROW, this.tail * ROW));
+      this.times = times;
+      this.rows = rows;
       this.head = 0;
       this.tail = live;
       slot -= shift;
     }
     if (slot < this.tail) {
-      for (const column of [this.times, this.numbers, this.authorIds, this.starts, this.lengths]) {
-        column.copyWithin(slot + 1, slot, this.tail);
-      }
+      this.times.copyWithin(slot + 1, slot, this.tail);
+      this.rows.copyWithin((slot + 1) * ROW, slot * ROW, this.tail * ROW);
     }
     this.tail++;
-    this.lengths[slot] = 0;
+    this.rows[slot * ROW + LENGTH] = 0;
     if (this.slabUsed + bytes > this.slab.length) this.regrowSlab(bytes);
     return slot;
   }
 
-  private moved<T extends Float64Array | Uint32Array>(from: T, to: T): T {
-    to.set(from.subarray(this.head, this.tail));
-    return to;
-  }
-
-  /** A new slab (old views stay valid): compacted when most of the old one is dropped data. */
+  /**
+   * A new slab (old views stay valid), twice what it must hold, at most about 2 × `maxBytes`;
+   * compacted when most of the old one is dropped data or it would outgrow that.
+   */
   private regrowSlab(extra: number): void {
-    const need = this.liveBytes + extra;
-    let size = this.slab.length;
+    const cap = 2 * this.maxBytes;
+    const compact = this.liveBytes * 2 < this.slabUsed || this.slabUsed + extra > cap;
+    const need = (compact ? this.liveBytes : this.slabUsed) + extra;
+    let size = Math.max(FIRST_SLAB, this.slab.length);
     while (size < need * 2) size *= 2;
-    const next = new Uint8Array(size);
-    if (this.liveBytes * 2 < this.slabUsed) {
+    const next = new Uint8Array(Math.max(need, Math.min(size, cap)));
+    if (compact) {
       let at = 0;
       for (let i = this.head; i < this.tail; i++) {
-        const start = this.starts[i] as number;
-        const len = this.lengths[i] as number;
+        const start = this.rows[i * ROW + START] as number;
+        const len = this.rows[i * ROW + LENGTH] as number;
         if (len > 0) next.set(this.slab.subarray(start, start + len), at);
-        this.starts[i] = at;
+        this.rows[i * ROW + START] = at;
         at += len;
       }
       this.slabUsed = at;
@@ -244,10 +263,10 @@ export class AppendLog implements LawState {
     const slot = this.head;
     this.floor = {
       time: this.times[slot] as number,
-      author: this.authorTable[this.authorIds[slot] as number] as NodeId,
-      number: this.numbers[slot] as number,
+      author: this.authorTable[this.rows[slot * ROW + AUTHOR] as number] as NodeId,
+      number: this.rows[slot * ROW + NUMBER] as number,
     };
-    this.liveBytes -= this.lengths[slot] as number;
+    this.liveBytes -= this.rows[slot * ROW + LENGTH] as number;
     this.head++;
   }
 }

@@ -7,8 +7,10 @@ import type { LogEntry } from '../log-entry.ts';
  * What changed in an atom's visible value, per law. Data are the atom's own bytes: read them,
  * do not modify them.
  * - `lww`: the register's new value (undefined once deleted).
- * - `append-log`: the entry inserted at `index` (−1 when it sorted below the bound and was
- *   dropped at once), and how many of the oldest entries the bound dropped.
+ * - `append-log`: the entry inserted at `index` (−1 when the bound dropped it at once), and
+ *   how many of the entries held before it the bound dropped, oldest first: a consumer
+ *   mirrors the log by removing `dropped` entries from its front, then inserting `entry` at
+ *   `index` when it is not −1.
  * - `set`: an element that became present or absent.
  * - `pn-counter`: the new total.
  * - `ephemeral`: an author's entry now (undefined when deleted or expired).
