@@ -18,8 +18,9 @@ export interface NodeCounters {
   /** Datagrams the transport refused (its send queue was full, or it threw). */
   readonly sendRefused: number;
   /**
-   * Events dropped from a peer's full outbox (the transport had no room for long). A durable
-   * one still reaches the peer by repair; an ephemeral one is superseded by the next.
+   * Events dropped from a peer's full outbox (the transport had no room for long, or the peer
+   * had no channel). A durable one still reaches the peer by repair; an ephemeral one is
+   * superseded by the next.
    */
   readonly eventsDropped: number;
   /** Dropped input, by error or rejection name. */

@@ -257,6 +257,12 @@ export class Node {
     return [...this.sessions.keys()];
   }
 
+  /** The session `id`, if this node holds it. */
+  session(id: SessionId): Session | undefined {
+    const core = this.sessions.get(id);
+    return core === undefined ? undefined : new Session(core);
+  }
+
   /**
    * Runs the event loop until `signal` aborts (then stops the node) or until `stop()` is called
    * elsewhere; resolves once the node has stopped. The loop already runs from `create()`: `run`
@@ -598,17 +604,22 @@ export class Node {
     let peers = 0;
     let messages = 0;
     let bytes = 0;
+    let held = 0;
+    let heldBytes = 0;
     for (const s of this.sessions.values()) {
       peers += s.peerCount;
       const r = s.reassembly;
       messages += r.messages;
       bytes += r.bytes;
+      const q = s.quarantine;
+      held += q.events;
+      heldBytes += q.bytes;
     }
     return this.counterBook.snapshot({
       pending: this.pending.size,
       sessions: this.sessions.size,
       peers,
-      quarantine: { events: 0, bytes: 0 },
+      quarantine: { events: held, bytes: heldBytes },
       reassembly: { messages, bytes },
     });
   }

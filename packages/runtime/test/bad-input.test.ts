@@ -1,12 +1,19 @@
 import {
   ControlType,
+  type DurableEnvelope,
+  EventKind,
+  EventType,
   PayloadKind,
+  encodeEventBatch,
+  signEnvelope,
   decodeControlMessage,
   encodeControlMessage,
   encodeFragment,
   fragmentPayload,
 } from '@elara/core';
 import { Prng } from '@elara/core/sim';
+import { eventSigner } from '@elara/crypto';
+import { StreamKind, streamAtomId } from '@elara/streams';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rejection, type Node, type Session } from '../src/index.ts';
 import { puppetJoin, type PuppetPeer } from './puppet-peer.ts';
@@ -224,6 +231,57 @@ describe('bad input from a member', () => {
     expect(held.messages).toBeLessThanOrEqual(8);
     await sim.world.scheduler.advanceBy(3_000_000);
     expect(p.alice.counters().reassembly).toEqual({ messages: 0, bytes: 0 });
+    await stillWorks(p);
+  });
+
+  it('counts events the state field refuses by reason, and shows what waits in quarantine', async () => {
+    const { p, puppet } = await withPuppet(16);
+    await sim.world.scheduler.advanceBy(500_000); // the puppet has its admission entry
+    const session = p.room.sessionId;
+    const author = puppet.identity.nodeId;
+    const chat = streamAtomId(StreamKind.Text, 'general');
+    const sign = eventSigner(puppet.identity);
+    const durable = (seq: number, data: number): DurableEnvelope =>
+      signEnvelope(
+        session,
+        {
+          kind: EventKind.Durable,
+          author,
+          seq,
+          time: sim.world.scheduler.now(),
+          target: chat,
+          eventType: EventType.TextAppend,
+          dependencies: [],
+          mutation: { type: 'append', data: Uint8Array.of(data) },
+        },
+        sign,
+      );
+    const added = await rejectionsDuring(p.alice, async () => {
+      // Seq 3 before 1 and 2: it waits for its author's earlier events.
+      puppet.send(encodeEventBatch([durable(3, 1)]));
+      // A signature that does not verify.
+      const forged = durable(1, 2);
+      const bad = { ...forged, signature: forged.signature.map((b) => b ^ 1) };
+      puppet.send(encodeEventBatch([bad]));
+      // An ephemeral event claiming to be Bob's, on the puppet's own channel.
+      puppet.send(
+        encodeEventBatch([
+          {
+            kind: EventKind.Ephemeral,
+            author: p.bob.nodeId,
+            counter: 0,
+            time: sim.world.scheduler.now(),
+            target: streamAtomId(StreamKind.Typing, 'general'),
+            eventType: EventType.TypingStart,
+            mutation: { type: 'set', data: Uint8Array.of(1) },
+          },
+        ]),
+      );
+      await sim.world.scheduler.advanceBy(20_000);
+    });
+    expect(added).toEqual({ 'Event:BadSignature': 1, 'Event:NotFromAuthor': 1 });
+    expect(p.alice.counters().quarantine.events).toBe(1);
+    expect(p.alice.counters().quarantine.bytes).toBeGreaterThan(0);
     await stillWorks(p);
   });
 });

@@ -1,4 +1,4 @@
-import { type EventEnvelope, EventKind, type NodeId, packEventBatches } from '@elara/core';
+import { type EventEnvelope, type NodeId, packEventBatches } from '@elara/core';
 import type { PeerLink } from '../peer-link.ts';
 import { eventClass, eventProfile } from './event-class.ts';
 import type { SessionHost } from './session-host.ts';
@@ -10,9 +10,9 @@ const ROUND = 64;
  * Each peer's events waiting to be sent, flushed at the end of the turn that queued them (so
  * events written together share frames), packed several per frame in their packet class,
  * sealed and sent. When the transport's send queue has no room, events wait here for
- * `writable()`, bounded by `eventBufferSize` per peer: beyond it the oldest go, counted
- * (`eventsDropped`); a durable one is still in the local log and the store, and reaches the
- * peer by repair. A peer without a channel yet keeps its queue until the channel comes.
+ * `writable()`; a peer without a channel yet keeps its queue until the channel comes. Each
+ * queue is bounded by `eventBufferSize`: beyond it the oldest go, counted (`eventsDropped`); a
+ * durable one is still in the local log and the store, and reaches the peer by repair.
  */
 export class EventOutbox {
   private readonly queues = new Map<NodeId, EventEnvelope[]>();
@@ -84,17 +84,6 @@ export class EventOutbox {
   /** Drops `peer`'s queue (it left the session). */
   forget(peer: NodeId): void {
     this.queues.delete(peer);
-  }
-
-  /** Events waiting for `peer`, durable ones first counted (for tests and counters). */
-  pending(peer: NodeId): { readonly durable: number; readonly ephemeral: number } {
-    let durable = 0;
-    let ephemeral = 0;
-    for (const e of this.queues.get(peer) ?? []) {
-      if (e.kind === EventKind.Durable) durable++;
-      else ephemeral++;
-    }
-    return { durable, ephemeral };
   }
 
   /** Stops: drops every queue and any wait for room. Idempotent. */
