@@ -1,6 +1,7 @@
-import { MAX_MUTATION_DATA, type StateId, type StateType } from '@elara/core';
+import { isStateType, MAX_MUTATION_DATA, type StateId, StateType } from '@elara/core';
 import type { AuthorityPolicy } from './authority-policy.ts';
-import type { DeltaLaw } from './delta-law.ts';
+import { isAuthorityScope } from './authority-scope.ts';
+import { type DeltaLaw, deltaLawProblem, LawKind } from './delta-law.ts';
 
 /**
  * What an atom is, declared identically on every replica (by `StateField.define` or an
@@ -35,3 +36,38 @@ export const DEFAULT_MAX_VALUE_BYTES = MAX_MUTATION_DATA;
  *   stateIdType(id) === StateTypePrefix.Text ? chatSpec : undefined;
  */
 export type AtomResolver = (id: StateId) => AtomSpec | undefined;
+
+/**
+ * Why a spec cannot be used, or undefined when it can (`define` throws the reason as an
+ * `AtomDefinitionError`). Two laws are tied to a kind of event: `frames` drops what falls
+ * behind its window, i.e. refuses for age, so it is refused on Core atoms (a durable Core
+ * event is never refused for its age: replicas would consume its seq differently); `append-log`
+ * keeps each author's order by its durable seqs and effective τs, so it is refused on the
+ * others (ephemeral events carry raw τs: an author whose clock steps back would have its
+ * entries out of its own order).
+ */
+export function atomSpecProblem(spec: AtomSpec): string | undefined {
+  if (typeof spec !== 'object' || spec === null) return 'spec must be an object';
+  if (!isStateType(spec.stateType)) return `unknown state type ${String(spec.stateType)}`;
+  const law = deltaLawProblem(spec.law);
+  if (law !== undefined) return law;
+  if (spec.law.kind === LawKind.Frames && spec.stateType === StateType.Core) {
+    return 'the frames law is for ephemeral (non-Core) atoms';
+  }
+  if (spec.law.kind === LawKind.AppendLog && spec.stateType !== StateType.Core) {
+    return 'the append-log law is for durable (Core) atoms';
+  }
+  const a = spec.authority;
+  if (typeof a !== 'object' || a === null || !Array.isArray(a.owners)) return 'authority.owners';
+  for (const d of a.delegates ?? []) if (!isAuthorityScope(d.scope)) return 'delegate scope';
+  if (a.members !== undefined && !isAuthorityScope(a.members)) return 'members scope';
+  const max = spec.maxValueBytes;
+  if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > DEFAULT_MAX_VALUE_BYTES)) {
+    return `maxValueBytes must be 0..${DEFAULT_MAX_VALUE_BYTES}`;
+  }
+  // One entry larger than the log would wipe it (every other entry dropped, then itself).
+  if (max !== undefined && spec.law.kind === LawKind.AppendLog && max > spec.law.maxBytes) {
+    return `maxValueBytes must not exceed the log's maxBytes (${spec.law.maxBytes})`;
+  }
+  return undefined;
+}

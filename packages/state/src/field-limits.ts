@@ -5,6 +5,12 @@
 export interface FieldLimits {
   /** Atoms held. */
   readonly maxAtoms: number;
+  /**
+   * Resolved atoms (declared on demand by the resolver) held for the events of one author, so
+   * one member cannot take every atom: beyond it the author's events for new atoms are refused
+   * as `TooManyAtoms`.
+   */
+  readonly maxResolvedAtomsPerAuthor: number;
   /** Authors tracked (their seq frontier, effective τs, rate bucket). */
   readonly maxAuthors: number;
   /** Grants and revocations watched for causal authority checks. */
@@ -38,6 +44,7 @@ export interface FieldLimits {
 /** The defaults. */
 export const DEFAULT_FIELD_LIMITS: FieldLimits = {
   maxAtoms: 65_536,
+  maxResolvedAtomsPerAuthor: 4_096,
   maxAuthors: 4_096,
   maxAuthorityChanges: 4_096,
   quarantineEvents: 10_000,

@@ -4,7 +4,8 @@
  *
  * | Reason               | When                                                                     |
  * |----------------------|--------------------------------------------------------------------------|
- * | Malformed            | the bytes are not a v1 envelope (core's decoder named the error)         |
+ * | Malformed            | the bytes are not a v1 envelope (core's decoder named the error), or an  |
+ * |                      | envelope given as a value is not one the codec would encode              |
  * | UnknownAtom          | no atom is defined or resolvable for the target                          |
  * | KindMismatch         | a durable event for a non-Core atom, or an ephemeral one for a Core atom |
  * | MissingSignature     | a durable event whose signature is not 64 bytes                          |
@@ -12,10 +13,13 @@
  * | Unauthorized         | the author is no owner, delegate or member, or was revoked               |
  * | OutOfScope           | the author may write the atom, but not this operation                    |
  * | UnsupportedOp        | the atom's law does not take this mutation                               |
- * | MalformedPayload     | a set operation or authority change whose bytes do not parse            |
+ * | MalformedPayload     | a set operation or authority change whose bytes do not parse, or a set   |
+ * |                      | operation naming its own author's op at its own number or later          |
  * | Oversized            | the value exceeds the atom's `maxValueBytes`                             |
- * | AtomFull             | a set at its bound of elements and pending removals                      |
+ * | AtomFull             | a set at its bound of elements, or of live operations on one element     |
  * | FutureDependency     | a durable event depending on its author's own later (or same) event      |
+ * |                      | (only from `receive(envelope)`: the wire decoder refuses any dependency  |
+ * |                      | on the event's own author)                                               |
  * | TooLate              | an ephemeral event older than the correction horizon, or a past frame    |
  * | Expired              | an ephemeral entry whose TTL had passed on arrival                       |
  * | StaleCounter         | an ephemeral counter older than the 64-event window of its author        |
@@ -23,7 +27,8 @@
  * | NotFromAuthor        | an ephemeral event that did not come on its author's own channel         |
  * | QuarantineFull       | a durable event whose author already fills its quarantine share (reported |
  * |                      | as an eviction too, so the runtime repairs it later)                     |
- * | TooManyAtoms         | the field holds `maxAtoms` atoms                                         |
+ * | TooManyAtoms         | the field holds `maxAtoms` atoms, or the author's events made            |
+ * |                      | `maxResolvedAtomsPerAuthor` resolved atoms held                          |
  * | TooManyAuthors       | the field tracks `maxAuthors` authors                                    |
  * | TooManyAuthorityChanges | the field watches `maxAuthorityChanges` grants and revocations        |
  */

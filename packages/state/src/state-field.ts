@@ -7,9 +7,7 @@ import {
   type EventEnvelope,
   type EventId,
   EventKind,
-  eventKindForStateType,
   type EventVerifier,
-  isStateType,
   MAX_DEPENDENCIES,
   type NodeId,
   nodeIdToHex,
@@ -19,41 +17,37 @@ import {
   StateType,
 } from '@elara/core';
 import type { TimeView } from '@elara/time';
-import { AtomAuthority } from './atom-authority.ts';
 import { type AtomChange, ChangeCause } from './atom-change.ts';
 import type { AtomSnapshot, FieldSnapshot } from './atom-snapshot.ts';
-import { type AtomResolver, type AtomSpec, DEFAULT_MAX_VALUE_BYTES } from './atom-spec.ts';
-import type { AnyLawState, AtomView } from './atom-view.ts';
+import type { AtomResolver, AtomSpec } from './atom-spec.ts';
+import { AtomTable } from './atom-table.ts';
+import type { AtomView } from './atom-view.ts';
 import { decodeAuthorityChange, isAuthorityEventType } from './authority-change.ts';
-import { isAuthorityScope, scopeAllows } from './authority-scope.ts';
+import { scopeAllows } from './authority-scope.ts';
 import type { CausalContext } from './causal-context.ts';
 import { CausalTracker } from './causal-tracker.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { compareAscending } from './compare-ascending.ts';
 import { copyEnvelope, mutationValueLength } from './copy-envelope.ts';
-import { deltaLawProblem, LawKind } from './delta-law.ts';
+import { LawKind } from './delta-law.ts';
 import type { DurableObserver } from './durable-observer.ts';
-import type { EventStamp } from './event-stamp.ts';
+import { isWellFormedEnvelope } from './envelope-shape.ts';
 import type { EquivocationReport } from './equivocation-report.ts';
+import type { EventStamp } from './event-stamp.ts';
 import type { EvictionReport } from './eviction-report.ts';
+import { FieldAtom } from './field-atom.ts';
 import { fieldCounters, type FieldCounters } from './field-counters.ts';
 import { DEFAULT_FIELD_LIMITS, type FieldLimits } from './field-limits.ts';
-import { createLawState } from './laws/create-law-state.ts';
-import { ObservedSet } from './laws/observed-set.ts';
+import { DurableLawContext, type EphemeralLawContext } from './law-contexts.ts';
 import type { LawDelta } from './laws/law-delta.ts';
-import type { LawContext, LawState } from './laws/law-state.ts';
+import { ObservedSet } from './laws/observed-set.ts';
 import type { MembershipSource } from './membership-source.ts';
 import { Outcome, rejected } from './outcome.ts';
 import { type Eviction, Quarantine, type QuarantinedEvent } from './quarantine.ts';
 import { takeToken, type TokenBucket, tokenBucket } from './rate-limiter.ts';
 import { RejectionReason } from './rejection-reason.ts';
+import { seenMark, seenStatus } from './seen-window.ts';
 import { decodeSetOp, type SetOp } from './set-op.ts';
-import {
-  seenAllBelow,
-  seenHas,
-  seenMark,
-  seenStatus,
-  seenWindow,
-  type SeenWindow,
-} from './seen-window.ts';
 import { dependencyProblem, firstMissing } from './stages/causality.ts';
 import {
   agedEntropy,
@@ -63,11 +57,7 @@ import {
 } from './stages/divergence-control.ts';
 import { type SignatureCheck, signatureCheck } from './stages/signature-check.ts';
 import { durableTooEarly, Placement, placeEphemeral } from './stages/temporal-placement.ts';
-import {
-  AtomDefinitionError,
-  LocalEventRejectedError,
-  LocalSequenceError,
-} from './state-errors.ts';
+import { LocalEventRejectedError, LocalSequenceError } from './state-errors.ts';
 
 /** What a {@link StateField} is built from; the runtime composes it. */
 export interface StateFieldConfig {
@@ -118,25 +108,6 @@ interface AuthorRecord {
   signature: Uint8Array | undefined;
 }
 
-interface Atom extends AtomView {
-  readonly state: AnyLawState & LawState;
-  readonly authority: AtomAuthority;
-  readonly maxValueBytes: number;
-  readonly version: Map<NodeId, number>;
-  readonly seen: Map<NodeId, SeenWindow> | undefined;
-  /**
-   * Ephemeral counters seen but held in quarantine, per author: not processed yet, so a set
-   * operation that observed one records a pending retirement for it.
-   */
-  readonly held: Map<NodeId, Set<number>> | undefined;
-  readonly context: LawContext;
-  readonly defined: boolean;
-  applied: number;
-  entropy: number;
-  flagged: boolean;
-  lastActual: number;
-}
-
 interface MutableStamp {
   author: NodeId;
   number: number;
@@ -145,49 +116,10 @@ interface MutableStamp {
   weight: number;
 }
 
-/** An atom's value bound: its spec's, else the default, never above its log's `maxBytes`. */
-function maxValueBytesOf(spec: AtomSpec): number {
-  const max = spec.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
-  return spec.law.kind === LawKind.AppendLog ? Math.min(max, spec.law.maxBytes) : max;
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Notes that ephemeral event (author, counter) of `atom` waits in quarantine. */
-function markHeld(atom: Atom, author: NodeId, counter: number): void {
-  const held = atom.held as Map<NodeId, Set<number>>;
-  let counters = held.get(author);
-  if (counters === undefined) held.set(author, (counters = new Set<number>()));
-  counters.add(counter);
-}
-
-function specProblem(spec: AtomSpec): string | undefined {
-  if (typeof spec !== 'object' || spec === null) return 'spec must be an object';
-  if (!isStateType(spec.stateType)) return `unknown state type ${String(spec.stateType)}`;
-  const law = deltaLawProblem(spec.law);
-  if (law !== undefined) return law;
-  // Frames drop what falls behind the kept window, i.e. refuse for age; a durable Core
-  // event is never refused for its age (replicas would consume its seq differently).
-  if (spec.law.kind === LawKind.Frames && spec.stateType === StateType.Core) {
-    return 'the frames law is for ephemeral (non-Core) atoms';
-  }
-  const a = spec.authority;
-  if (typeof a !== 'object' || a === null || !Array.isArray(a.owners)) return 'authority.owners';
-  for (const d of a.delegates ?? []) if (!isAuthorityScope(d.scope)) return 'delegate scope';
-  if (a.members !== undefined && !isAuthorityScope(a.members)) return 'members scope';
-  const max = spec.maxValueBytes;
-  if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > DEFAULT_MAX_VALUE_BYTES)) {
-    return `maxValueBytes must be 0..${DEFAULT_MAX_VALUE_BYTES}`;
-  }
-  // One entry larger than the log would wipe it (every other entry dropped, then itself).
-  if (max !== undefined && spec.law.kind === LawKind.AppendLog && max > spec.law.maxBytes) {
-    return `maxValueBytes must not exceed the log's maxBytes (${spec.law.maxBytes})`;
-  }
-  return undefined;
 }
 
 /**
@@ -218,25 +150,16 @@ export class StateField {
   readonly self: NodeId;
   readonly limits: FieldLimits;
   private readonly time: TimeView;
-  private readonly resolve: AtomResolver | undefined;
   private readonly membership: MembershipSource | undefined;
   private readonly observers: readonly DurableObserver[];
   private readonly checkSignature: SignatureCheck;
-  private readonly atoms = new Map<StateId, Atom>();
-  /** The last resolved atom not held yet, kept so a burst of refused events builds it once. */
-  private candidate: Atom | undefined = undefined;
-  private readonly waitingByAtom = new Map<StateId, number>();
+  private readonly table: AtomTable;
+  private readonly durableContext = new DurableLawContext((author) => this.processedOf(author));
   private readonly authors = new Map<NodeId, AuthorRecord>();
   private readonly tracker: CausalTracker;
   private readonly quarantine: Quarantine;
   private readonly stats = fieldCounters();
-  private readonly changeListeners = new Set<(change: AtomChange) => void>();
-  private readonly evictionListeners = new Set<(report: EvictionReport) => void>();
-  private readonly changes: AtomChange[] = [];
-  private readonly evictions: EvictionReport[] = [];
-  private readonly equivocationListeners = new Set<(report: EquivocationReport) => void>();
-  private readonly equivocations: EquivocationReport[] = [];
-  private flushing = false;
+  private readonly feed = new ChangeFeed(() => this.stats.listenerErrors++);
   /** Durable events processed since the quarantine was last consulted (author, seq pairs). */
   private readonly processedAuthors: NodeId[] = [];
   private readonly processedSeqs: number[] = [];
@@ -261,9 +184,13 @@ export class StateField {
     this.session = config.session;
     this.self = config.self;
     this.time = config.time;
-    this.resolve = config.resolve;
     this.membership = config.membership;
     this.limits = { ...DEFAULT_FIELD_LIMITS, ...config.limits };
+    this.table = new AtomTable(
+      this.limits,
+      config.resolve,
+      (id, spec, defined) => new FieldAtom(id, spec, defined, this.durableContext, this.time.now()),
+    );
     this.checkSignature = signatureCheck(config.session, config.verifier);
     this.tracker = new CausalTracker(this.limits.maxAuthorityChanges);
     this.observers = config.observers ?? [];
@@ -288,15 +215,9 @@ export class StateField {
    * already held, or one past `maxAtoms` is an {@link AtomDefinitionError}.
    */
   define(id: StateId, spec: AtomSpec): AtomView {
-    const problem = specProblem(spec);
-    if (problem !== undefined) throw new AtomDefinitionError(`atom ${id}: ${problem}`);
-    if (this.atoms.has(id)) throw new AtomDefinitionError(`atom ${id} is already defined`);
-    if (this.atoms.size >= this.limits.maxAtoms) {
-      throw new AtomDefinitionError(`the field holds maxAtoms (${this.limits.maxAtoms}) atoms`);
-    }
-    const atom = this.create(id, spec, true);
+    const atom = this.table.define(id, spec);
     // Durable events for it may be waiting in quarantine.
-    if (this.waitingByAtom.has(id)) {
+    if (atom.waiting > 0) {
       this.releaseTimed(this.time.now());
       this.settle();
     }
@@ -305,22 +226,24 @@ export class StateField {
 
   /** The atom `id`, if the field holds it. */
   atom(id: StateId): AtomView | undefined {
-    return this.atoms.get(id);
+    return this.table.get(id);
   }
 
   /** Every atom held, by id. */
   atomIds(): StateId[] {
-    return [...this.atoms.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.table.ids();
   }
 
   // ---- events --------------------------------------------------------------------------
 
   /**
    * Reconciles one event from another node. Its bytes may be views into a datagram: what
-   * the field keeps is copied. Never throws on bad input.
+   * the field keeps is copied. Never throws on bad input: an object that is not a well-formed
+   * envelope (fields out of range, a mutation the codec would not encode) is `Malformed`.
    */
   receive(envelope: EventEnvelope, context?: ReceiveContext): Outcome {
     this.stats.received++;
+    if (!isWellFormedEnvelope(envelope)) return this.reject(RejectionReason.Malformed);
     return this.reconcile(envelope, undefined, context);
   }
 
@@ -361,6 +284,9 @@ export class StateField {
    * event the field refuses is a {@link LocalEventRejectedError} and changes nothing.
    */
   applyLocal(envelope: EventEnvelope): Outcome {
+    if (!isWellFormedEnvelope(envelope)) {
+      throw new LocalEventRejectedError(RejectionReason.Malformed);
+    }
     if (envelope.author !== this.self) {
       throw new LocalSequenceError(`a local event must be authored by ${nodeIdToHex(this.self)}`);
     }
@@ -393,7 +319,7 @@ export class StateField {
   expire(now: number = this.time.now()): ExpireReport {
     let expired = 0;
     if (now > this.expiredAt) this.expiredAt = now;
-    for (const atom of this.atoms.values()) {
+    for (const atom of this.table.values()) {
       if (atom.state instanceof ObservedSet && atom.state.pendingCount > 0) {
         atom.state.prune(atom.context);
       }
@@ -420,14 +346,12 @@ export class StateField {
    * field.
    */
   onChange(listener: (change: AtomChange) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.feed.onChange(listener);
   }
 
   /** Calls `listener` with every eviction from quarantine (request a repair for it). */
   onEviction(listener: (report: EvictionReport) => void): () => void {
-    this.evictionListeners.add(listener);
-    return () => this.evictionListeners.delete(listener);
+    return this.feed.onEviction(listener);
   }
 
   /**
@@ -435,8 +359,7 @@ export class StateField {
    * seq (the first kept; see {@link EquivocationReport}).
    */
   onEquivocation(listener: (report: EquivocationReport) => void): () => void {
-    this.equivocationListeners.add(listener);
-    return () => this.equivocationListeners.delete(listener);
+    return this.feed.onEquivocation(listener);
   }
 
   // ---- queries -------------------------------------------------------------------------
@@ -444,7 +367,7 @@ export class StateField {
   /** A copy of the counters. */
   counters(): FieldCounters {
     let dropped = 0;
-    for (const atom of this.atoms.values()) dropped += atom.state.dropped;
+    for (const atom of this.table.values()) dropped += atom.state.dropped;
     return { ...this.stats, dropped, rejected: { ...this.stats.rejected } };
   }
 
@@ -483,10 +406,10 @@ export class StateField {
 
   /** The canonical form of one atom (undefined when not held). */
   snapshotAtom(id: StateId): AtomSnapshot | undefined {
-    const atom = this.atoms.get(id);
+    const atom = this.table.get(id);
     if (atom === undefined) return undefined;
     const version = [...atom.version.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareAscending(a, b))
       .map(([a, seq]) => [nodeIdToHex(a), seq] as const);
     return {
       id: `0x${id.toString(16).padStart(16, '0')}`,
@@ -505,7 +428,7 @@ export class StateField {
   snapshot(): FieldSnapshot {
     const atoms: AtomSnapshot[] = [];
     for (const id of this.atomIds()) {
-      const atom = this.atoms.get(id) as Atom;
+      const atom = this.table.get(id) as FieldAtom;
       if (atom.defined || atom.applied > 0) atoms.push(this.snapshotAtom(id) as AtomSnapshot);
     }
     return { atoms };
@@ -543,7 +466,7 @@ export class StateField {
     if (missing !== undefined) return this.hold(envelope, missing);
     // An atom not declared yet may be declared soon (define): the event waits (bounded, its
     // eviction reported) instead of consuming its seq for good.
-    if (this.atomFor(envelope.target) === RejectionReason.UnknownAtom) {
+    if (this.table.lookup(envelope.target) === RejectionReason.UnknownAtom) {
       return this.hold(envelope, undefined);
     }
     return this.processDurable(envelope, rec, false);
@@ -553,7 +476,7 @@ export class StateField {
   private checkEquivocation(envelope: DurableEnvelope, raw: Uint8Array | undefined): void {
     if (this.checkSignature(envelope, raw) !== undefined) return; // a forgery, not the author
     this.stats.equivocations++;
-    this.equivocations.push({ author: envelope.author, seq: envelope.seq });
+    this.feed.equivocation({ author: envelope.author, seq: envelope.seq });
   }
 
   /**
@@ -583,7 +506,7 @@ export class StateField {
       atom.authority.record(id, decodeAuthorityChange(envelope.eventType, envelope.mutation));
       cause = ChangeCause.Authority;
     } else {
-      const report = this.changeListeners.size > 0;
+      const report = this.feed.reporting;
       const result = atom.state.apply(stamp, envelope.mutation, atom.context, report);
       if (typeof result === 'string') {
         if (local) throw new LocalEventRejectedError(result);
@@ -608,8 +531,8 @@ export class StateField {
   }
 
   /** The authority stage (and the checks of the atom and law): the atom, or why not. */
-  private judgeDurable(envelope: DurableEnvelope, rec: AuthorRecord): Atom | RejectionReason {
-    const atom = this.atomFor(envelope.target);
+  private judgeDurable(envelope: DurableEnvelope, rec: AuthorRecord): FieldAtom | RejectionReason {
+    const atom = this.table.lookup(envelope.target);
     if (typeof atom === 'string') return atom;
     const future = dependencyProblem(envelope);
     if (future !== undefined) return future;
@@ -626,13 +549,13 @@ export class StateField {
       if (this.tracker.size >= this.tracker.maxWatched) {
         return RejectionReason.TooManyAuthorityChanges;
       }
-      return this.observerVerdict(envelope) ?? this.admitAtom(atom);
+      return this.observerVerdict(envelope) ?? this.table.admit(atom, rec.id);
     }
     if (atom.kind !== EventKind.Durable) return RejectionReason.KindMismatch;
     const context = this.tracker.context(rec.id, envelope.seq, envelope.dependencies);
     const judged = this.judgeWrite(atom, rec.id, envelope, context);
     if (typeof judged === 'string') return judged;
-    return this.observerVerdict(envelope) ?? this.admitAtom(judged);
+    return this.observerVerdict(envelope) ?? this.table.admit(judged, rec.id);
   }
 
   /** The observers' part of the authority stage (see {@link DurableObserver.judge}). */
@@ -653,11 +576,11 @@ export class StateField {
 
   /** Law, size and scope checks common to both kinds. */
   private judgeWrite(
-    atom: Atom,
+    atom: FieldAtom,
     author: NodeId,
     envelope: EventEnvelope,
     context: CausalContext | undefined,
-  ): Atom | RejectionReason {
+  ): FieldAtom | RejectionReason {
     const op = atom.state.opOf(envelope.mutation);
     if (op === 0) return RejectionReason.UnsupportedOp;
     if (mutationValueLength(envelope.mutation) > atom.maxValueBytes) {
@@ -694,7 +617,7 @@ export class StateField {
   private observedMissing(envelope: DurableEnvelope): EventId | undefined {
     const m = envelope.mutation;
     if (m.type !== 'merge') return undefined;
-    const law = (this.atoms.get(envelope.target)?.spec ?? this.resolve?.(envelope.target))?.law;
+    const law = this.table.specOf(envelope.target)?.law;
     if (law?.kind !== LawKind.AddWinsSet && law?.kind !== LawKind.RemoveWinsSet) return undefined;
     let op: SetOp;
     try {
@@ -737,7 +660,7 @@ export class StateField {
       this.quarantine.wait(q, missing);
       return;
     }
-    if (this.atomFor(envelope.target) === RejectionReason.UnknownAtom) {
+    if (this.table.lookup(envelope.target) === RejectionReason.UnknownAtom) {
       this.quarantine.wait(q, undefined);
       return;
     }
@@ -765,24 +688,23 @@ export class StateField {
     if (from !== undefined && from !== envelope.author) {
       return refuse(RejectionReason.NotFromAuthor);
     }
-    const atom = this.atomFor(envelope.target);
+    const now = this.time.now();
+    // A known author's flood is refused before anything is looked up or built.
+    let rec = this.authors.get(envelope.author);
+    if (!local && rec !== undefined && !this.takeEphemeralToken(rec, now)) {
+      return refuse(RejectionReason.RateLimited);
+    }
+    const atom = this.table.lookup(envelope.target);
     if (typeof atom === 'string') return refuse(atom);
     if (atom.kind !== EventKind.Ephemeral) return refuse(RejectionReason.KindMismatch);
     const judged = this.judgeWrite(atom, envelope.author, envelope, undefined);
     if (typeof judged === 'string') return refuse(judged);
-    const rec = this.authorRecord(envelope.author);
-    if (rec === undefined) return refuse(RejectionReason.TooManyAuthors);
-    const admitted = this.admitAtom(atom);
-    if (typeof admitted === 'string') return refuse(admitted);
-    const now = this.time.now();
-    if (!local) {
-      rec.bucket ??= tokenBucket(this.limits.ephemeralBurst, now);
-      const { ephemeralRatePerSecond: rate, ephemeralBurst: burst } = this.limits;
-      if (!takeToken(rec.bucket, now, rate, burst)) return refuse(RejectionReason.RateLimited);
+    if (rec === undefined) {
+      rec = this.authorRecord(envelope.author);
+      if (rec === undefined) return refuse(RejectionReason.TooManyAuthors);
+      if (!local && !this.takeEphemeralToken(rec, now)) return refuse(RejectionReason.RateLimited);
     }
-    const seen = atom.seen as Map<NodeId, SeenWindow>;
-    let window = seen.get(rec.id);
-    if (window === undefined) seen.set(rec.id, (window = seenWindow()));
+    const window = (atom.ephemeral as EphemeralLawContext).window(rec.id);
     const status = seenStatus(window, envelope.counter);
     if (status === 'duplicate') {
       if (local) throw new LocalSequenceError(`counter ${envelope.counter} already used`);
@@ -790,8 +712,15 @@ export class StateField {
       return Outcome.Duplicate;
     }
     if (status === 'stale') return refuse(RejectionReason.StaleCounter);
+    const admitted = this.table.admit(atom, rec.id);
+    if (typeof admitted === 'string') return refuse(admitted);
+    if (local) {
+      // Marked only once applied: a refused local event (it throws) leaves its counter free.
+      const outcome = this.applyEphemeral(atom, rec, envelope, 1, now, true);
+      seenMark(window, envelope.counter);
+      return outcome;
+    }
     seenMark(window, envelope.counter);
-    if (local) return this.applyEphemeral(atom, rec, envelope, 1, now, true);
     const placed = placeEphemeral(envelope.time, profileForEvent(envelope.eventType), this.time);
     if (placed.placement === Placement.Drop) {
       this.settleEphemeral(atom, rec.id, envelope.counter, false);
@@ -799,25 +728,36 @@ export class StateField {
     }
     if (placed.placement === Placement.Hold) {
       const outcome = this.hold(envelope, undefined);
-      if (outcome.status === 'held') markHeld(atom, rec.id, envelope.counter);
+      if (outcome.status === 'held') atom.ephemeral?.hold(rec.id, envelope.counter);
       else this.settleEphemeral(atom, rec.id, envelope.counter, false);
       return outcome;
     }
     return this.applyEphemeral(atom, rec, envelope, placed.weight, now, false);
   }
 
+  /** Takes one of the author's ephemeral tokens (false: rate-limited). */
+  private takeEphemeralToken(rec: AuthorRecord, now: number): boolean {
+    const { ephemeralRatePerSecond: rate, ephemeralBurst: burst } = this.limits;
+    rec.bucket ??= tokenBucket(burst, now);
+    return takeToken(rec.bucket, now, rate, burst);
+  }
+
   /**
    * An ephemeral event seen here is done with: no longer held, and when it was not applied,
    * no set keeps a pending retirement for it (it will never arrive).
    */
-  private settleEphemeral(atom: Atom, author: NodeId, counter: number, applied: boolean): void {
-    const held = atom.held?.get(author);
-    if (held !== undefined && held.delete(counter) && held.size === 0) atom.held?.delete(author);
+  private settleEphemeral(
+    atom: FieldAtom,
+    author: NodeId,
+    counter: number,
+    applied: boolean,
+  ): void {
+    atom.ephemeral?.release(author, counter);
     if (!applied && atom.state instanceof ObservedSet) atom.state.forget(author, counter);
   }
 
   private applyEphemeral(
-    atom: Atom,
+    atom: FieldAtom,
     rec: AuthorRecord,
     envelope: EphemeralEnvelope,
     weight: number,
@@ -838,12 +778,7 @@ export class StateField {
     stamp.time = envelope.time;
     stamp.kind = EventKind.Ephemeral;
     stamp.weight = weight;
-    const result = atom.state.apply(
-      stamp,
-      envelope.mutation,
-      atom.context,
-      this.changeListeners.size > 0,
-    );
+    const result = atom.state.apply(stamp, envelope.mutation, atom.context, this.feed.reporting);
     if (typeof result === 'string') {
       if (local) throw new LocalEventRejectedError(result);
       this.settleEphemeral(atom, rec.id, envelope.counter, false);
@@ -872,8 +807,8 @@ export class StateField {
     const evictions = this.quarantine.admit(event);
     const refused = evictions.length > 0 && evictions[evictions.length - 1]?.event === event;
     if (!refused) {
-      this.countWaiting(envelope.target, 1);
-      const atom = this.atoms.get(envelope.target);
+      this.table.countWaiting(envelope.target, 1);
+      const atom = this.table.get(envelope.target);
       if (atom?.kind === EventKind.Durable) {
         atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.quarantined);
       }
@@ -892,22 +827,15 @@ export class StateField {
   /** Removes an event from quarantine (to process it). */
   private unquarantine(q: QuarantinedEvent): void {
     this.quarantine.remove(q);
-    this.countWaiting(q.envelope.target, -1);
-  }
-
-  /** Events waiting per target, kept apart from atoms (a target may not be resolved yet). */
-  private countWaiting(target: StateId, delta: number): void {
-    const n = (this.waitingByAtom.get(target) ?? 0) + delta;
-    if (n <= 0) this.waitingByAtom.delete(target);
-    else this.waitingByAtom.set(target, n);
+    this.table.countWaiting(q.envelope.target, -1);
   }
 
   private reportEvictions(evictions: readonly Eviction[], admitted?: QuarantinedEvent): void {
     for (const { event, reason } of evictions) {
       const e = event.envelope;
       if (event !== admitted) {
-        this.countWaiting(e.target, -1);
-        const atom = this.atoms.get(e.target);
+        this.table.countWaiting(e.target, -1);
+        const atom = this.table.get(e.target);
         if (atom?.kind === EventKind.Durable) {
           atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.evicted);
         }
@@ -917,7 +845,7 @@ export class StateField {
         if (e.kind === EventKind.Durable) for (const o of this.observers) o.evicted?.(e);
       }
       this.stats.evicted++;
-      this.evictions.push({
+      this.feed.eviction({
         kind: e.kind,
         author: e.author,
         number: e.kind === EventKind.Durable ? e.seq : e.counter,
@@ -950,7 +878,7 @@ export class StateField {
       }
       released++;
       this.unquarantine(q);
-      const atom = this.atoms.get(e.target);
+      const atom = this.table.get(e.target);
       const rec = this.authors.get(e.author);
       if (atom === undefined || rec === undefined) continue;
       if (placed.placement === Placement.Drop) {
@@ -977,7 +905,7 @@ export class StateField {
     const from = this.lastExpire ?? now;
     this.lastExpire = now;
     const threshold = this.limits.divergenceThreshold;
-    for (const atom of this.atoms.values()) {
+    for (const atom of this.table.values()) {
       const type = atom.spec.stateType;
       if (type !== StateType.Core) {
         const idleFrom = atom.lastActual + this.limits.staleAfterUs;
@@ -1011,8 +939,8 @@ export class StateField {
   }
 
   /** An event was applied: the atom is actual again (Core only once nothing of it waits). */
-  private touch(atom: Atom, now: number): void {
-    atom.applied++;
+  private touch(atom: FieldAtom, now: number): void {
+    this.table.applied(atom);
     atom.lastActual = now;
     if (atom.entropy !== 0 && (atom.kind === EventKind.Ephemeral || atom.waiting === 0)) {
       atom.entropy = 0;
@@ -1021,100 +949,6 @@ export class StateField {
   }
 
   // ---- tables --------------------------------------------------------------------------
-
-  /**
-   * The atom `id`: held, or resolved but not held yet (a candidate, judged against its spec;
-   * only {@link admitAtom} makes it held, once an event for it passed the authority stage, so
-   * refused events never fill `maxAtoms`).
-   */
-  private atomFor(id: StateId): Atom | RejectionReason {
-    const atom = this.atoms.get(id);
-    if (atom !== undefined) return atom;
-    if (this.candidate?.id === id) return this.candidate;
-    const spec = this.resolve?.(id);
-    if (spec === undefined) return RejectionReason.UnknownAtom;
-    const problem = specProblem(spec);
-    if (problem !== undefined) throw new AtomDefinitionError(`resolved atom ${id}: ${problem}`);
-    return (this.candidate = this.build(id, spec, false));
-  }
-
-  /**
-   * Holds a candidate atom. At `maxAtoms`, a resolved atom nothing was applied to and nothing
-   * waits for makes room; failing that the event is refused as `TooManyAtoms`.
-   */
-  private admitAtom(atom: Atom): Atom | RejectionReason {
-    if (this.atoms.get(atom.id) === atom) return atom;
-    if (this.atoms.size >= this.limits.maxAtoms) {
-      let unused: Atom | undefined;
-      for (const a of this.atoms.values()) {
-        if (!a.defined && a.applied === 0 && a.waiting === 0) {
-          unused = a;
-          break;
-        }
-      }
-      if (unused === undefined) return RejectionReason.TooManyAtoms;
-      this.atoms.delete(unused.id);
-    }
-    if (this.candidate === atom) this.candidate = undefined;
-    this.atoms.set(atom.id, atom);
-    return atom;
-  }
-
-  private create(id: StateId, spec: AtomSpec, defined: boolean): Atom {
-    const atom = this.build(id, spec, defined);
-    if (this.candidate?.id === id) this.candidate = undefined;
-    this.atoms.set(id, atom);
-    return atom;
-  }
-
-  private build(id: StateId, spec: AtomSpec, defined: boolean): Atom {
-    const kind = eventKindForStateType(spec.stateType);
-    const version = new Map<NodeId, number>();
-    const seen = kind === EventKind.Ephemeral ? new Map<NodeId, SeenWindow>() : undefined;
-    const held = kind === EventKind.Ephemeral ? new Map<NodeId, Set<number>>() : undefined;
-    const context: LawContext =
-      seen === undefined
-        ? {
-            processed: (author, n) => this.processedOf(author) >= n,
-            settledBelow: (author, n) => this.processedOf(author) >= n - 1,
-          }
-        : {
-            // Processed means applied or refused for good: a held event is neither yet.
-            processed: (author, n) => {
-              const w = seen.get(author);
-              return w !== undefined && seenHas(w, n) && held?.get(author)?.has(n) !== true;
-            },
-            settledBelow: (author, n) => {
-              const w = seen.get(author);
-              if (w === undefined) return n <= 0;
-              if (!seenAllBelow(w, n)) return false;
-              for (const c of held?.get(author) ?? []) if (c < n) return false;
-              return true;
-            },
-          };
-    const waitingByAtom = this.waitingByAtom;
-    const atom: Atom = {
-      id,
-      spec,
-      kind,
-      state: createLawState(spec.law) as AnyLawState & LawState,
-      authority: new AtomAuthority(spec.authority),
-      maxValueBytes: maxValueBytesOf(spec),
-      version,
-      seen,
-      held,
-      context,
-      defined,
-      applied: 0,
-      get waiting() {
-        return waitingByAtom.get(id) ?? 0;
-      },
-      entropy: 0,
-      flagged: false,
-      lastActual: this.time.now(),
-    };
-    return atom;
-  }
 
   private authorRecord(author: NodeId): AuthorRecord | undefined {
     let rec = this.authors.get(author);
@@ -1140,14 +974,14 @@ export class StateField {
   }
 
   private emit(
-    atom: Atom,
+    atom: FieldAtom,
     cause: ChangeCause,
     stamp: EventStamp | undefined,
     local: boolean,
     delta: LawDelta | undefined,
   ): void {
-    if (this.changeListeners.size === 0) return;
-    this.changes.push({
+    if (!this.feed.reporting) return;
+    this.feed.change({
       atom: atom.id,
       cause,
       event: stamp === undefined ? undefined : { ...stamp },
@@ -1156,40 +990,9 @@ export class StateField {
     });
   }
 
-  /** Ends a public call: releases what the call unblocked, then delivers changes. */
+  /** Ends a public call: releases what the call unblocked, then delivers what it caused. */
   private settle(): void {
     if (this.processedAuthors.length > 0) this.drainReleases();
-    if (this.flushing) return;
-    if (this.equivocations.length > 0) {
-      for (const report of this.equivocations.splice(0)) {
-        for (const l of this.equivocationListeners) this.call(l, report);
-      }
-    }
-    if (this.changes.length === 0 && this.evictions.length === 0) return;
-    this.flushing = true;
-    try {
-      // Listeners may call back into the field; what they cause joins the queues drained here.
-      for (;;) {
-        if (this.evictions.length > 0) {
-          for (const report of this.evictions.splice(0)) {
-            for (const l of this.evictionListeners) this.call(l, report);
-          }
-        } else if (this.changes.length > 0) {
-          for (const change of this.changes.splice(0)) {
-            for (const l of this.changeListeners) this.call(l, change);
-          }
-        } else break;
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private call<T>(listener: (value: T) => void, value: T): void {
-    try {
-      listener(value);
-    } catch {
-      this.stats.listenerErrors++;
-    }
+    this.feed.flush();
   }
 }

@@ -3,6 +3,8 @@ import { type StateId, stateId, StateType } from '@elara/core';
 import {
   AtomDefinitionError,
   type AtomSpec,
+  LocalEventRejectedError,
+  LocalSequenceError,
   AuthorityScope,
   authorityChangeEventType,
   authorityChangeMutation,
@@ -11,28 +13,31 @@ import {
   rejected,
   staticMembership,
 } from '../src/index.ts';
+import { AtomTable } from '../src/atom-table.ts';
+import { FieldAtom } from '../src/field-atom.ts';
+import { DurableLawContext } from '../src/law-contexts.ts';
 import { atomId, bytes, makeField, ManualTime, node, Writer } from './helpers.ts';
 
 const A = node(1);
 const M = node(2);
 const EVE = node(66);
 
+const spec = (stateType: StateType): AtomSpec => ({
+  stateType,
+  law: DeltaLaw.lww(),
+  authority: { owners: [A], members: AuthorityScope.Full },
+});
+const resolve = (id: StateId): AtomSpec | undefined =>
+  id >> 48n === 7n ? spec((id & 1n) === 1n ? StateType.Core : StateType.Perceptual) : undefined;
+const target = (n: number): StateId => stateId((7n << 48n) + BigInt(n));
+
 describe('atoms are held only for events that pass the authority stage', () => {
-  const resolve = (id: StateId): AtomSpec | undefined =>
-    id >> 48n === 7n
-      ? {
-          stateType: (id & 1n) === 1n ? StateType.Core : StateType.Perceptual,
-          law: DeltaLaw.lww(),
-          authority: { owners: [A], members: AuthorityScope.Full },
-        }
-      : undefined;
   const replica = () =>
     makeField(node(9), {
       resolve,
       membership: staticMembership([A, M]),
       limits: { maxAtoms: 100 },
     }).field;
-  const target = (n: number): StateId => stateId((7n << 48n) + BigInt(n));
 
   it("a non-member's refused writes create no atom; a member's write then applies alike", () => {
     const flooded = replica();
@@ -65,6 +70,110 @@ describe('atoms are held only for events that pass the authority stage', () => {
       Outcome.Applied,
     );
   });
+
+  it("one author's events hold at most its share of resolved atoms; others' still can", () => {
+    const field = makeField(node(9), {
+      resolve,
+      membership: staticMembership([A, M]),
+      limits: { maxAtoms: 100, maxResolvedAtomsPerAuthor: 3 },
+    }).field;
+    field.define(atomId(1), spec(StateType.Core));
+    const m = new Writer(M);
+    const outcomes = [1, 3, 5, 7].map((n) =>
+      field.receive(m.durable(target(n), { type: 'set', data: bytes(n) })),
+    );
+    expect(outcomes).toEqual([
+      Outcome.Applied,
+      Outcome.Applied,
+      Outcome.Applied,
+      rejected('TooManyAtoms'),
+    ]);
+    // ephemeral events count against the same share
+    expect(
+      field.receive(m.ephemeral(target(8), { type: 'set', data: bytes(1) }), { from: M }),
+    ).toEqual(rejected('TooManyAtoms'));
+    // an atom already held takes the author's events; another author has its own share
+    expect(field.receive(m.durable(target(1), { type: 'set', data: bytes(9) }))).toBe(
+      Outcome.Applied,
+    );
+    const a = new Writer(A);
+    expect(field.receive(a.durable(target(7), { type: 'set', data: bytes(7) }))).toBe(
+      Outcome.Applied,
+    );
+    expect(field.atomIds()).toHaveLength(5);
+  });
+
+  it("a known author's ephemeral flood is rate-limited before its atoms are resolved", () => {
+    let resolved = 0;
+    const field = makeField(node(9), {
+      resolve: (id) => {
+        resolved++;
+        return resolve(id);
+      },
+      membership: staticMembership([A, M]),
+      limits: { ephemeralBurst: 2, ephemeralRatePerSecond: 1 },
+    }).field;
+    const m = new Writer(M);
+    const outcomes = [0, 2, 4, 6, 8, 10].map((n) =>
+      field.receive(m.ephemeral(target(n), { type: 'set', data: bytes(1) }), { from: M }),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'applied',
+      'applied',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+    expect(field.counters().rejected.RateLimited).toBe(4);
+    expect(resolved).toBe(2);
+  });
+});
+
+describe('the atom table', () => {
+  it('makes room at maxAtoms from an index: other atoms are not looked at', () => {
+    let reads = 0;
+    const make = (id: StateId, s: AtomSpec, defined: boolean): FieldAtom => {
+      const atom = new FieldAtom(id, s, defined, new DurableLawContext(() => 0), 0);
+      let applied = 0;
+      Object.defineProperty(atom, 'applied', {
+        get: () => {
+          reads++;
+          return applied;
+        },
+        set: (v: number) => (applied = v),
+      });
+      return atom;
+    };
+    const max = 1_000;
+    const table = new AtomTable(
+      { maxAtoms: max, maxResolvedAtomsPerAuthor: 10 * max },
+      (id) => spec(id >> 48n === 7n ? StateType.Core : StateType.Perceptual),
+      make,
+    );
+    const held = (n: number): FieldAtom => {
+      const atom = table.lookup(target(n)) as FieldAtom;
+      expect(table.admit(atom, M)).toBe(atom);
+      return atom;
+    };
+    for (let i = 0; i < max - 2; i++) table.applied(held(i));
+    const unused = held(max - 2); // nothing applied to it
+    const waited = held(max - 1); // something waits for it
+    table.countWaiting(waited.id, 1);
+    reads = 0;
+    const next = held(max);
+    table.applied(next);
+    expect(table.get(unused.id)).toBeUndefined();
+    expect(table.size).toBe(max);
+    // once nothing waits for it, the other one makes room for the next
+    table.countWaiting(waited.id, -1);
+    table.applied(held(max + 1));
+    expect(table.get(waited.id)).toBeUndefined();
+    const full = table.lookup(target(max + 2)) as FieldAtom;
+    expect(table.admit(full, M)).toBe('TooManyAtoms');
+    expect(table.get(next.id)).toBe(next);
+    expect(reads).toBeLessThan(20);
+  });
 });
 
 describe('law and kind checks', () => {
@@ -77,6 +186,20 @@ describe('law and kind checks', () => {
         authority: { owners: [A] },
       }),
     ).toThrow(AtomDefinitionError);
+  });
+
+  it('refuses the append-log law on a non-Core atom (ephemeral stamps do not keep author order)', () => {
+    const { field } = makeField(node(9));
+    for (const stateType of [StateType.Perceptual, StateType.Enhancement, StateType.Cosmetic]) {
+      expect(() =>
+        field.define(atomId(44), {
+          stateType,
+          law: DeltaLaw.appendLog(),
+          authority: { owners: [A] },
+        }),
+      ).toThrow(/append-log law is for durable/);
+    }
+    expect(field.atomIds()).toEqual([]);
   });
 
   it("revokes a Perceptual atom's delegate", () => {
@@ -218,5 +341,49 @@ describe('ephemeral TTLs and equivocation', () => {
       [A, 1],
       [A, 3],
     ]);
+  });
+
+  it('an equivocation seen while listeners run is reported before the call returns', () => {
+    const R = atomId(60);
+    const S = atomId(61);
+    const { field } = makeField(node(9));
+    for (const id of [R, S]) {
+      field.define(id, {
+        stateType: StateType.Core,
+        law: DeltaLaw.lww(),
+        authority: { owners: [A] },
+      });
+    }
+    const first = new Writer(A).durable(R, { type: 'set', data: bytes(1) });
+    const other = new Writer(A).durable(R, { type: 'set', data: bytes(2) });
+    let reports = 0;
+    field.onEquivocation(() => reports++);
+    let once = true;
+    field.onChange(() => {
+      if (once) {
+        once = false;
+        field.receive(other); // a listener feeding the field, as the README allows
+      }
+    });
+    field.receive(first);
+    expect([reports, field.counters().equivocations]).toEqual([1, 1]);
+  });
+});
+
+describe('local ephemeral events', () => {
+  it('a refused one leaves its counter free: the retry with that counter applies', () => {
+    const F = atomId(4);
+    const { field } = makeField(A);
+    field.define(F, {
+      stateType: StateType.Perceptual,
+      law: DeltaLaw.frames(10_000),
+      authority: { owners: [A] },
+    });
+    const w = new Writer(A);
+    const bad = w.ephemeral(F, { type: 'blend', value: bytes(1), weight: 2 });
+    expect(() => field.applyLocal(bad)).toThrow(LocalEventRejectedError);
+    const retry = { ...bad, mutation: { type: 'set' as const, data: bytes(1) } };
+    expect(field.applyLocal(retry)).toBe(Outcome.Applied);
+    expect(() => field.applyLocal(retry)).toThrow(LocalSequenceError);
   });
 });

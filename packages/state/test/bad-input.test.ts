@@ -5,6 +5,9 @@ import { encodeEnvelope, EventType, type NodeId, StateType, stateIdType } from '
 import {
   AuthorityScope,
   DeltaLaw,
+  LocalEventRejectedError,
+  Outcome,
+  rejected,
   REJECTION_REASONS,
   type StateField,
   staticMembership,
@@ -154,6 +157,60 @@ describe('bad input never crashes and never corrupts', () => {
     expect(field.receive(a.durable(LOG, { type: 'append', data: bytes(1) })).status).toBe(
       'applied',
     );
+  });
+});
+
+describe('envelopes given as values', () => {
+  it('an object the codec would not encode is Malformed, never a throw', () => {
+    const field = setup();
+    const before = JSON.stringify(field.snapshot());
+    const d = new Writer(B).durable(LOG, { type: 'append', data: bytes(1) });
+    const e = new Writer(B).ephemeral(EPH, { type: 'set', data: bytes(1) });
+    const junk: unknown[] = [
+      { ...d, seq: 0 },
+      { ...d, seq: 1.5 },
+      { ...d, seq: 2 ** 32 },
+      { ...d, author: -1n },
+      { ...d, author: 7 },
+      { ...d, time: Number.NaN },
+      { ...d, time: 2 ** 60 },
+      { ...d, eventType: 0xee },
+      { ...d, kind: 9 },
+      { ...d, signature: 'sig' },
+      { ...d, dependencies: [{ author: A, seq: 0 }] },
+      { ...d, dependencies: [{ author: A }] },
+      { ...d, dependencies: Array.from({ length: 5 }, (_, i) => ({ author: node(i), seq: 1 })) },
+      { ...d, mutation: { type: 'append', data: new Uint8Array(70_000) } },
+      { ...d, mutation: { type: 'append', data: [1, 2] } },
+      { ...d, mutation: { type: 'increment', delta: 2n ** 63n } },
+      { ...d, mutation: { type: 'shuffle' } },
+      { ...d, mutation: null },
+      { ...e, counter: Number.NaN },
+      { ...e, counter: -1 },
+      { ...e, counter: 2 ** 32 },
+      null,
+      'envelope',
+    ];
+    for (const j of junk) {
+      expect(
+        field.receive(j as never, { from: B }),
+        JSON.stringify(j, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      ).toEqual(rejected('Malformed'));
+    }
+    expect(field.counters().rejected.Malformed).toBe(junk.length);
+    // a blend weight that is a finite double but no f32 cannot be signed: Malformed too
+    const blend = { ...d, mutation: { type: 'blend', value: bytes(1), weight: 1e39 } };
+    expect(field.receive(blend as never)).toEqual(rejected('Malformed'));
+    expect(JSON.stringify(field.snapshot())).toBe(before);
+    // the genuine events still apply, the ephemeral counter included
+    expect(field.receive(d)).toBe(Outcome.Applied);
+    expect(field.receive(e, { from: B })).toBe(Outcome.Applied);
+  });
+
+  it('a malformed local event is refused by name', () => {
+    const { field } = makeField(A);
+    const e = new Writer(A).ephemeral(EPH, { type: 'set', data: bytes(1) });
+    expect(() => field.applyLocal({ ...e, counter: Number.NaN })).toThrow(LocalEventRejectedError);
   });
 });
 

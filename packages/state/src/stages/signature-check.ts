@@ -1,6 +1,7 @@
 import {
   ByteWriter,
   type DurableEnvelope,
+  ElaraError,
   EVENT_SIGNING_LABEL,
   type EventVerifier,
   eventSigningBytes,
@@ -20,7 +21,8 @@ export type SignatureCheck = (
 
 /**
  * The authority stage's signature check (state never imports crypto: `verify` is injected).
- * A missing or short signature is `MissingSignature`; one the verifier refuses `BadSignature`.
+ * A missing or short signature is `MissingSignature`; one the verifier refuses `BadSignature`;
+ * an envelope given as a value that the codec would not encode `Malformed`.
  * With the received bytes at hand the signing bytes are the label, the session id and those
  * bytes without the signature, written into one reused buffer; so what is verified is exactly
  * what was received, and the hot path allocates nothing but a view. (The verifier must not
@@ -42,8 +44,15 @@ export function signatureCheck(session: SessionId, verify: EventVerifier): Signa
     const signature = envelope.signature;
     if (signature.length !== SIGNATURE_LENGTH) return RejectionReason.MissingSignature;
     let bytes: Uint8Array;
-    if (raw === undefined) bytes = eventSigningBytes(session, envelope);
-    else {
+    if (raw === undefined) {
+      try {
+        bytes = eventSigningBytes(session, envelope);
+      } catch (e) {
+        // A value the codec would not encode (it cannot have been signed as is).
+        if (!ElaraError.isInstance(e)) throw e;
+        return RejectionReason.Malformed;
+      }
+    } else {
       const body = raw.length - SIGNATURE_LENGTH;
       const size = prefix.length + body;
       if (scratch.length < size) {
