@@ -502,16 +502,21 @@ export class Node {
     if (this.state !== 'running') return;
     const now = this.scheduler.now();
     this.counterBook.ticks++;
-    try {
-      this.responder.expire(now);
-      for (const handshake of this.pending.all()) this.retry(handshake, now);
-      for (const session of [...this.sessions.values()]) session.tick(now);
-    } catch (e) {
-      this.reject(e);
-    }
+    this.guarded(() => this.responder.expire(now));
+    for (const handshake of this.pending.all()) this.guarded(() => this.retry(handshake, now));
+    for (const session of [...this.sessions.values()]) this.guarded(() => session.tick(now));
     this.countersSubject.next(this.snapshot());
     this.armTick();
   };
+
+  /** Runs one part of the tick; a failure is reported and the other parts still run. */
+  private guarded(part: () => void): void {
+    try {
+      part();
+    } catch (e) {
+      this.report(e);
+    }
+  }
 
   private retry(handshake: PendingHandshake, now: number): void {
     const deadline = handshake.initiator.deadline;

@@ -185,4 +185,38 @@ describe('invite and join on a simulated network', () => {
     expect(two.participants.has(carol.nodeId)).toBe(false);
     expect(carol.sessionIds()).not.toContain(two.sessionId);
   });
+
+  it('a join to a session its inviter no longer holds completes the handshake but is never admitted', async () => {
+    sim = simNodes(9);
+    const alice = await sim.add({ peerTimeoutUs: 2_000_000 });
+    const bob = await sim.add({ peerTimeoutUs: 2_000_000 });
+    const room = await alice.createSession();
+    const text = room.invite();
+    await room.leave();
+    const reason = rejected(await sim.settle(bob.joinSession(text)));
+    expect(NotAdmittedError.isInstance(reason)).toBe(true);
+    expect(alice.counters().rejected['SessionGone']).toBe(1);
+    expect(bob.sessionIds()).toEqual([]);
+    expect(bob.counters().handshakes.completed).toBe(1);
+  });
+
+  it('run(signal) resolves once the node stopped; stop() is idempotent', async () => {
+    sim = simNodes(10);
+    const alice = await sim.add();
+    const ac = new AbortController();
+    const running = alice.run(ac.signal);
+    const untilStopped = alice.run();
+    await sim.world.scheduler.advanceBy(100_000);
+    expect(alice.status).toBe('running');
+    const ticks = alice.counters().ticks;
+    expect(ticks).toBeGreaterThanOrEqual(4);
+    ac.abort();
+    await running;
+    await untilStopped;
+    expect(alice.status).toBe('stopped');
+    expect(alice.stop()).toBe(alice.stop());
+    await alice.run(new AbortController().signal);
+    await sim.world.scheduler.advanceBy(100_000);
+    expect(alice.counters().ticks).toBe(ticks);
+  });
 });

@@ -3,6 +3,7 @@ import { STATISTICAL_SEEDS } from '@elara/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, NodeConfig, Session } from '../src/index.ts';
 import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
+import { contents, present, sameSnapshot } from './session-views.ts';
 
 let sim: SimNodes;
 afterEach(async () => {
@@ -32,20 +33,9 @@ async function pair(seed: number, link = {}, config: NodeConfig = {}): Promise<P
 }
 
 const advance = (us: number): Promise<void> => sim.world.scheduler.advanceBy(us);
-const contents = (s: Session): string[] =>
-  s
-    .text('general')
-    .messages()
-    .map((m) => m.content);
-const present = (s: Session): bigint[] =>
-  s
-    .presence()
-    .present()
-    .map((p) => p.user)
-    .sort();
 
 function sameState(a: Session, b: Session): void {
-  expect(JSON.stringify(a.snapshot())).toBe(JSON.stringify(b.snapshot()));
+  expect(sameSnapshot(a, b)).toBe(true);
 }
 
 describe('a two-node session on a simulated network', () => {

@@ -74,7 +74,14 @@ export class EventOutbox {
           this.waitForRoom();
           return;
         }
-        for (const p of payloads) sender.send(link, p, packetClass, eventProfile(first), now);
+        try {
+          for (const p of payloads) sender.send(link, p, packetClass, eventProfile(first), now);
+        } catch (e) {
+          // A channel that can no longer seal (closed, out of epochs) or a payload beyond the
+          // fragment bound: these events go (durable ones come back by repair), the rest stay.
+          this.host.counters.eventsDropped += n;
+          this.host.report(e);
+        }
         queue.splice(0, n);
       }
       this.queues.delete(peer);

@@ -348,9 +348,16 @@ export class SessionCore {
 
   // Outgoing -----------------------------------------------------------------------------------
 
-  /** A local event, already applied here: queue it for its recipients. */
+  /**
+   * A local event, already applied here: queue it for its recipients. Called from an RxJS
+   * subscription, so nothing may escape it (RxJS would rethrow it on a timer).
+   */
   private propagate(event: EventEnvelope): void {
-    for (const peer of this.replica.recipients(event)) this.outbox.push(peer, event);
+    try {
+      for (const peer of this.replica.recipients(event)) this.outbox.push(peer, event);
+    } catch (e) {
+      this.host.report(e);
+    }
   }
 
   private sendDigest(link: PeerLink, now: number): void {

@@ -4,6 +4,7 @@ import { UdpTransport } from '@elara/net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Node, type NodeConfig, Rejection, type Session } from '../../src/index.ts';
 import { openHandles, until } from './loopback.ts';
+import { contents, present, sameSnapshot } from '../session-views.ts';
 
 /** Short timers, so nothing waits out real TTLs. */
 const short: NodeConfig = {
@@ -22,20 +23,6 @@ afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
   await Promise.all(closers.splice(0).map((c) => c()));
 });
-
-const contents = (s: Session): string[] =>
-  s
-    .text('general')
-    .messages()
-    .map((m) => m.content);
-const present = (s: Session): bigint[] =>
-  s
-    .presence()
-    .present()
-    .map((p) => p.user)
-    .sort();
-const same = (a: Session, b: Session): boolean =>
-  JSON.stringify(a.snapshot()) === JSON.stringify(b.snapshot());
 
 describe('a two-node session over loopback UDP, real crypto', () => {
   it('text with edits, reactions and deletes, presence join/leave/timeout, typing expiry; identical snapshots', async () => {
@@ -94,7 +81,7 @@ describe('a two-node session over loopback UDP, real crypto', () => {
       ),
     ).toBe(true);
 
-    expect(await until(() => same(room, joined))).toBe(true);
+    expect(await until(() => sameSnapshot(room, joined))).toBe(true);
     expect(alice.counters().rejectedTotal).toBe(0);
     expect(bob.counters().rejectedTotal).toBe(0);
 

@@ -1,0 +1,23 @@
+import type { Session } from '../src/index.ts';
+
+/** The contents of the session's `general` text stream, in the stream's order. */
+export function contents(s: Session): string[] {
+  return s
+    .text('general')
+    .messages()
+    .map((m) => m.content);
+}
+
+/** The members present in the session-wide presence stream, by NodeId. */
+export function present(s: Session): bigint[] {
+  return s
+    .presence()
+    .present()
+    .map((p) => p.user)
+    .sort();
+}
+
+/** True when both sessions' canonical snapshots are equal. */
+export function sameSnapshot(a: Session, b: Session): boolean {
+  return JSON.stringify(a.snapshot()) === JSON.stringify(b.snapshot());
+}
