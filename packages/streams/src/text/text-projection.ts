@@ -1,6 +1,7 @@
 import { type MessageId, type NodeId } from '@elara/core';
 import { type AppendLog, compareStamps, type LogEntry } from '@elara/state';
 import type { Message, Reaction, TextChange } from './message.ts';
+import { FrontDropList } from './front-drop-list.ts';
 import { RecordKind, type TextRecord, textRecord } from './text-record.ts';
 
 /** An append-log change of the field's feed (`AtomChange.delta` of a text atom). */
@@ -13,6 +14,7 @@ export interface LogDelta {
 }
 
 const NO_OPS: readonly TextRecord[] = [];
+const NO_REACTIONS: readonly Reaction[] = Object.freeze([]);
 
 function eventKey(r: { author: NodeId; number: number }): string {
   return `${r.author}:${r.number}`;
@@ -28,6 +30,18 @@ function insertSorted(list: TextRecord[], r: TextRecord): void {
     else hi = mid;
   }
   list.splice(lo, 0, r);
+}
+
+/** The log's order of two messages (their stamps: τs, author, seq). */
+function compareMessages(a: Message, b: Message): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  if (a.author !== b.author) return a.author < b.author ? -1 : 1;
+  return a.eventId.seq - b.eventId.seq;
+}
+
+/** Where `m` sits (or would sit) in `list`, sorted by {@link compareMessages}. */
+function messageIndex(list: FrontDropList<Message>, m: Message): number {
+  return list.lowerBound(m, compareMessages);
 }
 
 function removeFrom(map: Map<MessageId, TextRecord[]>, id: MessageId, r: TextRecord): void {
@@ -69,24 +83,26 @@ function sameMessage(a: Message, b: Message): boolean {
  * withdraw. A function of the records alone, whatever order they arrived in.
  */
 function messageView(m: TextRecord, ops: readonly TextRecord[], first: boolean): Message {
+  if (ops.length === 0) return plainView(m, m.content, false, undefined, false, NO_REACTIONS);
   let content = m.content;
   let edited = false;
   let editedAt: number | undefined;
   let deleted = false;
-  const reactions = first ? new Map<string, Set<NodeId>>() : undefined;
+  let reactions: Map<string, Set<NodeId>> | undefined;
   for (const op of ops) {
     if (op.kind === RecordKind.Edit || op.kind === RecordKind.Delete) {
       if (op.author !== m.author || compareStamps(op, m) <= 0) continue;
       if (op.kind === RecordKind.Delete) {
         deleted = true;
         content = '';
-        reactions?.clear();
+        reactions = undefined;
         break;
       }
       content = op.content;
       edited = true;
       editedAt = op.time;
-    } else if (reactions !== undefined) {
+    } else if (first) {
+      reactions ??= new Map();
       let who = reactions.get(op.content);
       if (op.kind === RecordKind.React) {
         if (who === undefined) reactions.set(op.content, (who = new Set()));
@@ -105,6 +121,17 @@ function messageView(m: TextRecord, ops: readonly TextRecord[], first: boolean):
     }
     list.sort((a, b) => (a.reaction < b.reaction ? -1 : a.reaction > b.reaction ? 1 : 0));
   }
+  return plainView(m, content, edited, editedAt, deleted, list);
+}
+
+function plainView(
+  m: TextRecord,
+  content: string,
+  edited: boolean,
+  editedAt: number | undefined,
+  deleted: boolean,
+  reactions: readonly Reaction[],
+): Message {
   return {
     id: m.id,
     eventId: { author: m.author, seq: m.number },
@@ -115,7 +142,7 @@ function messageView(m: TextRecord, ops: readonly TextRecord[], first: boolean):
     edited,
     editedAt,
     deleted,
-    reactions: list,
+    reactions,
   };
 }
 
@@ -132,10 +159,13 @@ function messageView(m: TextRecord, ops: readonly TextRecord[], first: boolean):
  * messages are kept; an edit or delete applies to its author's own; reactions to the first.
  */
 export class TextProjection {
-  private records: TextRecord[] = [];
+  private records = new FrontDropList<TextRecord>();
   private candidates = new Map<MessageId, TextRecord[]>();
   private ops = new Map<MessageId, TextRecord[]>();
   private views = new Map<TextRecord, Message>();
+  /** The messages in the log's order, kept up to date (arrivals are mostly at the end). */
+  private ordered = new FrontDropList<Message>();
+  /** A frozen copy of {@link ordered} handed out, until the next change. */
   private list: readonly Message[] | undefined = undefined;
   private invalid = 0;
   private rebuilds = 0;
@@ -159,15 +189,7 @@ export class TextProjection {
 
   /** The messages in the stream's order (frozen; the same array until something changes). */
   messages(): readonly Message[] {
-    if (this.list === undefined) {
-      const out: Message[] = [];
-      for (const r of this.records) {
-        if (r.kind !== RecordKind.Message) continue;
-        const v = this.views.get(r);
-        if (v !== undefined) out.push(v);
-      }
-      this.list = Object.freeze(out);
-    }
+    this.list ??= Object.freeze(this.ordered.toArray());
     return this.list;
   }
 
@@ -210,11 +232,11 @@ export class TextProjection {
     }
     const changes: TextChange[] = [];
     const affected = new Set<MessageId>();
-    for (let i = 0; i < old; i++) this.remove(this.records[i] as TextRecord, affected, changes);
-    if (old > 0) this.records.splice(0, old);
+    for (let i = 0; i < old; i++) this.remove(this.records.at(i), affected, changes);
+    if (old > 0) this.records.dropFront(old);
     if (delta.index >= 0) {
       const r = textRecord(delta.entry);
-      this.records.splice(delta.index, 0, r);
+      this.records.insert(delta.index, r);
       this.add(r, affected);
     }
     for (const id of affected) this.recompute(id, changes);
@@ -235,16 +257,17 @@ export class TextProjection {
     for (const v of this.views.values()) {
       before.set(eventKey({ author: v.eventId.author, number: v.eventId.seq }), v);
     }
-    this.records = [];
+    this.records = new FrontDropList();
     this.candidates = new Map();
     this.ops = new Map();
     this.views = new Map();
+    this.ordered = new FrontDropList();
     this.invalid = 0;
     this.list = undefined;
     const ids = new Set<MessageId>();
     for (const entry of log?.entries() ?? []) {
       const r = textRecord(entry);
-      this.records.push(r);
+      this.records.insert(this.records.length, r);
       this.add(r, ids);
     }
     for (const id of ids) this.recompute(id, []);
@@ -258,6 +281,11 @@ export class TextProjection {
       else this.views.set(r, prev);
     }
     for (const prev of before.values()) changes.push({ type: 'removed', message: prev });
+    this.ordered = new FrontDropList();
+    for (const r of this.records) {
+      const v = r.kind === RecordKind.Message ? this.views.get(r) : undefined;
+      if (v !== undefined) this.ordered.insert(this.ordered.length, v);
+    }
     return changes;
   }
 
@@ -292,7 +320,10 @@ export class TextProjection {
         removeFrom(this.candidates, r.id, r);
         const v = this.views.get(r);
         this.views.delete(r);
-        if (v !== undefined) changes.push({ type: 'removed', message: v });
+        if (v !== undefined) {
+          this.ordered.removeAt(messageIndex(this.ordered, v));
+          changes.push({ type: 'removed', message: v });
+        }
         affected.add(r.id);
         return;
       }
@@ -313,9 +344,11 @@ export class TextProjection {
       const prev = this.views.get(r);
       if (prev === undefined) {
         this.views.set(r, next);
+        this.ordered.insert(messageIndex(this.ordered, next), next);
         changes.push({ type: 'added', message: next });
       } else if (!sameMessage(prev, next)) {
         this.views.set(r, next);
+        this.ordered.set(messageIndex(this.ordered, prev), next);
         changes.push({ type: 'updated', message: next, previous: prev });
       }
     }

@@ -46,61 +46,52 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  * else (undecodable bytes, trailing bytes, a reaction without its target or with an edit id, an
  * empty reaction) is `Invalid`: every replica reads the same bytes and ignores it alike.
  */
-export function textRecord(entry: LogEntry): TextRecord {
-  const stamp = { author: entry.author, number: entry.number, time: entry.time };
-  const own = messageIdFromEvent(entry.author, BigInt(entry.number));
-  const invalid: TextRecord = {
-    ...stamp,
-    kind: RecordKind.Invalid,
-    id: own,
-    target: undefined,
-    replyTo: undefined,
-    content: '',
+function record(
+  entry: LogEntry,
+  kind: RecordKind,
+  id: MessageId,
+  target: MessageId | undefined,
+  replyTo: MessageId | undefined,
+  content: string,
+): TextRecord {
+  return {
+    author: entry.author,
+    number: entry.number,
+    time: entry.time,
+    kind,
+    id,
+    target,
+    replyTo,
+    content,
   };
+}
+
+export function textRecord(entry: LogEntry): TextRecord {
+  const own = messageIdFromEvent(entry.author, BigInt(entry.number));
   let m;
   try {
     const decoded = decodeTextMessage(entry.data);
-    if (decoded.consumed !== entry.data.length) return invalid;
+    if (decoded.consumed !== entry.data.length)
+      return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
     m = decoded.message;
   } catch (e) {
     if (!ElaraError.isInstance(e)) throw e;
-    return invalid;
+    return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
   }
-  if (m.author !== entry.author) return invalid;
-  const content = decoder.decode(m.content);
+  if (m.author !== entry.author)
+    return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
   if (m.reaction) {
-    if (m.replyTo === undefined || m.editOf !== undefined || m.id !== own) return invalid;
-    if (content.length === 0) return invalid;
+    const content = decoder.decode(m.content);
+    if (m.replyTo === undefined || m.editOf !== undefined || m.id !== own || content.length === 0) {
+      return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
+    }
     const kind = m.deleted ? RecordKind.Unreact : RecordKind.React;
-    return { ...stamp, kind, id: own, target: m.replyTo, replyTo: undefined, content };
+    return record(entry, kind, own, m.replyTo, undefined, content);
   }
-  if (m.deleted) {
-    return {
-      ...stamp,
-      kind: RecordKind.Delete,
-      id: m.id,
-      target: m.id,
-      replyTo: undefined,
-      content: '',
-    };
-  }
-  if (m.id !== own) return invalid;
-  if (m.editOf !== undefined) {
-    return {
-      ...stamp,
-      kind: RecordKind.Edit,
-      id: own,
-      target: m.editOf,
-      replyTo: undefined,
-      content,
-    };
-  }
-  return {
-    ...stamp,
-    kind: RecordKind.Message,
-    id: own,
-    target: undefined,
-    replyTo: m.replyTo,
-    content,
-  };
+  if (m.deleted) return record(entry, RecordKind.Delete, m.id, m.id, undefined, '');
+  if (m.id !== own) return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
+  const content = decoder.decode(m.content);
+  if (m.editOf !== undefined)
+    return record(entry, RecordKind.Edit, own, m.editOf, undefined, content);
+  return record(entry, RecordKind.Message, own, undefined, m.replyTo, content);
 }
