@@ -6,8 +6,16 @@ export const EvictionReason = {
   Count: 'count',
   /** The quarantine held `maxBytes` bytes; the oldest made room. */
   Bytes: 'bytes',
-  /** It waited longer than `maxAgeUs`. */
+  /** It waited longer than `maxAgeUs` for its time or for its atom to be declared. */
   Age: 'age',
+  /**
+   * It waited longer than `maxAgeUs` for a dependency (`missing`) that never came: lost,
+   * withheld, or one that will never exist. Over the wire no dependency can be refused as
+   * impossible (the decoder already refuses one on the event's own author, and one on another
+   * author's far-future seq may yet come), so waiting, then this eviction, is what every
+   * replica can do alike.
+   */
+  MissingDependency: 'missing-dependency',
   /** Its author already had `maxPerAuthor` events waiting (or it alone exceeds `maxBytes`): it was not admitted. */
   AuthorShare: 'author-share',
 } as const;

@@ -174,13 +174,18 @@ export class Quarantine {
     }
   }
 
-  /** Evicts what has waited longer than `maxAgeUs` at `now`. */
+  /**
+   * Evicts what has waited longer than `maxAgeUs` at `now`: `missing-dependency` for an event
+   * still waiting for a dependency, `age` for one waiting for its time (or its atom).
+   */
   evictAged(now: number): Eviction[] {
     const out: Eviction[] = [];
     const limit = now - this.limits.maxAgeUs;
     for (const slot of this.slots.values()) {
       if (slot.arrivedAt >= limit) break;
-      out.push({ event: slot, reason: EvictionReason.Age });
+      const reason =
+        slot.waitingOn === undefined ? EvictionReason.Age : EvictionReason.MissingDependency;
+      out.push({ event: slot, reason });
     }
     for (const e of out) this.remove(e.event);
     return out;

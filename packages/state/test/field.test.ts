@@ -144,6 +144,27 @@ describe('durable events: causality and quarantine', () => {
     expect(field.counters().rejected.FutureDependency).toBe(1);
   });
 
+  it('over the wire, an impossible dependency cannot be told apart: it waits, then is reported', () => {
+    const { field, time } = setup(C, { quarantineAgeUs: 30_000_000 });
+    const reports: EvictionReport[] = [];
+    field.onEviction((r) => reports.push(r));
+    const b = new Writer(B);
+    const own = b.durable(
+      LOG,
+      { type: 'append', data: bytes(1) },
+      { deps: [{ author: B, seq: 1 }] },
+    );
+    expect(() => encodeEnvelope(own)).toThrow(); // no such bytes exist
+    b.seq = 0;
+    const far = { author: A, seq: 4_000_000_000 };
+    const e = b.durable(LOG, { type: 'append', data: bytes(1) }, { deps: [far] });
+    expect(field.receiveBytes(encodeEnvelope(e))).toBe(Outcome.Quarantined);
+    time.t += 30_000_001;
+    expect(field.expire().evicted).toBe(1);
+    expect(reports.map((r) => [r.reason, r.missing])).toEqual([['missing-dependency', far]]);
+    expect(field.counters().rejected.FutureDependency).toBe(0);
+  });
+
   it('evicts from a full quarantine, oldest first, and reports each eviction', () => {
     const { field } = setup(C, { quarantineEvents: 3, quarantinePerAuthor: 3 });
     const reports: EvictionReport[] = [];
@@ -170,7 +191,14 @@ describe('durable events: causality and quarantine', () => {
     time.t += 1_000_001;
     expect(field.expire().evicted).toBe(1);
     expect(reports).toEqual([
-      { kind: 0, author: B, number: 2, target: LOG, reason: 'age', missing: { author: B, seq: 1 } },
+      {
+        kind: 0,
+        author: B,
+        number: 2,
+        target: LOG,
+        reason: 'missing-dependency',
+        missing: { author: B, seq: 1 },
+      },
     ]);
     expect(field.atom(LOG)?.entropy).toBeGreaterThan(0.5);
   });

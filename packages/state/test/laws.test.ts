@@ -353,8 +353,16 @@ describe('PN-counter, ephemeral entries, frames', () => {
       [2, 3, 1],
     ]);
     expect(f.apply(stamp(node(1), 2, 0), set(4), none, false)).toBe('TooLate');
-    f.apply(stamp(node(1), 3, 30_000), set(5), none, false);
+    // the frame pushed out is reported with the one that took its place
+    expect(f.apply(stamp(node(1), 3, 30_000), set(5), none, true)).toMatchObject({
+      frame: 3,
+      droppedFrame: 1,
+    });
     expect(f.held().map(([i]) => i)).toEqual([2, 3]);
+    expect(f.apply(stamp(node(2), 4, 30_001), set(6), none, true)).toMatchObject({
+      frame: 3,
+      droppedFrame: undefined,
+    });
     expect(f.simplify()).toBe(true);
     expect(f.held().map(([i]) => i)).toEqual([3]);
   });

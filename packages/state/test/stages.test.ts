@@ -197,7 +197,10 @@ describe('quarantine', () => {
     for (const r of released) q.remove(r);
     expect(q.size).toBe(2);
     expect(q.admit(ev(A, 20, T0, 950)).map((e) => e.reason)).toEqual(['bytes', 'bytes']);
-    expect(q.evictAged(T0 + 11).map((e) => e.reason)).toEqual(['age']);
+    expect(q.evictAged(T0 + 11).map((e) => e.reason)).toEqual(['missing-dependency']);
+    const timed = { ...ev(C, 30, T0 + 20), waitingOn: undefined };
+    q.admit(timed);
+    expect(q.evictAged(T0 + 31).map((e) => e.reason)).toEqual(['age']);
     expect(q.size).toBe(0);
     expect(q.bytes).toBe(0);
   });

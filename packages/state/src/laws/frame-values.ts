@@ -68,8 +68,8 @@ export class FrameValues implements LawState {
       weight: m.type === 'set' ? 1 : m.weight,
     };
     this.frames.set(index, value);
-    if (old === undefined) this.insert(index);
-    return report ? { law: 'frames', frame: index, value } : undefined;
+    const droppedFrame = old === undefined ? this.insert(index) : undefined;
+    return report ? { law: 'frames', frame: index, value, droppedFrame } : undefined;
   }
 
   snapshot(): CanonicalValue {
@@ -100,14 +100,16 @@ export class FrameValues implements LawState {
     return [];
   }
 
-  private insert(index: number): void {
+  /** Inserts a frame index; returns the oldest one pushed out beyond `maxFrames`, if any. */
+  private insert(index: number): number | undefined {
     const order = this.order;
     let at = order.length;
     while (at > 0 && (order[at - 1] as number) > index) at--;
     order.splice(at, 0, index);
-    if (order.length > this.maxFrames) {
-      this.frames.delete(order.shift() as number);
-      this.dropped++;
-    }
+    if (order.length <= this.maxFrames) return undefined;
+    const oldest = order.shift() as number;
+    this.frames.delete(oldest);
+    this.dropped++;
+    return oldest;
   }
 }

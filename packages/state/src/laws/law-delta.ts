@@ -14,7 +14,8 @@ import type { LogEntry } from '../log-entry.ts';
  * - `set`: an element that became present or absent.
  * - `pn-counter`: the new total.
  * - `ephemeral`: an author's entry now (undefined when deleted or expired).
- * - `frames`: the value now stored for a frame.
+ * - `frames`: the value now stored for a frame, and the oldest frame the bound pushed out to
+ *   make room for it (undefined when none).
  * - `cleared`: divergence control emptied the atom (Enhancement and Cosmetic state).
  */
 export type LawDelta =
@@ -32,5 +33,11 @@ export type LawDelta =
       readonly author: NodeId;
       readonly entry: EphemeralEntry | undefined;
     }
-  | { readonly law: 'frames'; readonly frame: number; readonly value: FrameValue }
+  | {
+      readonly law: 'frames';
+      readonly frame: number;
+      readonly value: FrameValue;
+      /** The oldest frame the bound pushed out to make room, if any. */
+      readonly droppedFrame: number | undefined;
+    }
   | { readonly law: 'cleared' };
