@@ -1,4 +1,5 @@
 import type { EventKind, NodeId } from '@elara/core';
+import { compareAscending } from './compare-ascending.ts';
 
 /**
  * Where an event sits in every law's order: its effective τs, then its author, then its number
@@ -29,6 +30,5 @@ export function compareStamps(
   b: Pick<EventStamp, 'time' | 'author' | 'number'>,
 ): number {
   if (a.time !== b.time) return a.time < b.time ? -1 : 1;
-  if (a.author !== b.author) return a.author < b.author ? -1 : 1;
-  return a.number - b.number;
+  return compareAscending(a.author, b.author) || a.number - b.number;
 }

@@ -46,6 +46,7 @@ import { Outcome, rejected } from './outcome.ts';
 import { type Eviction, Quarantine, type QuarantinedEvent } from './quarantine.ts';
 import { takeToken, type TokenBucket, tokenBucket } from './rate-limiter.ts';
 import { RejectionReason } from './rejection-reason.ts';
+import { sameBytes } from './same-bytes.ts';
 import { seenMark, seenStatus } from './seen-window.ts';
 import { decodeSetOp, type SetOp } from './set-op.ts';
 import { dependencyProblem, firstMissing } from './stages/causality.ts';
@@ -114,12 +115,6 @@ interface MutableStamp {
   time: number;
   kind: EventKind;
   weight: number;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -390,7 +385,7 @@ export class StateField {
   heads(max: number = MAX_DEPENDENCIES): EventId[] {
     return [...this.authors.values()]
       .filter((r) => r.processed > 0 && r.id !== this.self)
-      .sort((a, b) => b.time - a.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .sort((a, b) => b.time - a.time || compareAscending(a.id, b.id))
       .slice(0, Math.max(0, max))
       .map((r) => ({ author: r.id, seq: r.processed }));
   }

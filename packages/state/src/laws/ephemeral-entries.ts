@@ -1,6 +1,7 @@
 import { type MutationOp, type NodeId, nodeIdToHex } from '@elara/core';
 import { AtomOp } from '../atom-op.ts';
 import { bytesToHex, type CanonicalValue } from '../canonical-value.ts';
+import { compareAscending } from '../compare-ascending.ts';
 import { LawKind } from '../delta-law.ts';
 import type { EphemeralEntry } from '../ephemeral-entry.ts';
 import { compareStamps, type EventStamp } from '../event-stamp.ts';
@@ -25,7 +26,7 @@ export class EphemeralEntries implements LawState {
   entries(): EphemeralEntry[] {
     return [...this.byAuthor.values()]
       .filter((e) => e.data !== undefined)
-      .sort((a, b) => (a.author < b.author ? -1 : a.author > b.author ? 1 : 0));
+      .sort((a, b) => compareAscending(a.author, b.author));
   }
 
   /** One author's live entry. */
@@ -55,7 +56,7 @@ export class EphemeralEntries implements LawState {
 
   snapshot(): CanonicalValue {
     return [...this.byAuthor.values()]
-      .sort((a, b) => (a.author < b.author ? -1 : a.author > b.author ? 1 : 0))
+      .sort((a, b) => compareAscending(a.author, b.author))
       .map((e): CanonicalValue => [
         nodeIdToHex(e.author),
         e.number,

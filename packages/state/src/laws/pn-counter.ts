@@ -1,6 +1,7 @@
 import { type MutationOp, type NodeId, nodeIdToHex } from '@elara/core';
 import { AtomOp } from '../atom-op.ts';
 import type { CanonicalValue } from '../canonical-value.ts';
+import { compareAscending } from '../compare-ascending.ts';
 import { LawKind } from '../delta-law.ts';
 import type { EventStamp } from '../event-stamp.ts';
 import type { LawDelta } from './law-delta.ts';
@@ -53,7 +54,7 @@ export class PnCounter implements LawState {
 
   snapshot(): CanonicalValue {
     const authors = [...this.totals.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareAscending(a, b))
       .map(([a, t]): CanonicalValue => [nodeIdToHex(a), t.p.toString(), t.n.toString()]);
     return { value: this.total.toString(), authors };
   }
