@@ -1,5 +1,12 @@
 import { ElaraError, type MessageId, messageIdToHex } from '@elara/core';
 
+/** A message id for an error text: whatever the caller passed, never a second error. */
+function shown(id: unknown): string {
+  return typeof id === 'bigint' && BigInt.asUintN(64, id) === id
+    ? messageIdToHex(id as MessageId)
+    : String(id);
+}
+
 /** What a content check was about: a message's text, a reaction, a presence status text. */
 export type ContentKind = 'message' | 'reaction' | 'status';
 
@@ -43,7 +50,7 @@ export class MalformedContentError extends StreamError {
 export class UnknownMessageError extends StreamError {
   static override readonly code: string = 'UnknownMessageError';
   constructor(readonly id: MessageId) {
-    super(`no message ${messageIdToHex(id)} in this stream`);
+    super(`no message ${shown(id)} in this stream`);
   }
 }
 
@@ -51,7 +58,7 @@ export class UnknownMessageError extends StreamError {
 export class NotMessageAuthorError extends StreamError {
   static override readonly code: string = 'NotMessageAuthorError';
   constructor(readonly id: MessageId) {
-    super(`message ${messageIdToHex(id)} belongs to another member`);
+    super(`message ${shown(id)} belongs to another member`);
   }
 }
 
@@ -59,7 +66,7 @@ export class NotMessageAuthorError extends StreamError {
 export class MessageDeletedError extends StreamError {
   static override readonly code: string = 'MessageDeletedError';
   constructor(readonly id: MessageId) {
-    super(`message ${messageIdToHex(id)} is deleted`);
+    super(`message ${shown(id)} is deleted`);
   }
 }
 

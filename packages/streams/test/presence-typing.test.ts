@@ -84,6 +84,10 @@ describe('presence: join, update, leave, timeout in virtual time', () => {
         { user: ALICE, status: PresenceStatus.Away, custom: 'in a call', lastSeen: T0 + 300_000 },
       ]);
     }
+    a.streams.presence().update({ custom: undefined }); // clears it, keeps the status
+    expect(b.streams.presence().present()).toMatchObject([
+      { user: ALICE, status: PresenceStatus.Away, custom: undefined },
+    ]);
   });
 
   it('heartbeats keep a member present; without them it times out on every replica', () => {
@@ -102,6 +106,23 @@ describe('presence: join, update, leave, timeout in virtual time', () => {
     expect(a.streams.presence().joined).toBe(true); // still joined: a heartbeat brings it back
     expect(a.streams.presence().heartbeat()).toBe(true);
     expect(who(c.streams.presence().present())).toEqual([ALICE]);
+  });
+
+  it('heartbeats complete when the registry closes', () => {
+    const { clock, rx, rs } = world();
+    const [a] = rs as [Replica];
+    a.streams.presence().join();
+    const counts: number[] = [];
+    let completed = false;
+    a.streams
+      .presence()
+      .heartbeats(100, rx)
+      .subscribe({ next: (n) => counts.push(n), complete: () => (completed = true) });
+    clock.advanceBySync(350_000);
+    a.streams.close();
+    clock.advanceBySync(200_000);
+    expect(counts).toEqual([1, 2, 3]);
+    expect(completed).toBe(true);
   });
 
   it('leave removes the member at once; heartbeat and leave after it write nothing', () => {

@@ -290,6 +290,19 @@ describe('writes refused with named errors (nothing written)', () => {
     }
   });
 
+  it('ids that are not message ids are unknown messages (named, never a crash)', () => {
+    const { rs } = world();
+    const [a] = rs as [Replica];
+    const t = a.streams.text('general');
+    for (const bad of [42, 'x', -1n, 1n << 70n, undefined]) {
+      refused(a, () => t.edit(bad as never, 'x'), UnknownMessageError);
+      refused(a, () => t.react(bad as never, '👍'), UnknownMessageError);
+      if (bad !== undefined) {
+        refused(a, () => t.send('x', { replyTo: bad as never }), UnknownMessageError);
+      }
+    }
+  });
+
   it('a write the field refuses (not a member) is state’s LocalEventRejectedError', () => {
     const clock = new VirtualScheduler(T0);
     const stranger = replica(CAROL, clock, { members: [ALICE, BOB] });
@@ -470,6 +483,28 @@ describe('records from others that break the rules: the same no-op on every repl
     expect(() => appendRaw(a, atom, big, [b])).toThrow(
       expect.objectContaining({ reason: 'Oversized' }),
     );
+  });
+});
+
+describe('incomplete: the field knows events are missing', () => {
+  it('flagged after an eviction from quarantine, clear once repair delivers', () => {
+    const clock = new VirtualScheduler(T0);
+    const members = [ALICE, BOB];
+    const a = replica(ALICE, clock, { members });
+    const b = replica(BOB, clock, { members, limits: { quarantineAgeUs: 1_000_000 } });
+    const t = b.streams.text('general');
+    a.streams.text('general').send('one');
+    a.streams.text('general').send('two');
+    const [one, two] = a.sent;
+    b.field.receive(two!); // waits for one, which is lost
+    clock.advanceBySync(2_000_000);
+    b.field.expire(); // evicted for age: b knows it misses events
+    expect(t.incomplete).toBe(true);
+    expect(t.messages()).toEqual([]);
+    b.field.receive(one!); // repair
+    b.field.receive(two!);
+    expect(t.incomplete).toBe(false);
+    expect(t.messages().map((m) => m.content)).toEqual(['one', 'two']);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type Observable,
   type SchedulerLike,
   scan,
+  takeWhile,
 } from 'rxjs';
 import { contentBytes } from '../content-check.ts';
 import { EphemeralStream } from '../ephemeral-stream.ts';
@@ -40,8 +41,8 @@ export interface PresenceEntry {
 export interface PresenceUpdate {
   /** Default Online. */
   readonly status?: PresenceStatus;
-  /** A custom status text, at most `maxStatusBytes` UTF-8 bytes. */
-  readonly custom?: string;
+  /** A custom status text, at most `maxStatusBytes` UTF-8 bytes (`undefined` clears it). */
+  readonly custom?: string | undefined;
 }
 
 /** What a {@link PresenceStream} is built from (the registry supplies it). */
@@ -149,7 +150,8 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
   /**
    * Sends a heartbeat every `periodMs` (default a third of the timeout) on `scheduler` while
    * subscribed, emitting how many were sent so far. Cold: each subscription has its own timer,
-   * and unsubscribing stops it (it does not leave). Periods while not joined send nothing.
+   * and unsubscribing stops it (it does not leave). Periods while not joined send nothing; it
+   * completes at the first period after the registry closed.
    */
   heartbeats(
     periodMs: number = this.options.timeoutUs / 3_000,
@@ -160,7 +162,8 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
     }
     return defer(() =>
       interval(periodMs, scheduler).pipe(
-        map(() => !this.isClosed && this.heartbeat()),
+        takeWhile(() => !this.isClosed),
+        map(() => this.heartbeat()),
         filter(Boolean),
         scan((n) => n + 1, 0),
       ),

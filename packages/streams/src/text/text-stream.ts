@@ -113,6 +113,14 @@ export class TextStream implements OpenStream {
     return this.projection.find(id);
   }
 
+  /**
+   * True while the field flags the stream's atom: events of it were evicted from quarantine,
+   * so this replica knows it misses some until repair brings them (divergence control).
+   */
+  get incomplete(): boolean {
+    return this.field.atom(this.atom)?.flagged === true;
+  }
+
   /** Counters (see {@link TextCounters}). */
   counters(): TextCounters {
     return {
