@@ -23,8 +23,19 @@ export type Liar =
   | 'two-faced'
   | 'random'
   | 'random-300ms'
+  | 'random-150ms'
   | 'two-faced-300ms'
-  | 'plus-300ms';
+  | 'plus-300ms'
+  | 'plus-150ms'
+  | 'drift-200ppm';
+
+/** Links between nodes of different groups carry nothing from `fromUs` until `untilUs`. */
+export interface Partition {
+  /** The group of each node. */
+  readonly groups: readonly number[];
+  readonly fromUs: number;
+  readonly untilUs: number;
+}
 
 export interface WorldOptions {
   readonly seed: number;
@@ -52,6 +63,8 @@ export interface WorldOptions {
   readonly liar?: Liar;
   /** The liar also asks, so its own clock joins and follows the session (default false). */
   readonly liarAsks?: boolean;
+  /** A partition of the paths for a while (true times from the start). */
+  readonly partition?: Partition;
   /**
    * Nodes that only answer: they never ask, never align (their join is closed at once) and never
    * correct their τs, so their clock is a fixed reference.
@@ -122,7 +135,7 @@ export function runWorld(o: WorldOptions): World {
   const maxJitter = o.maxJitterUs ?? 100_000;
   const loss = o.loss ?? 0.1;
   const interval = o.exchangeIntervalUs ?? 100_000;
-  const liar = o.liar === undefined ? -1 : n - 1;
+  const liar: number | undefined = o.liar === undefined ? undefined : n - 1;
   const sampleFrom = o.sampleFromUs ?? 10_000_000;
   const every = o.sampleEveryUs ?? 100_000;
 
@@ -132,8 +145,7 @@ export function runWorld(o: WorldOptions): World {
   for (let i = 0; i < n; i++) {
     const offsetUs = Math.round(draw(rng, -maxOffset, maxOffset));
     const skewPpm = draw(rng, -maxSkew, maxSkew);
-    // skewedClock counts skew from true time 0; shift its offset so the error is `offsetUs` now.
-    const clock = world.clock({ offsetUs: offsetUs - (start * skewPpm) / 1e6, skewPpm });
+    const clock = world.clock({ offsetUs, skewPpm });
     const state = new StateClock(clock);
     const align = state.alignAtJoin.bind(state);
     state.alignAtJoin = (offset: number) => {
@@ -200,13 +212,28 @@ export function runWorld(o: WorldOptions): World {
         return t + (to % 2 === 0 ? 300_000 : -300_000);
       case 'plus-300ms':
         return t + 300_000;
+      case 'plus-150ms':
+        return t + 150_000;
+      case 'drift-200ppm':
+        // A clock running 200 ppm fast against its own τs (which follows the session if it asks).
+        return t + Math.round((sched.now() - start) * 200e-6);
       case 'random':
         return t + Math.round(draw(liarRng, -10_000_000, 10_000_000));
       case 'random-300ms':
         return t + Math.round(draw(liarRng, -300_000, 300_000));
+      case 'random-150ms':
+        return t + Math.round(draw(liarRng, -150_000, 150_000));
       default:
         return t;
     }
+  };
+
+  // A partition drops whatever would cross it while it lasts.
+  const cut = (i: number, j: number): boolean => {
+    const p = o.partition;
+    if (p === undefined || p.groups[i] === p.groups[j]) return false;
+    const elapsed = sched.now() - start;
+    return elapsed >= p.fromUs && elapsed < p.untilUs;
   };
 
   // Exchanges: i asks j every `interval`; j answers at once.
@@ -221,7 +248,7 @@ export function runWorld(o: WorldOptions): World {
       const back = (links[j] as LinkModel[])[i] as LinkModel;
       const send = (): void => {
         const request = asker.sync.request(answerer.id);
-        if (request !== undefined) {
+        if (request !== undefined && !cut(i, j)) {
           for (const arrival of there.transmit(sched.now(), 64)) {
             sched.at(arrival, () => {
               let response = answerer.sync.respond(request);
@@ -229,6 +256,7 @@ export function runWorld(o: WorldOptions): World {
                 const t2 = lie(response.t2, i);
                 response = { ...response, t2, t3: t2 };
               }
+              if (cut(i, j)) return;
               for (const returned of back.transmit(sched.now(), 64)) {
                 sched.at(returned, () => asker.sync.onResponse(answerer.id, response));
               }

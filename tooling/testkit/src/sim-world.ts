@@ -12,13 +12,13 @@ export interface SimWorld {
   readonly scheduler: VirtualScheduler;
   readonly rng: Prng;
   /**
-   * A node's local clock with the given error against the world's true time. Skew counts from
-   * `error.referenceUs`; pass `referenceUs: world.startUs` so `offsetUs` is the error at the
-   * start. Without it skew counts from true time 0 (the original behaviour, which existing
-   * callers compensate for in their offsets): at the default start, 50 ppm is then 25 h.
+   * A node's local clock with the given error against the world's true time (the scheduler
+   * itself without one). Skew counts from the world's start unless `error.referenceUs` says
+   * otherwise, so `offsetUs` is the clock's error at the start: counted from true time 0 instead,
+   * 50 ppm at the default start would already be 25 h.
    */
   clock(error?: ClockError): Clock;
-  /** {@link clock} with skew counted from the world's start: `offsetUs` is the start error. */
+  /** {@link clock} with skew counted from the world's start (the default now; kept for callers). */
   clockFromStart(error: Omit<ClockError, 'referenceUs'>): Clock;
 }
 
@@ -33,7 +33,10 @@ export function simWorld(seed: number, startUs = DEFAULT_START_US): SimWorld {
     startUs,
     scheduler,
     rng: new Prng(seed),
-    clock: (error) => (error === undefined ? scheduler : skewedClock(scheduler, error)),
+    clock: (error) =>
+      error === undefined
+        ? scheduler
+        : skewedClock(scheduler, { ...error, referenceUs: error.referenceUs ?? startUs }),
     clockFromStart: (error) => skewedClock(scheduler, { ...error, referenceUs: startUs }),
   };
 }

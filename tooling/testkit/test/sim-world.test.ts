@@ -20,8 +20,10 @@ it('gives deterministic worlds with skewed clocks on virtual time, from the defa
   expect(new Set(STATISTICAL_SEEDS).size).toBeGreaterThanOrEqual(10);
 });
 
-it('clock() without a reference keeps counting skew from true time 0 (existing callers)', () => {
+it('clock() counts skew from the start unless told another reference', () => {
   const w = simWorld(5, 1_000_000);
-  expect(w.clock({ offsetUs: 0, skewPpm: 1_000 }).now()).toBe(1_000_000 + 1_000);
+  expect(w.clock({ offsetUs: 7, skewPpm: 1_000 }).now()).toBe(1_000_000 + 7);
+  // An explicit reference still wins: from true time 0, 1 000 ppm of 1 s is 1 ms at the start.
+  expect(w.clock({ offsetUs: 0, skewPpm: 1_000, referenceUs: 0 }).now()).toBe(1_000_000 + 1_000);
   expect(w.clock()).toBe(w.scheduler);
 });
