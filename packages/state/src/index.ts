@@ -49,6 +49,7 @@ export {
   DEFAULT_LOG_BYTES,
   MAX_LOG_BYTES,
   DEFAULT_SET_ELEMENTS,
+  DEFAULT_SET_WRITERS,
   DEFAULT_FRAMES,
 } from './delta-law.ts';
 export { type EventStamp, compareStamps } from './event-stamp.ts';
@@ -104,6 +105,7 @@ export {
   seenStatus,
   seenHas,
   seenMark,
+  seenAllBelow,
 } from './seen-window.ts';
 export { type TokenBucket, tokenBucket, takeToken } from './rate-limiter.ts';
 export { copyEnvelope, mutationValueLength } from './copy-envelope.ts';
