@@ -175,6 +175,28 @@ describe('presence: join, update, leave, timeout in virtual time', () => {
     expect(b.streams.presence().invalidEntries).toBe(1);
   });
 
+  it('a flood of presence events is rate-limited by the field; the list stays one entry', () => {
+    const { rs } = world([ALICE, BOB, CAROL]);
+    const [, b, c] = rs as [Replica, Replica, Replica];
+    const atom = b.streams.presence().atom;
+    for (let i = 0; i < 10_000; i++) {
+      rawSet(
+        c,
+        [b],
+        atom,
+        i,
+        encodePresence({ user: CAROL, status: i % 3, lastActive: i, custom: undefined }),
+      );
+    }
+    expect(b.field.counters().rejected.RateLimited).toBeGreaterThan(0);
+    expect(
+      b.streams
+        .presence()
+        .present()
+        .map((p) => p.user),
+    ).toEqual([CAROL]);
+  });
+
   it('bad statuses, long custom texts and periods are named errors', () => {
     const { rx, rs } = world();
     const p = (rs[0] as Replica).streams.presence();

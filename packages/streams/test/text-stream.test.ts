@@ -486,6 +486,41 @@ describe('records from others that break the rules: the same no-op on every repl
   });
 });
 
+describe('tampered and flooding input', () => {
+  it('a tampered record fails the signature: refused, nothing shown', () => {
+    const clock = new VirtualScheduler(T0);
+    const a = replica(ALICE, clock, { members: [ALICE, BOB] });
+    const b = replica(BOB, clock, { members: [ALICE, BOB] });
+    a.streams.text('general').send('original');
+    const bytes = encodeEnvelope(a.sent[0]!);
+    const tampered = bytes.slice();
+    tampered[tampered.length - 70] = (tampered[tampered.length - 70] ?? 0) ^ 0x20; // a content byte, under the signature
+    expect(b.field.receiveBytes(tampered, { from: ALICE })).toEqual({
+      status: 'rejected',
+      reason: 'BadSignature',
+    });
+    expect(b.streams.text('general').messages()).toEqual([]);
+    expect(b.field.receiveBytes(bytes, { from: ALICE }).status).toBe('applied');
+    expect(
+      b.streams
+        .text('general')
+        .messages()
+        .map((m) => m.content),
+    ).toEqual(['original']);
+  });
+
+  it('a member flooding a stream: memory stays within the log’s bounds', () => {
+    const { rs } = world([ALICE, BOB], { options: { text: { maxEntries: 100 } } });
+    const [a, b] = rs as [Replica, Replica];
+    for (let i = 0; i < 5_000; i++) a.streams.text('general').send(`spam ${i}`);
+    for (const r of [a, b]) {
+      const c = r.streams.text('general').counters();
+      expect(c).toMatchObject({ records: 100, messages: 100, rebuilds: 1 });
+      expect(r.streams.text('general').messages()[0]?.content).toBe('spam 4900');
+    }
+  });
+});
+
 describe('incomplete: the field knows events are missing', () => {
   it('flagged after an eviction from quarantine, clear once repair delivers', () => {
     const clock = new VirtualScheduler(T0);
