@@ -53,7 +53,10 @@ const CALLER_FLAGS =
 export interface ChannelOptions {
   /** Per-class epoch policies over `DEFAULT_EPOCH_POLICIES`. */
   readonly epochPolicies?: Partial<Record<PacketClass, EpochPolicy>>;
-  /** Replay window per (class, epoch), 1..1024; default: each class's effective window (64 or 32). */
+  /**
+   * Replay window per (class, epoch), 1..1024, which also sizes the cache of skipped keys;
+   * default: each class's effective window (64 or 32).
+   */
   readonly replayWindow?: number;
   /** Previous epochs a receiver keeps open after a newer one arrives, 0..8; default 1. */
   readonly overlapEpochs?: number;
@@ -192,7 +195,8 @@ export class SecureChannel {
 
   /**
    * Seals one frame into `target` at `offset` and returns the offset after it: header (41 bytes,
-   * written in place), then ciphertext ‖ tag. Nothing else is allocated beyond the message key.
+   * written in place), then ciphertext ‖ tag. Beyond the cipher's own buffers, only the message
+   * key and the next chain key are allocated.
    * A payload over 1343 bytes is a `TooLargeError`; a field out of range an `OutOfRangeError`.
    */
   sealInto(input: ChannelFrameInput, target: Uint8Array, offset = 0): number {
