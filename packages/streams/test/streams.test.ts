@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   EventKind,
+  EventType,
+  messageIdFromEvent,
   OutOfRangeError,
   StateType,
   encodeEnvelope,
@@ -8,10 +10,20 @@ import {
   StateTypePrefix,
 } from '@elara/core';
 import { VirtualScheduler } from '@elara/core/sim';
-import { AckTable, DeltaLaw, LocalLog, LocalLogFullError } from '@elara/state';
+import {
+  AckTable,
+  DeltaLaw,
+  LocalEvents,
+  LocalLog,
+  LocalLogFullError,
+  StateField,
+  staticMembership,
+} from '@elara/state';
+import { TimeEngine } from '@elara/time';
 import { Feed } from '../src/feed.ts';
 import {
   StreamKind,
+  Streams,
   StreamOptionsError,
   TooManyStreamsError,
   streamAtomId,
@@ -19,7 +31,7 @@ import {
   streamInstance,
   streamKindOf,
 } from '../src/index.ts';
-import { ALICE, BOB, connect, replica } from './helpers.ts';
+import { ALICE, BOB, SESSION, connect, replica, signerFor, verifier } from './helpers.ts';
 
 const T0 = 1_800_000_000_000_000;
 
@@ -143,6 +155,37 @@ describe('the registry', () => {
     t.send('three');
     expect(log.pendingSeqs()).toEqual([2, 3]);
     expect(r.sent.map((e) => (e.kind === EventKind.Durable ? e.seq : 0))).toEqual([1, 2, 3]);
+  });
+});
+
+describe('the session’s LocalEvents', () => {
+  it('writes go through the LocalEvents the runtime hands in: one numbering per session', () => {
+    const clock = new VirtualScheduler(T0);
+    const time = new TimeEngine({ clock });
+    const field = new StateField({
+      session: SESSION,
+      self: ALICE,
+      time,
+      verifier,
+      membership: staticMembership([ALICE]),
+      resolve: streamAtomResolver(),
+    });
+    const local = new LocalEvents({
+      field,
+      signer: signerFor(ALICE),
+      now: () => time.stampEvent(),
+    });
+    const streams = new Streams({ field, time, local });
+    // Something else of the node writes through the same LocalEvents (seq 1)...
+    local.durable({
+      target: streams.text(1).atom,
+      eventType: EventType.TextAppend,
+      mutation: { type: 'append', data: Uint8Array.of(1, 2, 3) },
+    });
+    // ...and the stream's next write takes seq 2.
+    expect(streams.text(1).send('after')).toBe(messageIdFromEvent(ALICE, 2n));
+    expect(local.nextSeq()).toBe(3);
+    expect(streams.text(1).counters()).toMatchObject({ records: 2, messages: 1, invalid: 1 });
   });
 });
 

@@ -169,6 +169,7 @@ export class TextProjection {
   private list: readonly Message[] | undefined = undefined;
   private invalid = 0;
   private rebuilds = 0;
+  private rebuilding = false;
   /** After a rebuild: the seqs per author it already saw (their changes may still come). */
   private seen: Map<NodeId, number> | undefined = undefined;
 
@@ -270,7 +271,9 @@ export class TextProjection {
       this.records.insert(this.records.length, r);
       this.add(r, ids);
     }
+    this.rebuilding = true; // the ordered list is made once, below
     for (const id of ids) this.recompute(id, []);
+    this.rebuilding = false;
     const changes: TextChange[] = [];
     for (const [r, v] of this.views) {
       const key = eventKey(r);
@@ -344,11 +347,11 @@ export class TextProjection {
       const prev = this.views.get(r);
       if (prev === undefined) {
         this.views.set(r, next);
-        this.ordered.insert(messageIndex(this.ordered, next), next);
+        if (!this.rebuilding) this.ordered.insert(messageIndex(this.ordered, next), next);
         changes.push({ type: 'added', message: next });
       } else if (!sameMessage(prev, next)) {
         this.views.set(r, next);
-        this.ordered.set(messageIndex(this.ordered, prev), next);
+        if (!this.rebuilding) this.ordered.set(messageIndex(this.ordered, prev), next);
         changes.push({ type: 'updated', message: next, previous: prev });
       }
     }
