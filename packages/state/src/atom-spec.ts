@@ -28,8 +28,12 @@ export const DEFAULT_MAX_VALUE_BYTES = MAX_MUTATION_DATA;
 
 /**
  * Declares atoms on demand: given the target of an event for an atom the field does not hold
- * yet, returns its spec, or undefined for an unknown atom (the event is then refused as
- * `UnknownAtom`). Streams install one per state-type prefix (e.g. every text stream id).
+ * yet, returns its spec, or undefined for an unknown atom: an ephemeral event for it is then
+ * refused as `UnknownAtom`, a durable one waits in quarantine for `define` (its seq is not
+ * consumed; evicted and reported for its age if no definition comes). A resolved atom is held
+ * only once an event for it passes the authority stage, and counts against the share of that
+ * event's author (`FieldLimits.maxResolvedAtomsPerAuthor`). Streams install one per
+ * state-type prefix (e.g. every text stream id).
  *
  * @example
  * const resolve: AtomResolver = (id) =>

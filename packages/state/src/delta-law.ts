@@ -15,9 +15,9 @@ export type LawKind = (typeof LawKind)[keyof typeof LawKind];
  * set of events, not their order), except that bounds and ephemeral expiry depend on time.
  *
  * - `lww`: last-writer-wins register; `set` / `delete`, ordered by (effective τs, author, number).
- * - `append-log`: append-only log of `append`s in one order on every replica, keeping each
- *   author's order; beyond `maxEntries` entries or `maxBytes` bytes the oldest are dropped (the
- *   same ones everywhere).
+ * - `append-log` (Core atoms): append-only log of `append`s in one order on every replica,
+ *   keeping each author's order; beyond `maxEntries` entries or `maxBytes` bytes the oldest are
+ *   dropped (the same ones everywhere).
  * - `add-wins-set` / `remove-wins-set`: observed-remove sets of byte strings (`SetOp` payloads);
  *   a concurrent add and remove of one element resolve to present / absent. At most
  *   `maxElements` elements, and `maxWriters` live (unobserved) operations per element, one per
@@ -25,7 +25,7 @@ export type LawKind = (typeof LawKind)[keyof typeof LawKind];
  * - `pn-counter`: the sum of every `increment` (an i64 delta, positive or negative).
  * - `ephemeral`: one entry per author (`set` / `delete`), gone `ttlUs` after its τs
  *   (`StateField.expire`): presence and typing.
- * - `frames`: continuous media; one value per frame index `⌊τs / frameUs⌋`, last writer wins
+ * - `frames` (non-Core atoms): continuous media; one value per frame index `⌊τs / frameUs⌋`, last writer wins
  *   per frame, the newest `maxFrames` frames kept; `blend` keeps its weight for projections.
  *
  * @example

@@ -130,7 +130,8 @@ interface MutableStamp {
  * (`applyLocal`). Changes are delivered to listeners synchronously after each call.
  *
  * Synchronous and RxJS-free; time comes from the {@link TimeView}. Bad input is refused with a
- * named reason and counted, never thrown; every table is bounded by {@link FieldLimits}.
+ * named reason and counted, never thrown; the field's tables are bounded by {@link FieldLimits},
+ * each atom's content by its law's bounds (see the README for the memory this amounts to).
  *
  * @example
  * const field = new StateField({ session, self: me, time, verifier });
