@@ -455,5 +455,61 @@ describe('every law is order-independent (a CRDT)', () => {
         { numRuns: propertyRuns(300, 5_000) },
       );
     });
+
+    it(`${removeWins ? 'remove' : 'add'}-wins set: pending retirements pruned as soon as settled`, () => {
+      // Ephemeral numbering (each author's counters from 0) and an exact context: what is
+      // processed, and whether every lower counter of an author is; pruned after each event.
+      const script = fc.array(
+        fc.tuple(authorArb, fc.integer({ min: 0, max: 1 }), fc.boolean(), fc.nat()),
+        { minLength: 1, maxLength: 24 },
+      );
+      fc.assert(
+        fc.property(script, fc.array(fc.nat()), (steps, swaps) => {
+          const events: [EventStamp, MutationOp][] = [];
+          const counters = new Map<NodeId, number>();
+          for (const [i, [author, element, add, prefixSeed]] of steps.entries()) {
+            const prefix = events.length === 0 ? 0 : prefixSeed % (events.length + 1);
+            const view = new ObservedSet(removeWins, 1000);
+            for (const [st, m] of events.slice(0, prefix)) view.apply(st, m, none, false);
+            const op = setOpFor(view, add ? 'add' : 'remove', bytes(element));
+            // an op only names ops of its own author that come before it
+            const counter = counters.get(author) ?? 0;
+            counters.set(author, counter + 1);
+            const observed = op.observed.filter((t) => t.author !== author || t.number < counter);
+            events.push([
+              { ...stamp(author, counter, i), kind: EventKind.Ephemeral },
+              setOpMutation({ ...op, observed }),
+            ]);
+          }
+          const run = (order: readonly number[]): string => {
+            const set = new ObservedSet(removeWins, 1000);
+            const done = new Set<string>();
+            const context: LawContext = {
+              processed: (a, n) => done.has(`${a}:${n}`),
+              settledBelow: (a, n) => {
+                for (let m = 0; m < n; m++) if (!done.has(`${a}:${m}`)) return false;
+                return true;
+              },
+            };
+            for (const i of order) {
+              const [st, m] = events[i] as [EventStamp, MutationOp];
+              set.apply(st, m, context, false);
+              done.add(`${st.author}:${st.number}`);
+              set.prune(context);
+            }
+            expect(set.pendingCount).toBe(0); // everything arrived: nothing left to wait for
+            return JSON.stringify(set.snapshot());
+          };
+          const order = [...events.keys()];
+          for (const [k, x] of swaps.entries()) {
+            const i = k % order.length;
+            const j = x % order.length;
+            [order[i], order[j]] = [order[j] as number, order[i] as number];
+          }
+          expect(run(order)).toBe(run([...events.keys()]));
+        }),
+        { numRuns: propertyRuns(300, 5_000) },
+      );
+    });
   }
 });
