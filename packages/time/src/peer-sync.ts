@@ -42,6 +42,24 @@ export interface PeerSyncConfig {
    * motion instead, within one window.
    */
   readonly driftAllowancePpm: number;
+  /**
+   * Largest spread of the window before a reply counts as a step, µs, on top of the tolerance and
+   * drift allowance (default 120 ms). The spread is how far the exchanges disagree beyond what
+   * their round trips allow (see {@link PeerSyncEstimate.spreadUs}): an honest peer's stays below
+   * the queueing excess of its quickest round trip (measured: at most 106 ms with 100 ms of mean
+   * jitter each way), while a peer whose answers wander by ±A reaches about 2A whatever the
+   * paths. It catches what the interval test cannot: answers wandering by less than the round
+   * trip (±150 ms over a 400 ms path), and steps smaller than the round trip.
+   */
+  readonly spreadLimitUs: number;
+  /** Exchanges in the window before the spread is judged (default 8; fewer say too little). */
+  readonly spreadMinSamples: number;
+  /**
+   * A peer silent this long starts afresh on its next reply, µs (default 30 s): its offset window
+   * has long emptied, and its skew history spans a time (a partition) during which its clock was
+   * steered by others, which no straight line describes. Not counted as a step.
+   */
+  readonly forgetAfterUs: number;
   /** This many steps within `stepWindowUs` make the peer inconsistent (default 3 in 60 s). */
   readonly maxSteps: number;
   /** See `maxSteps`, µs. */
@@ -61,6 +79,9 @@ export const PEER_SYNC_DEFAULTS: PeerSyncConfig = {
   maxDelayUs: 10_000_000,
   stepToleranceUs: 2_000,
   driftAllowancePpm: 12_000,
+  spreadLimitUs: 120_000,
+  spreadMinSamples: 8,
+  forgetAfterUs: 30_000_000,
   maxSteps: 3,
   stepWindowUs: 60_000_000,
 };
@@ -104,6 +125,9 @@ export function checkPeerSyncConfig(c: PeerSyncConfig): PeerSyncConfig {
   if (!(c.driftAllowancePpm >= 0 && c.driftAllowancePpm <= 1e6)) {
     throw new OutOfRangeError('driftAllowancePpm must be in [0, 1e6]');
   }
+  if (!(c.spreadLimitUs >= 0)) throw new OutOfRangeError('spreadLimitUs must be ≥ 0');
+  integerIn('spreadMinSamples', c.spreadMinSamples, 2, c.windowSamples);
+  positive('forgetAfterUs', c.forgetAfterUs);
   integerIn('maxSteps', c.maxSteps, 1, 1_024);
   positive('stepWindowUs', c.stepWindowUs);
   return c;
@@ -127,11 +151,12 @@ function time(v: number): boolean {
  *   jitter draws has mean J / n, whereas the smallest round trip still splits its jitter unevenly.
  * - **Skew**: a weighted least-squares line with one slope through the per-bucket minima of `a`
  *   (rising with the offset) and `b` (falling), over up to `skewBuckets · skewBucketUs`.
- * - **Steps**: a reply whose interval `[−b, a]` misses the intersection of the history's (beyond the
- *   tolerance and `driftAllowancePpm` of the history's age) proves the peer's clock moved faster
- *   than any honest slew: the history is dropped and the step is counted; a later reply to a
- *   request sent before we saw the step that contradicts the new history is a straggler from
- *   the old clock (stale), not another step.
+ * - **Steps**: a reply whose interval `[−b, a]` misses the intersection of the history's, or that
+ *   takes the window's spread beyond `spreadLimitUs` (each beyond the tolerance and
+ *   `driftAllowancePpm` of the history's age), proves the peer's clock moved faster than any
+ *   honest slew, or that its answers contradict each other: the history is dropped and the step is
+ *   counted. A reply to a request sent before we saw the step may describe either clock (jitter
+ *   reorders requests), so it is stale and never enters the new history.
  *
  * Pure state, no clock: every call takes the local time. Memory is fixed by the configuration.
  *
@@ -154,8 +179,10 @@ export class PeerSync {
   private readonly skew: SkewFit;
   private readonly skewMaxStdErr: number;
   private readonly driftAllowance: number;
+  /** Requests awaiting their reply: id and `t1` where `waiting` is 1. */
   private readonly pendingId: Float64Array;
   private readonly pendingT1: Float64Array;
+  private readonly waiting: Uint8Array;
   private pendingNext = 0;
   private nextId: number;
   private lastRequest = Number.NEGATIVE_INFINITY;
@@ -163,6 +190,7 @@ export class PeerSync {
   private readonly stepTimes: Float64Array;
   private stepNext = 0;
   private last = Number.NEGATIVE_INFINITY;
+  private spread = Number.NaN;
 
   /** `firstId` lets several instances share one id space (the runtime may use a random start). */
   constructor(config: Partial<PeerSyncConfig> = {}, firstId = 1) {
@@ -172,8 +200,9 @@ export class PeerSync {
     this.skew = new SkewFit(c.skewBuckets, c.skewBucketUs);
     this.skewMaxStdErr = c.skewMaxStdErrPpm * 1e-6;
     this.driftAllowance = c.driftAllowancePpm * 1e-6;
-    this.pendingId = new Float64Array(c.maxOutstanding).fill(-1);
+    this.pendingId = new Float64Array(c.maxOutstanding);
     this.pendingT1 = new Float64Array(c.maxOutstanding);
+    this.waiting = new Uint8Array(c.maxOutstanding);
     this.stepTimes = new Float64Array(c.maxSteps).fill(Number.NEGATIVE_INFINITY);
     this.nextId = firstId >>> 0;
   }
@@ -196,6 +225,7 @@ export class PeerSync {
     const slot = this.pendingNext;
     this.pendingId[slot] = id;
     this.pendingT1[slot] = t1;
+    this.waiting[slot] = 1;
     this.pendingNext = slot + 1 === this.config.maxOutstanding ? 0 : slot + 1;
     return { type: 'time-sync-request', id, t1 };
   }
@@ -206,20 +236,22 @@ export class PeerSync {
    * `fallbackSkewPpm` is the drift assumed while this peer's own skew is not yet trusted.
    */
   onResponse(response: TimeSyncResponseMessage, t4: number, fallbackSkewPpm = 0): SyncVerdict {
-    const n = this.config.maxOutstanding;
-    let slot = -1;
-    for (let i = 0; i < n; i++) {
-      if (this.pendingId[i] === response.id && this.pendingT1[i] === response.t1) {
-        slot = i;
-        break;
-      }
-    }
-    if (slot < 0) {
+    const slot = this.waitingFor(response.id, response.t1);
+    if (slot === undefined) {
       this.counters.unsolicited++;
       return SyncVerdict.Unsolicited;
     }
-    this.pendingId[slot] = -1;
+    this.waiting[slot] = 0;
     return this.addExchange(response.t1, response.t2, response.t3, t4, fallbackSkewPpm);
+  }
+
+  /** The slot of the request still waiting with this id and `t1`, if any. */
+  private waitingFor(id: number, t1: number): number | undefined {
+    const n = this.config.maxOutstanding;
+    for (let i = 0; i < n; i++) {
+      if (this.waiting[i] === 1 && this.pendingId[i] === id && this.pendingT1[i] === t1) return i;
+    }
+    return undefined;
   }
 
   /**
@@ -235,21 +267,30 @@ export class PeerSync {
     const b = t4 - t3;
     const delay = a + b;
     if (!(delay >= -tolerance && delay <= this.config.maxDelayUs)) return this.invalid();
+    // A request sent before we saw the last step may have reached the peer before it stepped
+    // (jitter reorders requests): its reply may describe the old clock, so it stays out of the new
+    // history even when it happens to fit it (it would make the spread jump a few replies later).
+    if (t1 < this.stepSeenUs) {
+      this.counters.stale++;
+      return SyncVerdict.Stale;
+    }
     const t = t1 + (t4 - t1) / 2;
+    const c = this.config;
+    if (t - this.last > c.forgetAfterUs) this.reset();
     const w = this.window;
-    w.dropBefore(t - this.config.windowUs);
+    w.dropBefore(t - c.windowUs);
     let verdict: SyncVerdict = SyncVerdict.Accepted;
     if (w.size > 0) {
       w.envelope(t, this.rate(fallbackSkewPpm));
       const slack = tolerance + this.driftAllowance * Math.abs(t - w.oldest);
-      if (a + w.minB < -slack || b + w.minA < -slack) {
-        // The new interval [−b, a] and the history's [−min b, min a] do not meet. A request sent
-        // before we saw the last step may have reached the peer before it stepped (jitter
-        // reorders requests): such a straggler describes the old clock, not a new step.
-        if (t1 < this.stepSeenUs) {
-          this.counters.stale++;
-          return SyncVerdict.Stale;
-        }
+      // The new interval [−b, a] and the history's [−min b, min a] do not meet, or together they
+      // disagree by more than their round trips allow (see SampleWindow.spread).
+      const spread = Math.min(w.minDelay, delay) - Math.min(w.minA, a) - Math.min(w.minB, b);
+      if (
+        a + w.minB < -slack ||
+        b + w.minA < -slack ||
+        (w.size >= c.spreadMinSamples && spread > c.spreadLimitUs + slack)
+      ) {
         this.onStep(t, t4);
         verdict = SyncVerdict.Stepped;
       }
@@ -268,7 +309,11 @@ export class PeerSync {
   offsetAt(localUs: number, fallbackSkewPpm = 0): number {
     const w = this.window;
     w.dropBefore(localUs - this.config.windowUs);
-    if (w.envelope(localUs, this.rate(fallbackSkewPpm)) === 0) return Number.NaN;
+    if (w.envelope(localUs, this.rate(fallbackSkewPpm)) === 0) {
+      this.spread = Number.NaN;
+      return Number.NaN;
+    }
+    this.spread = w.spread;
     return (w.minA - w.minB) / 2;
   }
 
@@ -279,11 +324,20 @@ export class PeerSync {
     return {
       offsetUs,
       delayUs: w.size === 0 ? Number.NaN : w.minA + w.minB,
+      spreadUs: this.spread,
       samples: w.size,
       skewPpm: this.skew.rate * 1e6,
       skewStdErrPpm: this.skew.stdErr * 1e6,
       skewConfident: this.skewConfident,
     };
+  }
+
+  /**
+   * The window's spread as of the last {@link offsetAt} or {@link estimate}, µs (NaN without
+   * exchanges): see {@link PeerSyncEstimate.spreadUs}.
+   */
+  get spreadUs(): number {
+    return this.spread;
   }
 
   /** Exchanges in the offset window (as of the last call that took a time). */

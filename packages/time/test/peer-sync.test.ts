@@ -13,6 +13,12 @@ import {
 const T0 = 1_800_000_000_000_000;
 const MS = 1_000;
 
+/** A small deterministic generator of values in [0, 1). */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
+}
+
 /** One exchange seen by the requester: our send time, the peer's offset and the two delays. */
 function exchange(peer: PeerSync, t1: number, offset: number, forward: number, backward: number) {
   const t2 = t1 + forward + offset;
@@ -129,6 +135,20 @@ describe('PeerSync: requests and replies', () => {
     expect(peer.counters).toMatchObject({ accepted: 1, unsolicited: 3 });
   });
 
+  it('has no id that matches an empty or answered slot (no −1 sentinel): replays stay unsolicited', () => {
+    const peer = new PeerSync();
+    // Never asked: an id of −1 and a t1 of 0 once matched the empty slots' placeholders.
+    expect(peer.onResponse(reply(-1, 0), T0)).toBe(SyncVerdict.Unsolicited);
+    const req = peer.request(T0);
+    const t1 = req?.t1 ?? 0;
+    expect(peer.onResponse(reply(req?.id ?? 0, t1), t1 + 60 * MS)).toBe(SyncVerdict.Accepted);
+    // Answered: the slot keeps its t1, and −1 marked it free, so this replay was a new sample.
+    expect(peer.onResponse(reply(-1, t1), t1 + 70 * MS)).toBe(SyncVerdict.Unsolicited);
+    expect(peer.onResponse(reply(Number.NaN, t1), t1 + 80 * MS)).toBe(SyncVerdict.Unsolicited);
+    expect(peer.counters).toMatchObject({ accepted: 1, unsolicited: 3, invalid: 0 });
+    expect(peer.samples).toBe(1);
+  });
+
   it('forgets the oldest waiting request beyond maxOutstanding', () => {
     const peer = new PeerSync({ maxOutstanding: 4, requestIntervalUs: 0 });
     const sent = Array.from({ length: 5 }, (_, k) => peer.request(T0 + k));
@@ -169,6 +189,65 @@ describe('PeerSync: steps and liars', () => {
     expect(exchange(peer, t - 50 * MS, 0, 60 * MS, 90 * MS)).toBe(SyncVerdict.Stale);
     expect(peer.counters).toMatchObject({ steps: 1, stale: 1 });
     expect(peer.offsetAt(t + 100 * MS)).toBe(1_500_000);
+  });
+
+  it('calls a reply to a request sent before the step stale even when it fits the new clock', () => {
+    const peer = new PeerSync();
+    const t = steady(peer, T0, 30, 0);
+    expect(exchange(peer, t, 300 * MS, 40 * MS, 40 * MS)).toBe(SyncVerdict.Stepped);
+    // Sent 30 ms before we saw the step, it reached the peer after it: it shows the new clock,
+    // but nothing in it says which, and letting it in mixes the clocks whenever it is the old one.
+    expect(exchange(peer, t + 50 * MS, 300 * MS, 40 * MS, 40 * MS)).toBe(SyncVerdict.Stale);
+    expect(peer.samples).toBe(1);
+    expect(exchange(peer, t + 100 * MS, 300 * MS, 40 * MS, 40 * MS)).toBe(SyncVerdict.Accepted);
+  });
+
+  it('sees a step smaller than the round trip through the spread, not half of it', () => {
+    const peer = new PeerSync();
+    // 200 ms each way: the intervals [−b, a] before (±200 ms) and after a 250 ms step still meet.
+    let t = T0;
+    for (let k = 0; k < 30; k++, t += 100 * MS) exchange(peer, t, 0, 200 * MS, 200 * MS);
+    expect(exchange(peer, t, 250 * MS, 200 * MS, 200 * MS)).toBe(SyncVerdict.Stepped);
+    // Mixed with the old exchanges, the estimate would read half the step (125 ms).
+    expect(peer.offsetAt(t + 400 * MS)).toBe(250 * MS);
+    expect(peer.counters.steps).toBe(1);
+  });
+
+  it('flags a peer whose answers wander by ±150 ms over a 400 ms round trip, never contradicting the last', () => {
+    const peer = new PeerSync();
+    const honest = new PeerSync();
+    const rng = lcg(3);
+    let t = T0;
+    for (let k = 0; k < 200; k++, t += 100 * MS) {
+      // Each answer's interval is 400 ms wide and the answers stay within 300 ms of each other,
+      // so no single reply misses the history: only their spread gives the liar away.
+      exchange(peer, t, (rng() - 0.5) * 300 * MS, 200 * MS, 200 * MS);
+      // The same path with up to 100 ms of queueing each way, honestly.
+      exchange(honest, t, 0, 200 * MS + rng() * 100 * MS, 200 * MS + rng() * 100 * MS);
+    }
+    expect(peer.inconsistentAt(t)).toBe(true);
+    // Every window refills and spreads again: steps keep coming, a few seconds apart.
+    expect(peer.counters.steps).toBeGreaterThan(3 * PEER_SYNC_DEFAULTS.maxSteps);
+    expect(honest.counters.steps).toBe(0);
+    expect(honest.estimate(t).spreadUs).toBeLessThan(PEER_SYNC_DEFAULTS.spreadLimitUs / 2);
+  });
+
+  it('starts afresh after forgetAfterUs of silence, without counting a step', () => {
+    const peer = new PeerSync();
+    const skew = 100e-6;
+    let t = T0;
+    for (let k = 0; k < 400; k++, t += 100 * MS) {
+      exchange(peer, t, skew * (t - T0), 40 * MS, 40 * MS);
+    }
+    expect(peer.skewConfident).toBe(true);
+    t += PEER_SYNC_DEFAULTS.forgetAfterUs + 1_000 * MS;
+    // Back after a partition, its clock 80 ms elsewhere than the line through the old history.
+    expect(exchange(peer, t, skew * (t - T0) + 80 * MS, 40 * MS, 40 * MS)).toBe(
+      SyncVerdict.Accepted,
+    );
+    expect(peer.skewConfident).toBe(false);
+    expect(peer.samples).toBe(1);
+    expect(peer.counters.steps).toBe(0);
   });
 
   it('follows a peer slewing at 1 % (an honest correction) without calling it a step', () => {
@@ -252,6 +331,9 @@ describe('PeerSync: bad input and floods', () => {
     expect(() => new PeerSync({ skewBuckets: 2.5 })).toThrow(OutOfRangeError);
     expect(() => new PeerSync({ maxOutstanding: 0 })).toThrow(OutOfRangeError);
     expect(() => new PeerSync({ driftAllowancePpm: Number.NaN })).toThrow(OutOfRangeError);
+    expect(() => new PeerSync({ spreadLimitUs: -1 })).toThrow(OutOfRangeError);
+    expect(() => new PeerSync({ spreadMinSamples: 65 })).toThrow(OutOfRangeError);
+    expect(() => new PeerSync({ forgetAfterUs: 0 })).toThrow(OutOfRangeError);
     expect(() => new PeerSync().request(Number.NaN)).toThrow(OutOfRangeError);
   });
 });

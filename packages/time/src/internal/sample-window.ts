@@ -18,6 +18,8 @@ export class SampleWindow {
   minA = 0;
   /** The lower envelope of `b`, likewise. */
   minB = 0;
+  /** The least round trip `a + b` of one exchange (drift moves `a` and `b` oppositely, not it). */
+  minDelay = 0;
 
   constructor(readonly capacity: number) {
     this.t = new Float64Array(capacity);
@@ -59,14 +61,15 @@ export class SampleWindow {
   }
 
   /**
-   * Computes {@link minA} and {@link minB} as seen at local time `now`, each exchange moved along
-   * a drift of `rate` (µs per µs) so that old exchanges count at today's offset. Returns the
-   * number of exchanges used.
+   * Computes {@link minA}, {@link minB} and {@link minDelay} as seen at local time `now`, each
+   * exchange moved along a drift of `rate` (µs per µs) so that old exchanges count at today's
+   * offset. Returns the number of exchanges used.
    */
   envelope(now: number, rate: number): number {
     const cap = this.capacity;
     let minA = Number.POSITIVE_INFINITY;
     let minB = Number.POSITIVE_INFINITY;
+    let minDelay = Number.POSITIVE_INFINITY;
     let k = this.head;
     for (let i = 0; i < this.count; i++) {
       const shift = rate * (now - (this.t[k] as number));
@@ -74,11 +77,24 @@ export class SampleWindow {
       const b = (this.b[k] as number) - shift;
       if (a < minA) minA = a;
       if (b < minB) minB = b;
+      if (a + b < minDelay) minDelay = a + b;
       k = k + 1 === cap ? 0 : k + 1;
     }
     this.minA = minA;
     this.minB = minB;
+    this.minDelay = minDelay;
     return this.count;
+  }
+
+  /**
+   * How far the exchanges disagree beyond what their round trips allow, as of the last
+   * {@link envelope}: `minDelay − (minA + minB)`, never negative. It is the largest
+   * `(θi − θj) − (δi + δj) / 2 + minDelay` over pairs of exchanges (θ the offset, δ the round trip
+   * of each), so it stays below the queueing excess of the quickest round trip for a peer whose
+   * offset holds still, whereas answers that wander by ±A push it to about 2A on any path.
+   */
+  get spread(): number {
+    return this.minDelay - (this.minA + this.minB);
   }
 
   clear(): void {
