@@ -21,6 +21,7 @@ import {
 import type { PeerSyncStatus } from './peer-sync-status.ts';
 import type { StateClock } from './state-clock.ts';
 import { SyncFlag } from './sync-flag.ts';
+import { SyncState } from './sync-state.ts';
 import { SyncVerdict } from './sync-verdict.ts';
 
 /** Settings of a {@link ClockSync}: its peers' {@link PeerSyncConfig}, the rule, and these. */
@@ -55,10 +56,44 @@ export interface ClockSyncConfig extends PeerSyncConfig, ConsensusRule {
   readonly joinStableUpdates: number;
   /** See `joinStableUpdates`, µs (default 50 ms). */
   readonly joinStableUs: number;
+  /**
+   * A peer whose window's spread (see `PeerSyncEstimate.spreadUs`) exceeds this, µs (default
+   * 60 ms), counts toward the join only once its window holds `joinSpreadSamples` exchanges. Such
+   * a spread is rare for an honest peer but usual for one whose answers wander, and the spread of
+   * a wandering peer grows with the number of exchanges until it is stepped and flagged: a joiner
+   * with a noisy path to it would otherwise count it before noticing, while one with a clean path
+   * leaves it out, and the two would align onto different clocks.
+   */
+  readonly joinSpreadUs: number;
+  /** See `joinSpreadUs` (default 24). */
+  readonly joinSpreadSamples: number;
   /** Distance from the consensus that makes a peer suspect once we have joined, µs (default 100 ms). */
   readonly suspectUs: number;
   /** How long a peer must stay suspect to be flagged an outlier, µs (default 5 s). */
   readonly suspectAfterUs: number;
+  /**
+   * How fast the frequency correction may move, ppm per second of local time between updates (at
+   * most one second counted per update; default 10). The frequency
+   * follows the median rate of the members that agree with the consensus, ourselves included;
+   * this bound keeps any one estimate (a skew fit just trusted, a peer about to be flagged) from
+   * yanking it, while the offset loop absorbs the difference meanwhile.
+   */
+  readonly frequencyRatePpm: number;
+  /**
+   * Rates further than this from the median of the members' rates are left out of the frequency,
+   * ppm (default 50; the rest, a strict majority or nothing is steered, are averaged). A member
+   * whose clock drifts against the session sits always on one side: in the median of three it
+   * would make the honest pair follow the faster of the two, noise included, and ratchet the
+   * session's rate away. Honest rates agree within the skew fit's 10 ppm once trusted.
+   */
+  readonly frequencyAgreePpm: number;
+  /** Largest distance from the consensus at which we count as synchronised, µs (default 5 ms). */
+  readonly convergedUs: number;
+  /**
+   * Consecutive updates within `convergedUs` before `SyncState.Converged` (default 4, one
+   * second at the default interval), and beyond it before leaving that state.
+   */
+  readonly convergedUpdates: number;
 }
 
 /** The defaults of {@link ClockSyncConfig}. */
@@ -73,8 +108,14 @@ export const CLOCK_SYNC_DEFAULTS: ClockSyncConfig = {
   joinDeadlineUs: 5_000_000,
   joinStableUpdates: 4,
   joinStableUs: 50_000,
+  joinSpreadUs: 60_000,
+  joinSpreadSamples: 24,
   suspectUs: 100_000,
   suspectAfterUs: 5_000_000,
+  frequencyRatePpm: 10,
+  frequencyAgreePpm: 50,
+  convergedUs: 5_000,
+  convergedUpdates: 4,
 };
 
 /** Counters of a {@link ClockSync}. */
@@ -112,11 +153,17 @@ function checkConfig(c: ClockSyncConfig): ClockSyncConfig {
   integerIn('minSamples', c.minSamples, 1, c.windowSamples);
   integerIn('joinSamples', c.joinSamples, 1, c.windowSamples);
   integerIn('joinStableUpdates', c.joinStableUpdates, 1, 1_024);
-  if (!(c.joinStableUs >= 0)) throw new OutOfRangeError('joinStableUs must be ≥ 0');
+  integerIn('joinSpreadSamples', c.joinSpreadSamples, c.joinSamples, c.windowSamples);
+  integerIn('convergedUpdates', c.convergedUpdates, 1, 1_024);
   for (const [name, v] of [
     ['updateIntervalUs', c.updateIntervalUs],
     ['joinDeadlineUs', c.joinDeadlineUs],
+    ['joinStableUs', c.joinStableUs],
+    ['joinSpreadUs', c.joinSpreadUs],
     ['suspectAfterUs', c.suspectAfterUs],
+    ['frequencyRatePpm', c.frequencyRatePpm],
+    ['frequencyAgreePpm', c.frequencyAgreePpm],
+    ['convergedUs', c.convergedUs],
   ] as const) {
     if (!(v >= 0 && Number.isFinite(v))) throw new OutOfRangeError(`${name} must be ≥ 0`);
   }
@@ -125,6 +172,9 @@ function checkConfig(c: ClockSyncConfig): ClockSyncConfig {
     throw new OutOfRangeError(`gain must be in (0, 1], got ${c.gain}`);
   return c;
 }
+
+/** A listener of {@link ClockSync.subscribe}. */
+export type SyncStateListener = (state: SyncState, previous: SyncState) => void;
 
 /**
  * Clock synchronisation of one session: a {@link PeerSync} per peer and the consensus that steers
@@ -135,25 +185,35 @@ function checkConfig(c: ClockSyncConfig): ClockSyncConfig {
  * the offset our τs applies now gives its τs minus ours — our own corrections never blur the
  * history, since they are subtracted exactly rather than measured.
  *
- * **Consensus** (every `updateIntervalUs` as replies arrive, or on {@link update}): the peers with
- * `minSamples` exchanges in their window, not flagged, give their τs minus ours; with our own 0
- * they are combined by {@link sessionOffset} (a trimmed mean of those within `outlierUs` of the
- * lower median), and `gain` of it goes to `stateClock.correct()`, which slews it. Once at least half
- * of them have a trusted skew, their median becomes the clock's frequency correction.
+ * **Consensus** (every `updateIntervalUs` as requests go out and replies arrive, or on
+ * {@link update}): the peers with `minSamples` exchanges in their window, not inconsistent, give
+ * their τs minus ours; with our own 0 they are combined by {@link sessionOffset} (a trimmed mean
+ * of those within `outlierUs` of the lower median, if they are a majority), and `gain` of it goes
+ * to `stateClock.correct()`, which slews it. The frequency follows the median rate of the members
+ * that agree with that consensus, our own τs rate included, at most `frequencyRatePpm` per second.
+ *
+ * **One liar (f = 1).** The trimmed mean and the median of rates stay within the honest range
+ * whatever one member answers, as long as it gives everyone the same answer and there are at
+ * least three of us (2f + 1); a member giving different answers to different nodes can hold two
+ * honest ones apart unless there are at least four (3f + 1). With two members there is no
+ * majority: a peer beyond `outlierUs` is not followed, and the frequency is not steered.
  *
  * **Joining.** While the state clock's join is open, nothing is slewed: once every peer not found
- * inconsistent has `joinSamples` exchanges (or `joinDeadlineUs` after the first request, with
- * those ready), τs steps once by {@link joinOffset} — onto the lower median of the settled peers
- * (those the runtime saw emit events, see {@link markSettled}) if any, else of everyone including
- * ourselves. Afterwards τs only slews. If the runtime closes the join first (a session's creator),
- * the node slews from the start.
+ * inconsistent has `joinSamples` exchanges (`joinSpreadSamples` if its spread is high; after
+ * `joinDeadlineUs` only the peers still answering are waited for, after twice that none), τs
+ * steps once by {@link joinOffset} — onto the lower median of the settled peers (those the
+ * runtime saw emit events, see {@link markSettled}) if any, else of everyone including ourselves.
+ * Afterwards τs only slews. If the runtime closes the join first (a session's creator), the node
+ * slews from the start.
  *
  * **Flags.** A peer is flagged `Inconsistent` after `maxSteps` steps within `stepWindowUs` and
  * left out (its estimate restarts at every step anyway), or `Outlier` after staying `suspectUs`
- * away from the consensus for `suspectAfterUs`. Outliers are reported but still counted: the
- * trimmed mean already ignores one, and leaving out whoever looks far would let two groups of
- * honest nodes that drifted apart flag each other and stay split for good. Flags clear once the
- * peer behaves.
+ * away from the consensus for `suspectAfterUs`. Outliers are reported but still counted in the
+ * offset: the trimmed mean already ignores one, and leaving out whoever looks far would let two
+ * groups of honest nodes that drifted apart flag each other and stay split for good. Flags clear
+ * once the peer behaves.
+ *
+ * **State** ({@link state}, {@link subscribe}): see {@link SyncState} for the criteria.
  *
  * Memory: at most `maxPeers` peers of fixed size each (about 4 KB at the defaults).
  *
@@ -162,6 +222,7 @@ function checkConfig(c: ClockSyncConfig): ClockSyncConfig {
  * const req = sync.request(peer);                      // send it as a control message, if defined
  * const res = sync.respond(incomingRequest);           // answer a peer's request
  * sync.onResponse(peer, incomingResponse);             // the consensus runs from here
+ * sync.subscribe((s) => s === SyncState.Converged && flushHeldEvents());
  * sync.status(peer)?.flag;                             // SyncFlag.None
  */
 export class ClockSync {
@@ -169,14 +230,19 @@ export class ClockSync {
   readonly counters: ClockSyncCounters = { unknownPeer: 0, evictedPeers: 0, updates: 0 };
   private readonly peers = new Map<NodeId, Entry>();
   private readonly values: Float64Array;
-  private readonly skews: Float64Array;
+  private readonly rates: Float64Array;
+  private readonly listeners = new Set<SyncStateListener>();
   private firstRequest = Number.NaN;
   private lastUpdate = Number.NEGATIVE_INFINITY;
+  private lastSteer = Number.NaN;
   private aligned = false;
   private offset = Number.NaN;
   private nextId = 1;
   private joinCandidate = Number.NaN;
   private joinStable = 0;
+  private current: SyncState = SyncState.Joining;
+  /** Consecutive updates on the other side of `convergedUs` from the current state. */
+  private streak = 0;
 
   constructor(
     readonly clock: Clock,
@@ -185,18 +251,21 @@ export class ClockSync {
   ) {
     this.config = checkConfig({ ...CLOCK_SYNC_DEFAULTS, ...config });
     this.values = new Float64Array(this.config.maxPeers + 1);
-    this.skews = new Float64Array(this.config.maxPeers);
+    this.rates = new Float64Array(this.config.maxPeers + 1);
   }
 
   /**
    * A time-sync request for `peer`, stamped with the local clock, or undefined if one went out
-   * less than `requestIntervalUs` ago. Starts synchronising with a new peer.
+   * less than `requestIntervalUs` ago. Starts synchronising with a new peer; runs the consensus
+   * if `updateIntervalUs` has passed since the last run, so that silence is noticed too.
    */
   request(peer: NodeId, localUs: number = this.clock.now()): TimeSyncRequestMessage | undefined {
     const entry = this.entry(peer, localUs);
     if (this.firstRequest !== this.firstRequest) this.firstRequest = localUs;
     entry.lastActive = localUs;
-    return entry.sync.request(localUs);
+    const request = entry.sync.request(localUs);
+    if (localUs - this.lastUpdate >= this.config.updateIntervalUs) this.update(localUs);
+    return request;
   }
 
   /**
@@ -252,8 +321,8 @@ export class ClockSync {
 
   /**
    * Runs the consensus now: the join alignment while it is open and the peers are ready, else a
-   * slew toward the session's offset and, when enough skews are trusted, the frequency. Returns
-   * the session's offset from our τs it acted on, µs (NaN if it did nothing).
+   * slew toward the session's offset and the frequency steering; then judges the {@link state}.
+   * Returns the session's offset from our τs it acted on, µs (NaN if it did nothing).
    */
   update(localUs: number = this.clock.now()): number {
     this.lastUpdate = localUs;
@@ -262,10 +331,10 @@ export class ClockSync {
     const applied = state.project(localUs) - localUs;
     const fallback = state.frequencyPpm;
     const joining = state.joinOpen;
-    const need = joining ? c.joinSamples : c.minSamples;
     const values = this.values;
     let n = 0;
     let known = 0;
+    let answering = 0;
     let settledReady = 0;
     values[n++] = 0;
     for (const entry of this.peers.values()) {
@@ -280,17 +349,24 @@ export class ClockSync {
       // contradicts itself, and its estimate is too fresh to rank among the clocks we align to.
       if (joining && sync.stepsWithin(localUs) >= 2) continue;
       known++;
-      if (sync.samples < need) continue;
+      if (sync.samples > 0) answering++;
+      if (!this.ready(sync, joining)) continue;
       values[n++] = entry.offset;
       if (entry.settled) settledReady++;
     }
-    if (joining) return this.join(localUs, n, known, settledReady);
-    if (n < 2) return Number.NaN;
-    const offset = sessionOffset(values, n, c);
+    if (joining) {
+      const offset = this.join(localUs, n, known, answering, settledReady);
+      // Right after the step our τs is the clock we aligned onto.
+      if (offset === offset) this.judge(0, n);
+      return offset;
+    }
+    const offset = n < 2 ? Number.NaN : sessionOffset(values, n, c);
     this.offset = offset;
+    this.judge(offset, n);
+    if (offset !== offset) return Number.NaN;
     state.correct(offset * c.gain);
     this.flagOutliers(localUs, offset);
-    this.steerFrequency();
+    this.steerFrequency(localUs, offset);
     this.counters.updates++;
     return offset;
   }
@@ -300,7 +376,28 @@ export class ClockSync {
     return this.aligned;
   }
 
-  /** The session's offset from our τs at the last update, µs (NaN before one). */
+  /** Whether our τs is synchronised with the session: {@link state} is `SyncState.Converged`. */
+  get converged(): boolean {
+    return this.current === SyncState.Converged;
+  }
+
+  /** Where this node stands, as of the last update: see {@link SyncState}. */
+  get state(): SyncState {
+    return this.current;
+  }
+
+  /**
+   * Calls `listener` with every change of {@link state} (from within {@link update}). Returns the
+   * function that removes it.
+   */
+  subscribe(listener: SyncStateListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** The session's offset from our τs at the last update, µs (NaN before one, or without majority). */
   get sessionOffsetUs(): number {
     return this.offset;
   }
@@ -344,7 +441,21 @@ export class ClockSync {
     return this.peers.delete(peer);
   }
 
-  private join(localUs: number, n: number, known: number, settledReady: number): number {
+  /** Whether a peer's estimate counts: enough exchanges, more of them if it looks doubtful. */
+  private ready(sync: PeerSync, joining: boolean): boolean {
+    const c = this.config;
+    if (!joining) return sync.samples >= c.minSamples;
+    if (sync.samples < c.joinSamples) return false;
+    return sync.spreadUs <= c.joinSpreadUs || sync.samples >= c.joinSpreadSamples;
+  }
+
+  private join(
+    localUs: number,
+    n: number,
+    known: number,
+    answering: number,
+    settledReady: number,
+  ): number {
     const c = this.config;
     const ready = n - 1;
     if (ready === 0) return Number.NaN;
@@ -356,7 +467,7 @@ export class ClockSync {
         if (!entry.settled) continue;
         const sync = entry.sync;
         if (
-          sync.samples < c.joinSamples ||
+          !this.ready(sync, true) ||
           sync.inconsistentAt(localUs) ||
           sync.stepsWithin(localUs) >= 2
         ) {
@@ -366,17 +477,63 @@ export class ClockSync {
       }
     }
     const offset = joinOffset(this.values, count, c);
+    // No majority among them: keep our own clock (and the join open) rather than follow anyone.
+    if (offset !== offset) {
+      this.joinStable = 0;
+      this.joinCandidate = Number.NaN;
+      this.setState(SyncState.Joining);
+      return Number.NaN;
+    }
     // Stability is tracked while waiting for the slow peers too, so the deadline can act at once.
     if (Math.abs(offset - this.joinCandidate) <= c.joinStableUs) this.joinStable++;
     else this.joinStable = 1;
     this.joinCandidate = offset;
     const elapsed = localUs - this.firstRequest;
+    // Until the deadline every peer is waited for; then only those still answering (a peer that
+    // just aligned refills its window after the step, and leaving it out would change the median).
     if (ready < known && elapsed < c.joinDeadlineUs) return Number.NaN;
+    if (ready < answering && elapsed < 2 * c.joinDeadlineUs) return Number.NaN;
     if (this.joinStable < c.joinStableUpdates && elapsed < 2 * c.joinDeadlineUs) return Number.NaN;
     this.stateClock.alignAtJoin(offset);
     this.aligned = true;
     this.offset = offset;
     return offset;
+  }
+
+  /**
+   * Judges the state after an update that acted on `offset` (0 right after the join) with `n`
+   * clocks counted, ours included: a majority of the members, and how close.
+   */
+  private judge(offset: number, n: number): void {
+    const c = this.config;
+    const members = this.peers.size + 1;
+    if (members === 1) {
+      this.setState(SyncState.Converged);
+      return;
+    }
+    if (offset !== offset || 2 * n <= members) {
+      this.setState(SyncState.Isolated);
+      return;
+    }
+    const close = Math.abs(offset) <= c.convergedUs;
+    const converged = this.current === SyncState.Converged;
+    if (this.current === SyncState.Joining || this.current === SyncState.Isolated) {
+      this.setState(SyncState.Converging);
+    }
+    // Count the updates that argue for the other state; one noisy update does not flip it.
+    if (close !== converged) this.streak++;
+    else this.streak = 0;
+    if (this.streak >= c.convergedUpdates) {
+      this.setState(close ? SyncState.Converged : SyncState.Converging);
+    }
+  }
+
+  private setState(next: SyncState): void {
+    const previous = this.current;
+    if (next === previous) return;
+    this.current = next;
+    this.streak = 0;
+    for (const listener of this.listeners) listener(next, previous);
   }
 
   private flagOutliers(localUs: number, offset: number): void {
@@ -393,25 +550,53 @@ export class ClockSync {
     }
   }
 
-  private steerFrequency(): void {
-    const skews = this.skews;
+  /**
+   * Steers the frequency toward the rate the members agree on: our own τs rate (the frequency in
+   * force) and that of each trusted peer within `suspectUs` of the consensus `offset` with a
+   * confident skew; of those, the ones within `frequencyAgreePpm` of their median are averaged
+   * if they are a strict majority. Our own rate among them keeps one liar's from leaving the
+   * honest range (with three or more; with two there is no majority and nothing is steered), and
+   * the move is bounded by `frequencyRatePpm` per second.
+   */
+  private steerFrequency(localUs: number, offset: number): void {
+    const c = this.config;
+    const state = this.stateClock;
+    const rates = this.rates;
+    const own = state.frequencyPpm;
     let n = 0;
     let counted = 0;
+    rates[n++] = own;
     for (const entry of this.peers.values()) {
-      if (entry.flag === SyncFlag.Inconsistent || entry.sync.samples < this.config.minSamples) {
-        continue;
-      }
+      if (entry.flag !== SyncFlag.None || entry.sync.samples < c.minSamples) continue;
+      if (Math.abs(entry.offset - offset) > c.suspectUs) continue;
       counted++;
-      if (entry.sync.skewConfident) skews[n++] = entry.sync.skewPpm;
+      if (entry.sync.skewConfident) rates[n++] = entry.sync.skewPpm;
     }
-    if (n === 0 || 2 * n < counted) return;
-    const sorted = skews.subarray(0, n).sort();
+    const peers = n - 1;
+    if (peers < 2 || 2 * peers < counted) return;
+    const sorted = rates.subarray(0, n).sort();
     const mid = n >> 1;
     const median =
       n % 2 === 1
         ? (sorted[mid] as number)
         : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-    this.stateClock.setFrequency(median);
+    let sum = 0;
+    let agree = 0;
+    for (let i = 0; i < n; i++) {
+      const r = sorted[i] as number;
+      if (Math.abs(r - median) <= c.frequencyAgreePpm) {
+        sum += r;
+        agree++;
+      }
+    }
+    if (2 * agree <= n) return;
+    const target = sum / agree;
+    // The time since the last steer, at least one interval (the first) and at most a second (a
+    // long silence must not allow a jump).
+    const elapsed = this.lastSteer === this.lastSteer ? localUs - this.lastSteer : 0;
+    this.lastSteer = localUs;
+    const step = c.frequencyRatePpm * (Math.min(Math.max(elapsed, c.updateIntervalUs), 1e6) / 1e6);
+    state.setFrequency(own + Math.max(-step, Math.min(step, target - own)));
   }
 
   private entry(peer: NodeId, localUs: number): Entry {

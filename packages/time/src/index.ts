@@ -52,6 +52,7 @@ export { TimeEngine, type TimeEngineOptions } from './time-engine.ts';
 export { exchangeOffsetUs, exchangeDelayUs } from './ntp-exchange.ts';
 export { SyncVerdict } from './sync-verdict.ts';
 export { SyncFlag } from './sync-flag.ts';
+export { SyncState } from './sync-state.ts';
 export { type PeerSyncEstimate } from './peer-sync-estimate.ts';
 export {
   PeerSync,
@@ -73,4 +74,5 @@ export {
   CLOCK_SYNC_DEFAULTS,
   type ClockSyncConfig,
   type ClockSyncCounters,
+  type SyncStateListener,
 } from './clock-sync.ts';

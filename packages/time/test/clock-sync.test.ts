@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { OutOfRangeError, nodeId, type Clock, type NodeId } from '@elara/core';
-import { ClockSync, StateClock, SyncFlag, SyncVerdict } from '../src/index.ts';
+import {
+  CLOCK_SYNC_DEFAULTS,
+  ClockSync,
+  StateClock,
+  SyncFlag,
+  SyncState,
+  SyncVerdict,
+} from '../src/index.ts';
 import { ManualClock } from './manual-clock.ts';
 
 const MS = 1_000;
@@ -94,6 +101,108 @@ describe('ClockSync: joining', () => {
   });
 });
 
+describe('ClockSync: two members, no majority', () => {
+  // A peer 10 s off is either lying or broken, and with two members nothing tells which. The
+  // lower median of two is the lower clock, so one 10 s below used to be joined outright (and one
+  // 10 s above ignored); now neither is followed.
+  for (const far of [-10_000_000, 10_000_000]) {
+    it(`keeps its own clock beside a lone peer ${far / 1e6} s away, and says so`, () => {
+      const truth = new ManualClock();
+      const peer = node(truth, far);
+      const joiner = node(truth, 0);
+      exchange(truth, joiner, peer, A, 12_000 * MS); // beyond twice the join deadline
+      expect(joiner.sync.joined).toBe(false);
+      expect(joiner.state.joinOpen).toBe(true);
+      expect(joiner.state.offsetUs()).toBe(0);
+      expect(joiner.sync.state).toBe(SyncState.Joining);
+      expect(joiner.sync.status(A)?.sessionOffsetUs).toBeCloseTo(far, -3); // seen, not followed
+
+      const creator = node(truth, 0);
+      creator.state.closeJoin();
+      exchange(truth, creator, peer, A, 4_000 * MS);
+      expect(creator.state.offsetUs()).toBe(0);
+      expect(creator.sync.state).toBe(SyncState.Isolated);
+      expect(Number.isNaN(creator.sync.sessionOffsetUs)).toBe(true);
+    });
+  }
+});
+
+describe('ClockSync: state', () => {
+  it('is Converged alone: a session of one agrees with itself', () => {
+    const truth = new ManualClock();
+    const self = node(truth, 0);
+    self.state.closeJoin();
+    self.sync.update();
+    expect(self.sync.state).toBe(SyncState.Converged);
+    expect(self.sync.converged).toBe(true);
+  });
+
+  it('goes Joining → Converging → Converged, Isolated while the peer is silent, and back', () => {
+    const truth = new ManualClock();
+    const creator = node(truth, 1_500_000);
+    creator.state.closeJoin();
+    const self = node(truth, 0);
+    const seen: SyncState[] = [];
+    const stop = self.sync.subscribe((state, previous) => {
+      expect(previous).toBe(seen.at(-1) ?? SyncState.Joining);
+      seen.push(state);
+    });
+    expect(self.sync.state).toBe(SyncState.Joining);
+    self.sync.markSettled(A);
+    exchange(truth, self, creator, A, 2_000 * MS);
+    expect(self.sync.joined).toBe(true);
+    expect(seen).toEqual([SyncState.Converging]); // aligned, not yet judged long enough
+    exchange(truth, self, creator, A, 1_000 * MS);
+    expect(seen).toEqual([SyncState.Converging, SyncState.Converged]);
+    expect(self.sync.converged).toBe(true);
+    // Silence: requests still go out, the window empties, and no majority is left.
+    for (let k = 0; k < 50; k++, truth.advance(100 * MS)) self.sync.request(A);
+    expect(self.sync.state).toBe(SyncState.Isolated);
+    exchange(truth, self, creator, A, 2_000 * MS);
+    expect(seen).toEqual([
+      SyncState.Converging,
+      SyncState.Converged,
+      SyncState.Isolated,
+      SyncState.Converging,
+      SyncState.Converged,
+    ]);
+    stop();
+    for (let k = 0; k < 50; k++, truth.advance(100 * MS)) self.sync.request(A);
+    expect(self.sync.state).toBe(SyncState.Isolated);
+    expect(seen).toHaveLength(5);
+  });
+});
+
+describe('ClockSync: frequency', () => {
+  it(`moves the frequency at most frequencyRatePpm (${CLOCK_SYNC_DEFAULTS.frequencyRatePpm}) per second`, () => {
+    const truth = new ManualClock();
+    const self = node(truth, 0);
+    self.state.closeJoin();
+    const peers = [nodeId(1n), nodeId(2n)];
+    for (const p of peers) self.sync.markSettled(p);
+    const start = truth.t;
+    const drift = 500e-6; // both peers' clocks run 500 ppm fast against ours
+    const history: number[] = [];
+    for (let k = 0; k < 1_200; k++, truth.advance(100 * MS)) {
+      const t1 = truth.t;
+      const offset = drift * (t1 - start);
+      for (const p of peers) {
+        const t2 = t1 + 20 * MS + offset;
+        self.sync.peer(p)?.addExchange(t1, t2, t2, t1 + 40 * MS);
+      }
+      if (k % 5 === 4) {
+        self.sync.update(truth.t);
+        history.push(self.state.frequencyPpm);
+      }
+    }
+    const steps = history.slice(1).map((f, i) => Math.abs(f - (history[i] as number)));
+    // One update every 500 ms here: at most 5 ppm each (plus rounding).
+    expect(Math.max(...steps)).toBeLessThanOrEqual(5 + 1e-6);
+    // It still gets there: the median of 0, 500 and 500 is 500 (minus what the slew adds).
+    expect(history.at(-1)).toBeGreaterThan(450);
+  });
+});
+
 describe('ClockSync: answering and bookkeeping', () => {
   it('answers with τs at receipt and at sending, statelessly', () => {
     const truth = new ManualClock();
@@ -160,5 +269,9 @@ describe('ClockSync: answering and bookkeeping', () => {
     expect(() => new ClockSync(clock, state, { suspectUs: -1 })).toThrow(OutOfRangeError);
     expect(() => new ClockSync(clock, state, { trim: 0.6 })).toThrow(OutOfRangeError);
     expect(() => new ClockSync(clock, state, { windowUs: Number.NaN })).toThrow(OutOfRangeError);
+    expect(() => new ClockSync(clock, state, { joinSpreadSamples: 4 })).toThrow(OutOfRangeError);
+    expect(() => new ClockSync(clock, state, { convergedUpdates: 0 })).toThrow(OutOfRangeError);
+    expect(() => new ClockSync(clock, state, { frequencyRatePpm: -1 })).toThrow(OutOfRangeError);
+    expect(() => new ClockSync(clock, state, { convergedUs: Number.NaN })).toThrow(OutOfRangeError);
   });
 });

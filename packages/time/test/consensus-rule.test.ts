@@ -63,6 +63,21 @@ describe('sessionOffset (trimmed mean)', () => {
     );
   });
 
+  it('has no consensus without a strict majority near the median: a lone peer far off is not followed, below or above', () => {
+    for (const far of [-10_000_000, 10_000_000]) {
+      // The lower median of two is the lower one, so a peer 10 s below used to win outright.
+      expect(Number.isNaN(joinOffset(of(0, far), 2, rule))).toBe(true);
+      expect(Number.isNaN(sessionOffset(of(0, far), 2, rule))).toBe(true);
+      // Half and half is no majority either…
+      expect(Number.isNaN(sessionOffset(of(0, 10, far, far + 10), 4, rule))).toBe(true);
+      // …but two of three are.
+      expect(joinOffset(of(0, 100, far), 3, rule)).toBe(0);
+      expect(sessionOffset(of(0, 100, far), 3, rule)).toBe(50);
+    }
+    // Within outlierUs two nodes still meet halfway.
+    expect(sessionOffset(of(0, -4_000_000), 2, rule)).toBe(-2_000_000);
+  });
+
   it('refuses a bad rule with a named error', () => {
     expect(() => checkConsensusRule({ trim: 0.5, outlierUs: 1 })).toThrow(OutOfRangeError);
     expect(() => checkConsensusRule({ trim: -0.1, outlierUs: 1 })).toThrow(OutOfRangeError);

@@ -81,3 +81,35 @@ describe('relative skew', () => {
     notes.push(`8 nodes: |τs rate − session rate| ≤ ${worst.toFixed(1)} ppm`);
   });
 });
+
+describe('a liar whose clock drifts', () => {
+  // Three members, one answering with a clock that runs 200 ppm fast against its own τs (which
+  // follows the session, since it asks too). The frequency used to follow the median of the two
+  // peers' rates — with two, their mean — so each honest node moved halfway to the liar's rate,
+  // whose answers then moved on by as much: the honest frequencies ran away toward the 1 000 ppm
+  // clamp (520 and 830 ppm at 300 s on seed 11). Now our own rate is one of the values and a
+  // rate 50 ppm from their median is left out: the liar's never counts, and the frequency moves
+  // no further than the two honest rates ask, while the offset loop keeps the pair together.
+  it('3 members: the honest frequencies are not dragged, and the honest pair agrees', () => {
+    let worst = 0;
+    for (const seed of STATISTICAL_SEEDS) {
+      const world = runWorld({
+        seed,
+        nodes: 3,
+        durationUs: FIVE_MINUTES,
+        liar: 'drift-200ppm',
+        liarAsks: true,
+      });
+      const honest = world.nodes.slice(0, 2);
+      // What it takes to bring one honest crystal to the other's rate, and no more.
+      const needed = Math.abs((honest[0] as SimNode).skewPpm - (honest[1] as SimNode).skewPpm);
+      for (const node of honest) {
+        expect(Math.abs(node.state.frequencyPpm)).toBeLessThanOrEqual(needed + TOLERANCE_PPM);
+        worst = Math.max(worst, Math.abs(node.state.frequencyPpm));
+      }
+      const d = world.disagreement.slice().sort();
+      expect(d[Math.floor(0.99 * d.length)]).toBeLessThanOrEqual(5_000);
+    }
+    notes.push(`3 nodes, liar drifting 200 ppm: honest |frequency| ≤ ${worst.toFixed(1)} ppm`);
+  });
+});

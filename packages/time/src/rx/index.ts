@@ -5,3 +5,4 @@ export { driftLoop, type DriftSample } from './drift-loop.ts';
 export { predictionLoop, type PredictionFrame } from './prediction-loop.ts';
 export { correctionLoop } from './correction-loop.ts';
 export { compressionLoop } from './compression-loop.ts';
+export { syncStates } from './sync-states.ts';
