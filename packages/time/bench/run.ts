@@ -422,7 +422,10 @@ const st4 = new Float64Array(SYNC_TRACE);
 }
 const LAP_US = SYNC_TRACE * 100_000;
 
-/** The per-reply arithmetic of PeerSync on plain typed arrays: checks, envelope, bucket minimum. */
+/**
+ * The per-reply arithmetic of PeerSync on plain typed arrays: checks, envelope with the least
+ * round trip, the interval and spread tests, bucket minimum.
+ */
 const SW = 64;
 const rawSync = {
   t: new Float64Array(SW),
@@ -433,6 +436,7 @@ const rawSync = {
   bucket: -1,
   bucketA: 0,
   bucketB: 0,
+  last: -Infinity,
 };
 
 function rawStep(t1: number, t2: number, t3: number, t4: number): number {
@@ -442,12 +446,15 @@ function rawStep(t1: number, t2: number, t3: number, t4: number): number {
   const b = t4 - t3;
   if (!(a + b >= -2_000 && a + b <= 10_000_000)) return -1;
   const t = t1 + (t4 - t1) / 2;
+  if (t - r.last > 30_000_000) r.size = 0;
+  if (t > r.last) r.last = t;
   while (r.size > 0 && (r.t[r.head] as number) < t - 4_000_000) {
     r.head = r.head + 1 === SW ? 0 : r.head + 1;
     r.size--;
   }
   let minA = Infinity;
   let minB = Infinity;
+  let minD = Infinity;
   let k = r.head;
   for (let i = 0; i < r.size; i++) {
     const dt = t - (r.t[k] as number);
@@ -455,9 +462,15 @@ function rawStep(t1: number, t2: number, t3: number, t4: number): number {
     const bi = (r.b[k] as number) - 1e-4 * dt;
     if (ai < minA) minA = ai;
     if (bi < minB) minB = bi;
+    if (ai + bi < minD) minD = ai + bi;
     k = k + 1 === SW ? 0 : k + 1;
   }
-  const stepped = r.size > 0 && (a + minB < -2_000 || b + minA < -2_000) ? 1 : 0;
+  const spread = Math.min(minD, a + b) - Math.min(minA, a) - Math.min(minB, b);
+  const stepped =
+    r.size > 0 &&
+    (a + minB < -2_000 || b + minA < -2_000 || (r.size >= 8 && spread > 120_000 + 2_000))
+      ? 1
+      : 0;
   if (r.size === SW) {
     r.head = r.head + 1 === SW ? 0 : r.head + 1;
     r.size--;
@@ -563,10 +576,13 @@ function rawConsensusPeers(count: number) {
     }
     peers.push({ t, a, b });
   }
-  return { peers, values: new Float64Array(count + 1) };
+  return { peers, values: new Float64Array(count + 1), spread: 0 };
 }
 
-/** Envelope per peer, then sort and a trimmed mean of the middle half: what update() computes. */
+/**
+ * Envelope per peer, then sort, the values near the lower median (a majority of them) and a
+ * trimmed mean of the middle half: what update() computes.
+ */
 function rawConsensus(x: ReturnType<typeof rawConsensusPeers>, now: number): number {
   const values = x.values;
   let n = 0;
@@ -574,20 +590,29 @@ function rawConsensus(x: ReturnType<typeof rawConsensusPeers>, now: number): num
   for (const p of x.peers) {
     let minA = Infinity;
     let minB = Infinity;
+    let minD = Infinity;
     for (let k = 0; k < p.t.length; k++) {
       const dt = now - (p.t[k] as number);
       const ai = (p.a[k] as number) + 1e-4 * dt;
       const bi = (p.b[k] as number) - 1e-4 * dt;
       if (ai < minA) minA = ai;
       if (bi < minB) minB = bi;
+      if (ai + bi < minD) minD = ai + bi;
     }
+    x.spread += minD - minA - minB;
     values[n++] = (minA - minB) / 2;
   }
   const sorted = values.subarray(0, n).sort();
-  const drop = Math.max(1, Math.floor(n / 4));
+  const median = sorted[(n - 1) >> 1] as number;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi && (sorted[lo] as number) < median - 5_000_000) lo++;
+  while (hi > lo && (sorted[hi - 1] as number) > median + 5_000_000) hi--;
+  if (2 * (hi - lo) <= n) return NaN;
+  const drop = Math.max(1, Math.floor((hi - lo) / 4));
   let sum = 0;
-  for (let i = drop; i < n - drop; i++) sum += sorted[i] as number;
-  return sum / (n - 2 * drop);
+  for (let i = lo + drop; i < hi - drop; i++) sum += sorted[i] as number;
+  return sum / (hi - lo - 2 * drop);
 }
 
 const consensusCases: BenchCase[] = [];
