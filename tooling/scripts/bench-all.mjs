@@ -39,8 +39,11 @@ for (const dir of dirs) {
           dir.split('/')[1],
           title,
           row.name,
-          fmt(row.ours.medianOpsPerSec),
-          row.baseline ? `${fmt(row.baseline.medianOpsPerSec)} (${row.baseline.name})` : '—',
+          // Rows in other units (latency, bytes) carry their own text; their ratio is still
+          // "fraction of the raw limit" (baseline latency / ours).
+          row.display?.ours ?? fmt(row.ours.medianOpsPerSec),
+          row.display?.baseline ??
+            (row.baseline ? `${fmt(row.baseline.medianOpsPerSec)} (${row.baseline.name})` : '—'),
           q == null ? '—' : `${q.toFixed(2)}×`,
           row.target == null
             ? ''

@@ -1,0 +1,277 @@
+// The end-to-end benchmark (issue #16): encrypted, signed text events between two runtime nodes
+// on loopback, beside the machine's floor measured in the same run (LIMITS.md): the raw
+// encrypted-datagram loop and raw UDP ping-pong. Throughput with signature verification done and
+// skipped; one-way latency at 1 k events/s; heap per idle session member.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureInterleaved, report, type CaseResult } from '@elara/bench-kit';
+import { defaultCryptoProvider } from '@elara/crypto';
+import { closedLoop, median, openLoop, quantile } from './loops.ts';
+import { idleMemberMemory } from './memory.ts';
+import { pingPong, rawStream, type RawStream } from './raw-udp.ts';
+import { runtimePair, type RuntimePair } from './runtime-pair.ts';
+
+const ROUNDS = 7;
+const SLICE_MS = 400;
+const LATENCY_ROUNDS = 5;
+const LATENCY_MS = 1_000;
+const RATE = 1_000;
+const CONTENT_BYTES = 100;
+/** A durable text event with 100 bytes of content is about this long without its signature. */
+const EVENT_BYTES = 160;
+/** Session size for the memory figure: two until groups land in the runtime. */
+const GROUP = 2;
+const GROUPS = 8;
+
+// Digests (which acknowledge, so the local log drains) every 100 ms; logs large enough that a
+// closed loop never fills them.
+const CONFIG = { heartbeatIntervalUs: 100_000, eventBufferSize: 1 << 20 };
+const content = (i: number): string => String(i).padEnd(CONTENT_BYTES, '.');
+
+interface Throughput {
+  readonly name: string;
+  readonly slice: (ms: number) => Promise<{ delivered: number; elapsedMs: number }>;
+}
+
+const pairCase = (name: string, p: RuntimePair): Throughput => ({
+  name,
+  slice: (ms) =>
+    closedLoop(
+      ms,
+      () => void p.send(content(0)),
+      () => p.arrived(),
+    ),
+});
+let rawIndex = 0;
+const rawCase = (name: string, r: RawStream): Throughput => ({
+  name,
+  slice: (ms) =>
+    closedLoop(
+      ms,
+      () => r.send(rawIndex++),
+      () => r.arrived(),
+    ),
+});
+
+function result(name: string, samples: readonly number[]): CaseResult {
+  return {
+    name,
+    medianOpsPerSec: median(samples),
+    minOpsPerSec: Math.min(...samples),
+    maxOpsPerSec: Math.max(...samples),
+    rounds: samples.length,
+  };
+}
+
+// ── Throughput, closed loop, interleaved rounds ─────────────────────────────────────────────
+const verified = await runtimePair(CONFIG);
+const skipped = await runtimePair(CONFIG, false);
+const rawPlain = await rawStream(EVENT_BYTES, false);
+const rawSigned = await rawStream(EVENT_BYTES, true);
+const cases = [
+  pairCase('runtime, signatures verified', verified),
+  pairCase('runtime, verification skipped', skipped),
+  rawCase('raw seal + UDP + open', rawPlain),
+  rawCase('raw sign + seal + UDP + open + verify', rawSigned),
+];
+for (const c of cases) await c.slice(100); // warm up
+const rates = cases.map(() => [] as number[]);
+for (let r = 0; r < ROUNDS; r++) {
+  for (let k = 0; k < cases.length; k++) {
+    const i = (k + r) % cases.length;
+    const { delivered, elapsedMs } = await (cases[i] as Throughput).slice(SLICE_MS);
+    (rates[i] as number[]).push((delivered * 1000) / elapsedMs);
+  }
+}
+const [tVerified, tSkipped, tRaw, tRawSigned] = cases.map((c, i) =>
+  result(c.name, rates[i] as number[]),
+) as [CaseResult, CaseResult, CaseResult, CaseResult];
+const wire = verified.sent();
+
+// ── Ed25519 verification alone (what the receiver pays per event) ───────────────────────────
+const provider = defaultCryptoProvider();
+const signer = provider.ed25519SigningKey(provider.randomBytes(32));
+const verifier = provider.ed25519VerifyingKey(signer.publicKey);
+const message = provider.randomBytes(EVENT_BYTES);
+const signature = signer.sign(message);
+const [tVerify] = measureInterleaved(
+  [
+    {
+      name: 'Ed25519 verify (node:crypto, prepared key)',
+      run: (n) => {
+        for (let i = 0; i < n; i++)
+          if (!verifier.verify(message, signature)) throw new Error('bad');
+      },
+    },
+  ],
+  { rounds: ROUNDS },
+) as [CaseResult];
+// Both nodes share one thread: removing a verification of cost 1/V from each event's 1/R
+// gives 1 / (1/R − 1/V).
+const computed = (r: number): number => 1 / (1 / r - 1 / tVerify.medianOpsPerSec);
+const tComputed: CaseResult = {
+  name: 'runtime, verification removed (computed)',
+  medianOpsPerSec: computed(tVerified.medianOpsPerSec),
+  minOpsPerSec: computed(tVerified.minOpsPerSec),
+  maxOpsPerSec: computed(tVerified.maxOpsPerSec),
+  rounds: ROUNDS,
+};
+
+// ── One-way latency at 1 k events/s, open loop, beside raw ping-pong ────────────────────────
+async function runtimeLatency(p: RuntimePair): Promise<number[]> {
+  const sentAt = new Float64Array(Math.ceil((RATE * LATENCY_MS) / 1000) + 1);
+  const samples: number[] = [];
+  p.onArrival = (text) => {
+    const i = Number.parseInt(text, 10);
+    samples.push((performance.now() - (sentAt[i] as number)) * 1000);
+  };
+  await openLoop(
+    LATENCY_MS,
+    RATE,
+    (i) => {
+      sentAt[i] = performance.now();
+      p.send(content(i));
+    },
+    () => p.arrived(),
+  );
+  p.onArrival = undefined;
+  return samples;
+}
+async function rawLatency(r: RawStream): Promise<number[]> {
+  const sentAt = new Float64Array(Math.ceil((RATE * LATENCY_MS) / 1000) + 1);
+  const samples: number[] = [];
+  r.onArrival = (i) => samples.push((performance.now() - (sentAt[i] as number)) * 1000);
+  await openLoop(
+    LATENCY_MS,
+    RATE,
+    (i) => {
+      sentAt[i] = performance.now();
+      r.send(i);
+    },
+    () => r.arrived(),
+  );
+  r.onArrival = undefined;
+  return samples;
+}
+// A fresh pair: the throughput rounds left the first one's event store full, and its digests
+// would weigh on every tick.
+await Promise.all([verified.close(), skipped.close(), rawPlain.close()]);
+const fresh = await runtimePair(CONFIG);
+await runtimeLatency(fresh); // warm up
+const lat = { verified: [] as number[], rawSigned: [] as number[], ping: [] as number[] };
+const p50s = { verified: [] as number[], rawSigned: [] as number[], ping: [] as number[] };
+for (let r = 0; r < LATENCY_ROUNDS; r++) {
+  const runs: [keyof typeof lat, () => Promise<number[]>][] = [
+    ['verified', () => runtimeLatency(fresh)],
+    ['rawSigned', () => rawLatency(rawSigned)],
+    ['ping', () => pingPong(1_000)],
+  ];
+  for (let k = 0; k < runs.length; k++) {
+    const [key, run] = runs[(k + r) % runs.length] as (typeof runs)[number];
+    const samples = await run();
+    lat[key].push(...samples);
+    p50s[key].push(median(samples));
+  }
+}
+const received = lat.verified.length;
+await Promise.all([fresh.close(), rawSigned.close()]);
+
+// ── Heap per idle session member ────────────────────────────────────────────────────────────
+const memory = await idleMemberMemory(GROUPS, GROUP, 2_500);
+
+// ── Report ──────────────────────────────────────────────────────────────────────────────────
+report('e2e', 'End to end: text events delivered per second between two nodes on loopback', [
+  {
+    name: 'text events, signatures verified',
+    ours: tVerified,
+    baseline: tRaw,
+    note:
+      `closed loop, 256 in flight, ${CONTENT_BYTES}-byte messages; ` +
+      `${(wire.events / wire.datagrams).toFixed(1)} events and ` +
+      `${(wire.bytes / wire.datagrams).toFixed(0)} B per datagram on average`,
+  },
+  {
+    name: 'text events, verification skipped (measured)',
+    ours: tSkipped,
+    baseline: tRaw,
+    note: 'a provider that accepts every signature',
+  },
+  {
+    name: 'text events, verification removed (computed)',
+    ours: tComputed,
+    baseline: tRaw,
+    note: `1 / (1/verified − 1/verify), verify alone ${(tVerify.medianOpsPerSec / 1000).toFixed(1)} k/s`,
+  },
+  {
+    name: 'text events, signatures verified, vs the signed floor',
+    ours: tVerified,
+    baseline: tRawSigned,
+  },
+  { name: 'Ed25519 verify alone', ours: tVerify },
+]);
+
+const us = (x: number): string => `${x.toFixed(0)} µs`;
+const rateOf = (latencyUs: number): number => 1e6 / latencyUs;
+const latencyCase = (name: string, samples: readonly number[], q: number): CaseResult => ({
+  name,
+  medianOpsPerSec: rateOf(quantile(samples, q)),
+  minOpsPerSec: rateOf(quantile(samples, q)),
+  maxOpsPerSec: rateOf(quantile(samples, q)),
+  rounds: LATENCY_ROUNDS,
+});
+const latencyRow = (q: number, label: string, base: keyof typeof lat, baseName: string) => {
+  const against = base === 'ping' ? 'vs ping-pong' : 'vs raw signed datagrams';
+  const ours = quantile(lat.verified, q);
+  const baseline = quantile(lat[base], q);
+  return {
+    name: `${label} one-way latency at 1 k events/s, ${against}`,
+    ours: latencyCase('runtime, signatures verified', lat.verified, q),
+    baseline: latencyCase(baseName, lat[base], q),
+    ratio: baseline / ours,
+    display: { ours: us(ours), baseline: `${us(baseline)} (${baseName})` },
+    note: 'ratio = baseline latency / ours',
+  };
+};
+const latencyRows = [
+  latencyRow(0.5, 'p50', 'ping', 'raw UDP ping-pong, RTT/2'),
+  latencyRow(0.99, 'p99', 'ping', 'raw UDP ping-pong, RTT/2'),
+  latencyRow(0.5, 'p50', 'rawSigned', 'raw signed sealed datagrams at 1 k/s'),
+  latencyRow(0.99, 'p99', 'rawSigned', 'raw signed sealed datagrams at 1 k/s'),
+];
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+const memoryRows = [
+  {
+    name: `heap per idle session member (${memory.members} members in sessions of ${GROUP}, with its node)`,
+    ours: { name: 'heap', medianOpsPerSec: 0, minOpsPerSec: 0, maxOpsPerSec: 0, rounds: 1 },
+    display: { ours: kb(memory.perMemberWithNode) },
+  },
+  {
+    name: 'heap per idle session member (the session alone, nodes already made)',
+    ours: { name: 'heap', medianOpsPerSec: 0, minOpsPerSec: 0, maxOpsPerSec: 0, rounds: 1 },
+    display: { ours: kb(memory.perMemberSessionOnly) },
+  },
+];
+console.log('\nEnd to end: latency and memory');
+console.log('case | ours | raw baseline | ratio');
+for (const row of latencyRows)
+  console.log(
+    `${row.name} | ${row.display.ours} | ${row.display.baseline} | ${row.ratio.toFixed(2)}×`,
+  );
+console.log(
+  `  (${received} events received over ${LATENCY_ROUNDS} rounds of ${LATENCY_MS} ms; per-round p50: ` +
+    `runtime ${p50s.verified.map(us).join(', ')}; ping-pong ${p50s.ping.map(us).join(', ')})`,
+);
+for (const row of memoryRows) console.log(`${row.name} | ${row.display.ours} | — | —`);
+mkdirSync('bench-results', { recursive: true });
+writeFileSync(
+  join('bench-results', 'e2e-latency.json'),
+  JSON.stringify(
+    {
+      title: 'End to end: one-way latency at 1 k events/s, heap per idle member',
+      when: new Date().toISOString(),
+      rows: [...latencyRows, ...memoryRows],
+    },
+    null,
+    2,
+  ),
+);
