@@ -23,7 +23,7 @@ const signed = (ms: number): string => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).t
 
 /** The table a terminal shows, one line per node under a header. */
 export function tableLines(frame: ViewFrame): string[] {
-  const head = `${frame.phase.padEnd(9)} ${frame.elapsedS.toFixed(1).padStart(5)} s / ${frame.durationS} s`;
+  const head = `${frame.phase.padEnd(9)} ${frame.elapsedS.toFixed(1).padStart(5)} s (chat: ${frame.durationS} s)`;
   const cols = ['node', 'address', 'peers', 'here', 'msgs', 'τs offset', 'typing', 'path'];
   const cells = frame.rows.map((r) => [
     r.name,
