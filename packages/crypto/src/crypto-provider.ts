@@ -8,6 +8,8 @@ export const NONCE_LENGTH = 12;
 export const TAG_LENGTH = 16;
 /** Length of a SHA-256 digest, an HMAC-SHA256 output and the HKDF-SHA256 hash length. */
 export const HASH_LENGTH = 32;
+/** Length of an HMAC-SHA512 output (the channel's key chain splits it into two 32-byte keys). */
+export const HMAC_SHA512_LENGTH = 64;
 /** Largest HKDF-SHA256 output (RFC 5869: 255 × HashLen). */
 export const MAX_HKDF_LENGTH = 255 * HASH_LENGTH;
 
@@ -95,6 +97,13 @@ export interface CryptoProvider {
 
   /** HMAC-SHA256 (RFC 2104) of `data` under `key` (any length): 32 bytes. */
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+
+  /**
+   * HMAC-SHA512 (RFC 2104, FIPS 180-4) of `data` under `key` (any length): 64 bytes, in an array
+   * of its own (so the caller may zero it). One call yields two 32-byte keys (the channel's
+   * key chain), at about the per-call cost of one HMAC-SHA256.
+   */
+  hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array;
 
   /**
    * HKDF-SHA256 (RFC 5869): extract with `salt` (empty = "no salt", which RFC 5869 defines as

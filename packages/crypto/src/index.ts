@@ -10,6 +10,7 @@ export {
   NONCE_LENGTH,
   TAG_LENGTH,
   HASH_LENGTH,
+  HMAC_SHA512_LENGTH,
   MAX_HKDF_LENGTH,
 } from './crypto-provider.ts';
 export {
@@ -154,10 +155,8 @@ export {
 } from './channel/channel-errors.ts';
 export {
   channelEpochZeroKey,
-  channelNextEpochKey,
-  channelChainKey,
-  channelNextChainKey,
-  channelMessageKey,
+  channelEpochStep,
+  channelChainStep,
   writeChannelNonce,
 } from './channel/channel-key-schedule.ts';
 export { ReplayWindow, MAX_REPLAY_WINDOW } from './channel/replay-window.ts';

@@ -103,6 +103,8 @@ describe.each(bothProviders())('bad input on the $name provider', (crypto: Crypt
       expectNamed(() => crypto.aeadOpen(KEY, NONCE, v as never, EMPTY), InvalidLengthError);
       expectNamed(() => crypto.sha256(v as never), InvalidLengthError);
       expectNamed(() => crypto.hmacSha256(v as never, EMPTY), InvalidLengthError);
+      expectNamed(() => crypto.hmacSha512(v as never, EMPTY), InvalidLengthError);
+      expectNamed(() => crypto.hmacSha512(EMPTY, v as never), InvalidLengthError);
       expectNamed(() => crypto.hkdfSha256(EMPTY, v as never, EMPTY, 32), InvalidLengthError);
     }
   });

@@ -58,27 +58,50 @@ export function outcome(f: () => unknown): string {
 
 /** A provider that counts HMACs and remembers each output (a copy, and the array handed out). */
 export interface RecordingProvider extends CryptoProvider {
+  /** HMAC-SHA256 and HMAC-SHA512 calls. */
   hmacCalls: number;
-  readonly outputs: { readonly copy: Uint8Array; readonly handedOut: Uint8Array }[];
+  /** HMAC-SHA512 calls alone (every chain and epoch step). */
+  hmacSha512Calls: number;
+  readonly outputs: {
+    readonly hash: 'sha256' | 'sha512';
+    readonly copy: Uint8Array;
+    readonly handedOut: Uint8Array;
+  }[];
+  /** Every key array handed to `aeadSeal` or `aeadOpen` (the arrays themselves, not copies). */
+  readonly aeadKeys: Uint8Array[];
 }
 
-/** Wraps `inner`, recording every HMAC-SHA256 it computes (to count work and check erasure). */
+/**
+ * Wraps `inner`, recording every HMAC it computes and every AEAD key it is given (to count
+ * work and check erasure).
+ */
 export function recordingProvider(inner: CryptoProvider): RecordingProvider {
   const outputs: RecordingProvider['outputs'] = [];
+  const aeadKeys: Uint8Array[] = [];
+  const record = (hash: 'sha256' | 'sha512', out: Uint8Array) => {
+    p.hmacCalls++;
+    if (hash === 'sha512') p.hmacSha512Calls++;
+    outputs.push({ hash, copy: new Uint8Array(out), handedOut: out });
+    return out;
+  };
   const p: RecordingProvider = {
     name: inner.name,
     hmacCalls: 0,
+    hmacSha512Calls: 0,
     outputs,
+    aeadKeys,
     sha256: (d) => inner.sha256(d),
-    hmacSha256: (k, d) => {
-      p.hmacCalls++;
-      const out = inner.hmacSha256(k, d);
-      outputs.push({ copy: new Uint8Array(out), handedOut: out });
-      return out;
-    },
+    hmacSha256: (k, d) => record('sha256', inner.hmacSha256(k, d)),
+    hmacSha512: (k, d) => record('sha512', inner.hmacSha512(k, d)),
     hkdfSha256: (i, s, f, n) => inner.hkdfSha256(i, s, f, n),
-    aeadSeal: (k, n, m, a, o) => inner.aeadSeal(k, n, m, a, o),
-    aeadOpen: (k, n, c, a, o) => inner.aeadOpen(k, n, c, a, o),
+    aeadSeal: (k, n, m, a, o) => {
+      aeadKeys.push(k);
+      return inner.aeadSeal(k, n, m, a, o);
+    },
+    aeadOpen: (k, n, c, a, o) => {
+      aeadKeys.push(k);
+      return inner.aeadOpen(k, n, c, a, o);
+    },
     ed25519SigningKey: (s) => inner.ed25519SigningKey(s),
     ed25519VerifyingKey: (k) => inner.ed25519VerifyingKey(k),
     x25519PrivateKey: (s) => inner.x25519PrivateKey(s),

@@ -14,6 +14,8 @@ import {
   TooFarAheadError,
 } from '../src/index.ts';
 import { channelKeyMaterial } from '../src/channel/channel-inspection.ts';
+import { ClassReceiver } from '../src/channel/class-receiver.ts';
+import { ReceiveChain } from '../src/channel/receive-chain.ts';
 import { mirroredResults, outcome, recordingProvider } from './channel-harness.ts';
 import { bothProviders } from './providers.ts';
 
@@ -29,23 +31,33 @@ const payloadOf = (i: number, n = 20) =>
 
 /** The README's key schedule, written out with raw node:crypto, for one class of one direction. */
 function referenceSchedule(root: Uint8Array, packetClass: number) {
-  const hmac = (k: Uint8Array, m: Uint8Array) =>
+  const hmac256 = (k: Uint8Array, m: Uint8Array) =>
     new Uint8Array(createHmac('sha256', k).update(m).digest());
+  const hmac512 = (k: Uint8Array, m: Uint8Array) =>
+    new Uint8Array(createHmac('sha512', k).update(m).digest());
+  // HMAC-SHA512(k, tag), split into its two 32-byte halves.
+  const split = (k: Uint8Array, tag: number): [Uint8Array, Uint8Array] => {
+    const out = hmac512(k, Uint8Array.of(tag));
+    return [out.slice(0, 32), out.slice(32)];
+  };
   const label = new TextEncoder().encode('elara v1 channel class ');
-  const epochKeys = [hmac(root, Uint8Array.from([...label, packetClass]))];
+  const epochKeys: Uint8Array[] = [hmac256(root, Uint8Array.from([...label, packetClass]))];
   const ek = (e: number): Uint8Array => {
-    while (epochKeys.length <= e) epochKeys.push(hmac(epochKeys.at(-1)!, Uint8Array.of(0x04)));
+    while (epochKeys.length <= e) epochKeys.push(split(epochKeys.at(-1)!, 0x03)[1]);
     return epochKeys[e]!;
   };
   const chains = new Map<number, Uint8Array[]>();
   const ck = (e: number, i: number): Uint8Array => {
-    const chain = chains.get(e) ?? [hmac(ek(e), Uint8Array.of(0x03))];
+    const chain = chains.get(e) ?? [split(ek(e), 0x03)[0]];
     chains.set(e, chain);
-    while (chain.length <= i) chain.push(hmac(chain.at(-1)!, Uint8Array.of(0x02)));
+    while (chain.length <= i) chain.push(split(chain.at(-1)!, 0x01)[1]);
     return chain[i]!;
   };
-  const mk = (e: number, i: number) => hmac(ck(e, i), Uint8Array.of(0x01));
-  return { ek, ck, mk, hmac };
+  const mk = (e: number, i: number) => split(ck(e, i), 0x01)[0];
+  /** The 64 bytes of the chain step at (e, i) and of the epoch step of e, as derived. */
+  const chainStep = (e: number, i: number) => hmac512(ck(e, i), Uint8Array.of(0x01));
+  const epochStep = (e: number) => hmac512(ek(e), Uint8Array.of(0x03));
+  return { ek, ck, mk, split, chainStep, epochStep, epochZero: () => epochKeys[0]! };
 }
 
 /** Opens a channel frame with raw node:crypto under `key`, as the README says; undefined if refused. */
@@ -137,11 +149,12 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
     const candidates: Uint8Array[] = [];
     for (const k of receiveKeys(b)) {
       candidates.push(k);
-      for (const start of [k, ref.hmac(k, Uint8Array.of(0x03))]) {
+      for (const start of [k, ref.split(k, 0x03)[0]]) {
         let c = start;
         for (let step = 0; step < 80; step++) {
-          candidates.push(ref.hmac(c, Uint8Array.of(0x01)));
-          c = ref.hmac(c, Uint8Array.of(0x02));
+          const [message, next] = ref.split(c, 0x01);
+          candidates.push(message);
+          c = next;
         }
       }
     }
@@ -183,32 +196,97 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
     const rec = recordingProvider(crypto);
     const { a, b, root } = pairWith(rec, rec, { replayWindow: 8 });
     const ref = referenceSchedule(root, CORE);
-    const frames = Array.from({ length: 12 }, (_, i) => a.seal(frameOf(payloadOf(i))));
+    const allZero = (k: Uint8Array) => k.every((x) => x === 0);
+    // After every seal and open, whatever succeeded or failed: every HMAC output handed out
+    // (the epoch-0 keys and each 64-byte step) and every key given to the AEAD is zero, and so
+    // are the buffers keys are derived into.
+    const afterEach = (what: string) => {
+      for (const { copy, handedOut } of rec.outputs)
+        expect(allZero(handedOut), `${what}: ${toHex(copy)}`).toBe(true);
+      // A refused frame at a cached position leaves its key cached, as it must.
+      const held = hexSet([...receiveKeys(a), ...receiveKeys(b)]);
+      for (const k of rec.aeadKeys) {
+        expect(allZero(k) || held.has(toHex(k)), `${what}: AEAD key`).toBe(true);
+      }
+      for (const c of [a, b]) {
+        expect(c[channelKeyMaterial]().scratch.flat().every(allZero), `${what}: scratch`).toBe(
+          true,
+        );
+      }
+    };
+    const frames = Array.from({ length: 12 }, (_, i) => {
+      const f = a.seal(frameOf(payloadOf(i)));
+      afterEach(`seal ${i}`);
+      return f;
+    });
     a.rekey(CORE);
     frames.push(a.seal(frameOf(payloadOf(12))));
-    for (const i of [1, 0, 4, 2, 3, 11, 12]) b.open(frames[i]!); // 5..10 stay cached
-    // Every key that derived an opened frame's key, or was one: epoch keys 0 and 1, chain keys
-    // up to each head, message keys of the opened frames.
-    const erased = new Set<string>([ref.ek(0), ref.ek(1), ref.ck(1, 0), ref.mk(1, 0)].map(toHex));
-    for (let i = 0; i <= 11; i++) erased.add(toHex(ref.ck(0, i)));
-    for (const i of [0, 1, 2, 3, 4, 11]) erased.add(toHex(ref.mk(0, i)));
-    let checked = 0;
-    for (const { copy, handedOut } of rec.outputs) {
-      if (!erased.has(toHex(copy))) continue;
-      checked++;
-      expect(
-        handedOut.every((x) => x === 0),
-        toHex(copy),
-      ).toBe(true);
+    afterEach('seal 12');
+    const tampered = (i: number) => {
+      const f = frames[i]!.slice();
+      f[f.length - 1] = f[f.length - 1]! ^ 1;
+      return f;
+    };
+    // Refused attempts first (the next position, a jump, a cached position, a new epoch), then
+    // the real frames; 5..10 stay cached.
+    const schedule: [number, boolean][] = [
+      [1, true],
+      [1, false],
+      [0, true],
+      [0, false],
+      [4, true],
+      [4, false],
+      [2, false],
+      [3, true],
+      [3, false],
+      [11, false],
+      [12, true],
+      [12, false],
+    ];
+    for (const [i, forged] of schedule) {
+      const r = outcome(() => b.open(forged ? tampered(i) : frames[i]!));
+      expect(r).toBe(forged ? 'AuthenticationError' : 'ok');
+      afterEach(`${forged ? 'forged' : 'open'} ${i}`);
     }
-    // Each was derived once by the sender and once by the receiver: the check is not vacuous.
-    expect(checked).toBe(2 * erased.size);
-    b.close();
-    expect(
-      b[channelKeyMaterial]()
-        .receive.flat()
-        .every((k) => k.every((x) => x === 0)),
-    ).toBe(true);
+    // Not vacuous: both sides derived each step of this class and direction, the receiver
+    // once more for each refused attempt that derived (1, then 4 with 2..3, 12 with its epoch);
+    // none of them survives anywhere but in the halves the schedule says are held.
+    const count = (bytes: Uint8Array) =>
+      rec.outputs.filter((o) => toHex(o.copy) === toHex(bytes)).length;
+    expect(count(ref.epochZero())).toBe(2);
+    expect(count(ref.epochStep(0))).toBe(2);
+    expect(count(ref.epochStep(1))).toBe(3);
+    const extra = new Map([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+    ]);
+    for (let i = 0; i <= 11; i++)
+      expect(count(ref.chainStep(0, i)), `step ${i}`).toBe(2 + (extra.get(i) ?? 0));
+    expect(count(ref.chainStep(1, 0))).toBe(3);
+    // The AEAD saw every seal and every attempt: 13 + 12.
+    expect(rec.aeadKeys).toHaveLength(13 + schedule.length);
+    // Exactly what the schedule says is held: the next epoch's key, epoch 0's chain key at 12
+    // and its cached keys of 5..10, epoch 1's chain key at 1; the sender its chain key and the
+    // next epoch's key.
+    expect(hexSet(b[channelKeyMaterial]().receive[CORE]!)).toEqual(
+      hexSet([
+        ref.ek(2),
+        ref.ck(0, 12),
+        ref.ck(1, 1),
+        ...[5, 6, 7, 8, 9, 10].map((i) => ref.mk(0, i)),
+      ]),
+    );
+    expect(hexSet(a[channelKeyMaterial]().send[CORE]!)).toEqual(hexSet([ref.ck(1, 1), ref.ek(2)]));
+    for (const c of [a, b]) c.close();
+    for (const c of [a, b]) {
+      const m = c[channelKeyMaterial]();
+      expect([...m.send.flat(), ...m.receive.flat(), ...m.scratch.flat()].every(allZero)).toBe(
+        true,
+      );
+    }
   });
 
   it('a cached key is deleted when its position leaves the window', () => {
@@ -256,37 +334,52 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
       expect(outcome(() => b.open(frames[i]!))).toMatch(/Duplicate|Beyond|Stale/);
   });
 
-  it('a jump costs one HMAC per skipped position, one more per cached key, and is capped', () => {
+  it('a frame costs one HMAC-SHA512 per chain position walked, none from the cache, capped', () => {
     const rec = recordingProvider(crypto);
     const window = 16;
     const { a, b } = pairWith(crypto, rec, { replayWindow: window, maxSkip: 40 });
     const frames = Array.from({ length: 90 }, (_, i) => a.seal(frameOf(payloadOf(i))));
-    const cost = (i: number) => {
+    const cost = (frame: Uint8Array) => {
       const before = rec.hmacCalls;
-      const r = outcome(() => b.open(frames[i]!));
+      const before512 = rec.hmacSha512Calls;
+      const r = outcome(() => b.open(frame));
+      // Every derivation an open makes is one HMAC-SHA512 step.
+      expect(rec.hmacSha512Calls - before512).toBe(rec.hmacCalls - before);
       return [r, rec.hmacCalls - before];
     };
-    // In order: message key + chain step.
-    expect(cost(0)).toEqual(['ok', 2]);
-    // Skip 3 (positions 1..3): 3 steps + 3 cached keys + message key + step.
-    expect(cost(4)).toEqual(['ok', 3 + 3 + 2]);
+    // In order: one step gives the message key and the next chain key.
+    expect(cost(frames[0]!)).toEqual(['ok', 1]);
+    // Skip 3 (positions 1..3, all cached): 3 steps + the frame's own.
+    expect(cost(frames[4]!)).toEqual(['ok', 3 + 1]);
+    expect(b.cachedReceiveKeys).toBe(3);
     // A cached position: no HMAC at all.
-    expect(cost(2)).toEqual(['ok', 0]);
-    // Skip 35 (5..39): 35 steps, only the last 15 cached (the window), + 2.
-    expect(cost(40)).toEqual(['ok', 35 + (window - 1) + 2]);
+    expect(cost(frames[2]!)).toEqual(['ok', 0]);
+    // Skip 35 (5..39): 35 steps, only the last 15 keys cached (the window), + 1.
+    expect(cost(frames[40]!)).toEqual(['ok', 35 + 1]);
     expect(b.cachedReceiveKeys).toBe(window - 1);
     // 41 positions past the head (41..81 skipped): refused before any derivation.
     const state = b.describeReceiveState();
-    expect(cost(82)).toEqual(['TooFarAheadError', 0]);
+    expect(cost(frames[82]!)).toEqual(['TooFarAheadError', 0]);
     expect(b.describeReceiveState()).toBe(state);
-    expect(cost(81)).toEqual(['ok', 40 + (window - 1) + 2]);
+    expect(cost(frames[81]!)).toEqual(['ok', 40 + 1]);
     // Stalled past the cap until the sender's next epoch, which opens at once.
-    expect(cost(89)).toEqual(['ok', 7 + 7 + 2]);
+    expect(cost(frames[89]!)).toEqual(['ok', 7 + 1]);
     const stalled = Array.from({ length: 50 }, (_, i) => a.seal(frameOf(payloadOf(i))));
     expect(outcome(() => b.open(stalled[49]!))).toBe('TooFarAheadError');
     a.rekey(CORE);
-    expect(b.open(a.seal(frameOf(payloadOf(7)))).epoch).toBe(1);
+    const next = a.seal(frameOf(payloadOf(7)));
+    // One epoch step (the chain's start and the next epoch's key), one chain step.
+    expect(cost(next)).toEqual(['ok', 1 + 1]);
+    expect(b.receiveEpoch(CORE)).toBe(1);
     expect(toHex(b.open(stalled[10]!).plaintext)).toBe(toHex(payloadOf(10))); // epoch 0 kept
+    // Three epochs ahead: three epoch steps, then the frame's chain step.
+    let far: Uint8Array = new Uint8Array(0);
+    for (let k = 0; k < 3; k++) {
+      a.rekey(CORE);
+      far = a.seal(frameOf(payloadOf(k))); // epochs 2, 3 and 4; only 4's frame arrives
+    }
+    expect(cost(far)).toEqual(['ok', 3 + 1]);
+    expect(b.receiveEpoch(CORE)).toBe(4);
   });
 
   it('a flood of forged frames far ahead: bounded work each, window, chain and cache unchanged', () => {
@@ -297,16 +390,24 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
     for (const i of [0, 1, 2, 3, 4, 7]) b.open(frames[i]!); // 5, 6 cached; head 8
     const before = snapshotHex(b);
     const state = b.describeReceiveState();
-    const bound = limits.maxEpochSkip + (limits.overlapEpochs + 1) + limits.maxSkip + 16 + 1;
+    // At most maxEpochSkip epoch steps, then maxSkip chain steps and the frame's own.
+    const bound = limits.maxEpochSkip + limits.maxSkip + 1;
     const n = crypto.name === 'native' ? 3000 : 300;
     const codes = new Map<string, number>();
     const rnd = lcg(99);
     const firstForged = rec.outputs.length;
     let maxWork = 0;
+    let totalWork = 0;
     for (let k = 0; k < n; k++) {
       const forged = frames[8]!.slice();
-      const seq = [rnd(0x10000), 8 + rnd(60), rnd(12)][k % 3]!;
-      const epoch = rnd(8) === 0 ? rnd(7) : 0;
+      // The first two are the worst cases: maxSkip past the head, and maxSkip into the
+      // furthest epoch allowed.
+      const worst = [
+        [8 + limits.maxSkip, 0],
+        [limits.maxSkip, limits.maxEpochSkip],
+      ][k];
+      const seq = worst?.[0] ?? [rnd(0x10000), 8 + rnd(60), rnd(12)][k % 3]!;
+      const epoch = worst?.[1] ?? (rnd(8) === 0 ? rnd(7) : 0);
       forged.set([seq & 0xff, seq >> 8], 28);
       forged.set([epoch & 0xff, epoch >> 8], 38);
       if (seq === 8 && epoch === 0) forged[50] = forged[50]! ^ 1;
@@ -314,6 +415,7 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
       const code = outcome(() => b.open(forged));
       const spent = rec.hmacCalls - work;
       maxWork = Math.max(maxWork, spent);
+      totalWork += spent;
       expect(spent).toBeLessThanOrEqual(bound);
       if (code === 'TooFarAheadError' || code === 'FutureEpochError') expect(spent).toBe(0);
       codes.set(code, (codes.get(code) ?? 0) + 1);
@@ -325,11 +427,17 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
       'FutureEpochError',
       'TooFarAheadError',
     ]);
-    expect(maxWork).toBeGreaterThan(limits.maxSkip); // the bound was approached, not vacuous
+    expect(maxWork).toBe(bound); // the bound was reached, so it is not vacuous
     // Whatever a refused frame made the receiver derive was zeroed, not just dropped.
     const derived = rec.outputs.slice(firstForged);
-    expect(derived.length).toBeGreaterThan(n);
+    expect(derived).toHaveLength(totalWork);
+    expect(totalWork).toBeGreaterThan(n);
     expect(derived.every(({ handedOut }) => handedOut.every((x) => x === 0))).toBe(true);
+    expect(
+      b[channelKeyMaterial]()
+        .scratch.flat()
+        .every((k) => k.every((x) => x === 0)),
+    ).toBe(true);
     expect(b.describeReceiveState()).toBe(state);
     expect(snapshotHex(b)).toBe(before);
     expect(b.cachedReceiveKeys).toBe(2);
@@ -446,6 +554,84 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
     expect(() => b.open(frames[DEFAULT_MAX_SKIP + 1]!)).toThrow(TooFarAheadError);
     expect(b.open(frames[DEFAULT_MAX_SKIP]!).plaintext).toHaveLength(1);
     expect(b.cachedReceiveKeys).toBe(63); // Core's window, 64, less the frame itself
+  });
+});
+
+describe.each(bothProviders(7))('keys the ratchet lets go of are zeroed ($name)', (crypto) => {
+  const zero = (k: Uint8Array) => k.every((x) => x === 0);
+  const chainKey = () => crypto.randomBytes(32);
+
+  it('a receive chain zeroes skipped keys of a refused frame, and cached keys it drops', () => {
+    const chain = new ReceiveChain(0, chainKey(), 4);
+    // A refused jump to 3: the message keys it derived for 0..2 are zeroed, not just dropped.
+    const refused = chain.prepare(crypto, 3, 10);
+    expect(refused.skipped).toHaveLength(3);
+    expect(refused.skipped.some(zero)).toBe(false);
+    chain.discard(refused);
+    expect(refused.skipped.every(zero)).toBe(true);
+    expect(refused.messageKey.every((x) => x === 0)).toBe(true);
+    expect(chain.scratchMaterial().every(zero)).toBe(true);
+    // The same jump, accepted: 0..2 are cached (the very arrays derived).
+    const step = chain.prepare(crypto, 3, 10);
+    const [k0, k1, k2] = step.skipped as [Uint8Array, Uint8Array, Uint8Array];
+    chain.commit(step);
+    expect(chain.scratchMaterial().every(zero)).toBe(true);
+    expect(chain.cachedKeys).toBe(3);
+    expect([k0, k1, k2].some(zero)).toBe(false);
+    // Opening 1 from the cache zeroes its key in place.
+    const cached = chain.prepare(crypto, 1, 10);
+    expect(cached.messageKey).toBe(k1);
+    chain.commit(cached);
+    expect(zero(k1)).toBe(true);
+    // Opening 5 moves the window to 2..5: 0 leaves it and is zeroed; 2 stays.
+    chain.commit(chain.prepare(crypto, 5, 10));
+    expect(zero(k0)).toBe(true);
+    expect(zero(k2)).toBe(false);
+    chain.erase();
+    expect(zero(k2)).toBe(true);
+    expect(chain.keyMaterial().every(zero)).toBe(true);
+  });
+
+  it('a class receiver zeroes what a refused new epoch derived, and the epochs it drops', () => {
+    const limits = { windowSize: 8, overlap: 1, maxEpochSkip: 4, maxSkip: 10 };
+    const receiver = new ClassReceiver(crypto, chainKey(), limits);
+    // Epoch 0 opens at 2: 0 and 1 are cached in epoch 0's chain.
+    const first = receiver.prepare(0, 2);
+    receiver.commit(first);
+    const epochZero = first.chain;
+    const cachedInZero = [...first.step.skipped];
+    expect(cachedInZero.some(zero)).toBe(false);
+    const before = receiver.keyMaterial().map(toHex);
+    const pending = receiver.prepare(3, 2);
+    expect(pending.newChains.map((c) => c.epoch)).toEqual([2, 3]); // 1 stepped over
+    const derived = [
+      pending.nextEpochKey!,
+      ...pending.step.skipped,
+      ...pending.newChains.flatMap((c) => c.keyMaterial()),
+    ];
+    expect(derived.some(zero)).toBe(false);
+    const newChains = pending.newChains;
+    receiver.discard(pending);
+    expect(zero(pending.nextEpochKey!)).toBe(true);
+    expect(pending.step.skipped.every(zero)).toBe(true);
+    for (const c of newChains) {
+      expect(c.keyMaterial().every(zero)).toBe(true);
+      expect(c.scratchMaterial().every(zero)).toBe(true);
+    }
+    expect(receiver.keyMaterial().map(toHex)).toEqual(before);
+    // Accepted: the next epoch's key is copied over the kept one and the pending copy zeroed;
+    // epoch 0 falls out of the overlap and is zeroed, its cached keys with it.
+    const accepted = receiver.prepare(3, 2);
+    const next = accepted.nextEpochKey!;
+    const nextBytes = new Uint8Array(next);
+    receiver.commit(accepted);
+    expect(receiver.currentEpoch).toBe(3);
+    expect(receiver.keyMaterial()[0]).toEqual(nextBytes);
+    expect(zero(next)).toBe(true);
+    expect(epochZero.keyMaterial().every(zero)).toBe(true);
+    expect(cachedInZero.every(zero)).toBe(true);
+    expect(receiver.describe()).toMatch(/^2@/);
+    expect(receiver.scratchMaterial().every(zero)).toBe(true);
   });
 });
 

@@ -34,7 +34,7 @@ const FAST = propertyRuns(300, 3000);
 const SLOW = propertyRuns(20, 400);
 
 describe('the two providers give identical bytes', () => {
-  it('SHA-256, HMAC-SHA256 and HKDF-SHA256', () => {
+  it('SHA-256, HMAC-SHA256, HMAC-SHA512 and HKDF-SHA256', () => {
     fc.assert(
       fc.property(
         bytes(300),
@@ -44,6 +44,7 @@ describe('the two providers give identical bytes', () => {
         (a, b, c, n) => {
           expect(toHex(portable.sha256(a))).toBe(toHex(native.sha256(a)));
           expect(toHex(portable.hmacSha256(b, a))).toBe(toHex(native.hmacSha256(b, a)));
+          expect(toHex(portable.hmacSha512(b, a))).toBe(toHex(native.hmacSha512(b, a)));
           expect(toHex(portable.hkdfSha256(a, b, c, n))).toBe(toHex(native.hkdfSha256(a, b, c, n)));
         },
       ),

@@ -11,4 +11,9 @@ export interface ChannelKeyMaterial {
   readonly send: readonly (readonly Uint8Array[])[];
   /** Per class: the next epoch's key, then per kept epoch its chain key and cached keys. */
   readonly receive: readonly (readonly Uint8Array[])[];
+  /**
+   * Per class: the buffers keys are derived into and used from (the sender's message key, each
+   * kept receive chain's message key and next chain key), which hold no key between frames.
+   */
+  readonly scratch: readonly (readonly Uint8Array[])[];
 }

@@ -1,18 +1,16 @@
 import { type PacketClass, packetClassFromByte } from '@elara/core';
 import type { CryptoProvider } from '../crypto-provider.ts';
+import { KEY_LENGTH } from '../crypto-provider.ts';
 
 const CLASS_LABEL = new TextEncoder().encode('elara v1 channel class ');
 
-// One-byte domain tags, one per derivation, so no two derivations under the same key share an
-// input (and the class label, 24 bytes, differs from all of them in length).
-/** MK_i = HMAC(CK_i, 01): the message key of chain position i. */
-const MESSAGE_TAG = new Uint8Array([0x01]);
-/** CK_{i+1} = HMAC(CK_i, 02): the chain key of the next position. */
-const NEXT_CHAIN_TAG = new Uint8Array([0x02]);
-/** CK_0 = HMAC(EK_e, 03): the first chain key of epoch e. */
-const CHAIN_START_TAG = new Uint8Array([0x03]);
-/** EK_{e+1} = HMAC(EK_e, 04): the next epoch's key. */
-const NEXT_EPOCH_TAG = new Uint8Array([0x04]);
+// One-byte domain tags, one per kind of step, so no two derivations share an input (and the
+// class label, 24 bytes with the class, differs from both in length). 02 and 04 are retired:
+// the previous schedule used them for separate next-key derivations.
+/** HMAC-SHA512(CK_i, 01) = MK_i ‖ CK_{i+1}: one step of an epoch's chain. */
+const CHAIN_STEP_TAG = new Uint8Array([0x01]);
+/** HMAC-SHA512(EK_e, 03) = CK_0 ‖ EK_{e+1}: the start of epoch e's chain and the next epoch. */
+const EPOCH_STEP_TAG = new Uint8Array([0x03]);
 
 // Scratch input: derivations are synchronous, so one buffer serves every call.
 const classInput = new Uint8Array(CLASS_LABEL.length + 1);
@@ -32,32 +30,37 @@ export function channelEpochZeroKey(
 }
 
 /**
- * The next epoch's key: `EK_{e+1} = HMAC-SHA256(EK_e, 04)`. One way: the old key cannot be
- * recovered, and nothing of epoch e can be derived from the new one.
+ * One step of an epoch's chain: `HMAC-SHA512(CK_i, 01)`, 64 bytes whose first half is the
+ * message key `MK_i` (used for one frame) and whose second half is the next chain key
+ * `CK_{i+1}`. One way: whoever holds `CK_{i+1}` cannot go back to `CK_i`, so cannot derive
+ * the message keys of positions ≤ i. Split it with {@link splitChannelStep}, which zeroes it.
  */
-export function channelNextEpochKey(provider: CryptoProvider, epochKey: Uint8Array): Uint8Array {
-  return provider.hmacSha256(epochKey, NEXT_EPOCH_TAG);
+export function channelChainStep(provider: CryptoProvider, chainKey: Uint8Array): Uint8Array {
+  return provider.hmacSha512(chainKey, CHAIN_STEP_TAG);
 }
 
 /**
- * The first chain key of an epoch: `CK_0 = HMAC-SHA256(EK_e, 03)`. Once it and the next
- * epoch's key are derived, the epoch key is erased.
+ * One epoch step: `HMAC-SHA512(EK_e, 03)`, 64 bytes whose first half is epoch e's first chain
+ * key `CK_0` and whose second half is the next epoch's key `EK_{e+1}`. Once split, the epoch
+ * key is erased: nothing of epoch e (or earlier) can be derived from what is left.
  */
-export function channelChainKey(provider: CryptoProvider, epochKey: Uint8Array): Uint8Array {
-  return provider.hmacSha256(epochKey, CHAIN_START_TAG);
+export function channelEpochStep(provider: CryptoProvider, epochKey: Uint8Array): Uint8Array {
+  return provider.hmacSha512(epochKey, EPOCH_STEP_TAG);
 }
 
 /**
- * One step of an epoch's chain: `CK_{i+1} = HMAC-SHA256(CK_i, 02)`. One way: whoever holds
- * `CK_{i+1}` cannot go back to `CK_i`, so cannot derive the message keys of positions ≤ i.
+ * Copies the two 32-byte halves of a step's output into `first` and `second` (either may be
+ * the key the step was derived from: the output is computed before anything is overwritten),
+ * then zeroes the output. Copies, not views: the output can be zeroed at once, and keys live
+ * in buffers their owner reuses and overwrites. With `first === second` the buffer ends up
+ * holding the second half and the first is dropped.
  */
-export function channelNextChainKey(provider: CryptoProvider, chainKey: Uint8Array): Uint8Array {
-  return provider.hmacSha256(chainKey, NEXT_CHAIN_TAG);
-}
-
-/** The message key of a chain position: `MK_i = HMAC-SHA256(CK_i, 01)`, used for one frame. */
-export function channelMessageKey(provider: CryptoProvider, chainKey: Uint8Array): Uint8Array {
-  return provider.hmacSha256(chainKey, MESSAGE_TAG);
+export function splitChannelStep(output: Uint8Array, first: Uint8Array, second: Uint8Array): void {
+  for (let i = 0; i < KEY_LENGTH; i++) {
+    first[i] = output[i] as number;
+    second[i] = output[KEY_LENGTH + i] as number;
+  }
+  output.fill(0);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { CryptoProvider } from '../crypto-provider.ts';
+import { KEY_LENGTH } from '../crypto-provider.ts';
 import { FutureEpochError, StaleEpochError, TooFarAheadError } from './channel-errors.ts';
-import { channelChainKey, channelNextEpochKey } from './channel-key-schedule.ts';
+import { channelEpochStep, splitChannelStep } from './channel-key-schedule.ts';
 import { type ChainStep, ReceiveChain } from './receive-chain.ts';
 
 const NO_CHAINS: readonly ReceiveChain[] = [];
@@ -35,15 +36,15 @@ export interface PendingOpen {
 /**
  * The receiving side of one packet class of one channel: the chains of the newest epoch and of
  * up to `overlap` previous ones (frames sealed just before a re-key still open), and the key of
- * the epoch after the newest, to derive forward. Epoch keys are erased as soon as their chain
- * is started and their successor derived, so nothing held reaches back to an opened frame.
- * Memory: at most `overlap + 1` chains, each a chain key, a window and at most `windowSize`
- * cached keys; work per frame: at most `maxEpochSkip` epoch steps, `overlap + 1` chain starts,
- * `maxSkip` chain steps and `windowSize` message keys.
+ * the epoch after the newest, to derive forward. An epoch key is erased by the step that
+ * starts its chain and derives its successor (one HMAC-SHA512, split), so nothing held reaches
+ * back to an opened frame. Memory: at most `overlap + 1` chains, each a chain key, two
+ * derivation buffers, a window and at most `windowSize` cached keys; work per frame: at most
+ * `maxEpochSkip` epoch steps and `maxSkip + 1` chain steps, one HMAC-SHA512 each.
  */
 export class ClassReceiver {
   private readonly chains: ReceiveChain[];
-  private nextEpochKey: Uint8Array;
+  private readonly nextEpochKey = new Uint8Array(KEY_LENGTH);
 
   /** `epochZeroKey` is taken over (and zeroed). */
   constructor(
@@ -51,9 +52,10 @@ export class ClassReceiver {
     epochZeroKey: Uint8Array,
     private readonly limits: ClassReceiverLimits,
   ) {
-    this.chains = [new ReceiveChain(0, channelChainKey(provider, epochZeroKey), limits.windowSize)];
-    this.nextEpochKey = channelNextEpochKey(provider, epochZeroKey);
+    const chainKey = new Uint8Array(KEY_LENGTH);
+    splitChannelStep(channelEpochStep(provider, epochZeroKey), chainKey, this.nextEpochKey);
     epochZeroKey.fill(0);
+    this.chains = [new ReceiveChain(0, chainKey, limits.windowSize)];
   }
 
   /** The newest epoch opened so far (0 at first). */
@@ -90,24 +92,27 @@ export class ClassReceiver {
     if (seq > maxSkip) {
       throw new TooFarAheadError(`epoch ${epoch} seq ${seq}: more than ${maxSkip} positions in`);
     }
+    // Each step writes the next epoch's key over the previous one in `next` (the step's output
+    // is computed before anything is overwritten), so the kept key stays intact until commit.
     const newChains: ReceiveChain[] = [];
+    const next = new Uint8Array(KEY_LENGTH);
     let key = this.nextEpochKey;
     for (let e = newest.epoch + 1; e <= epoch; e++) {
-      // Epochs that would fall out of the overlap at once are stepped over, never started.
-      if (e >= epoch - overlap) {
-        newChains.push(new ReceiveChain(e, channelChainKey(this.provider, key), windowSize));
-      }
-      const next = channelNextEpochKey(this.provider, key);
-      if (key !== this.nextEpochKey) key.fill(0);
+      // Epochs that would fall out of the overlap at once are stepped over, never started:
+      // their chain's start is written into `next` and at once overwritten by the epoch key.
+      const kept = e >= epoch - overlap;
+      const chainKey = kept ? new Uint8Array(KEY_LENGTH) : next;
+      splitChannelStep(channelEpochStep(this.provider, key), chainKey, next);
       key = next;
+      if (kept) newChains.push(new ReceiveChain(e, chainKey, windowSize));
     }
     const chain = newChains[newChains.length - 1] as ReceiveChain;
     try {
       const step = chain.prepare(this.provider, seq, maxSkip);
-      return { epoch, seq, chain, step, newChains, nextEpochKey: key };
+      return { epoch, seq, chain, step, newChains, nextEpochKey: next };
     } catch (e) {
       for (const c of newChains) c.erase();
-      key.fill(0);
+      next.fill(0);
       throw e;
     }
   }
@@ -116,11 +121,11 @@ export class ClassReceiver {
   commit(pending: PendingOpen): void {
     if (pending.nextEpochKey !== undefined) {
       this.chains.push(...pending.newChains);
-      this.nextEpochKey.fill(0);
-      this.nextEpochKey = pending.nextEpochKey;
+      this.nextEpochKey.set(pending.nextEpochKey);
+      pending.nextEpochKey.fill(0);
       while (this.chains.length > this.limits.overlap + 1) this.chains.shift()?.erase();
     }
-    pending.chain.commit(this.provider, pending.step);
+    pending.chain.commit(pending.step);
   }
 
   /** Forgets a failed attempt: zeroes what it derived. */
@@ -144,6 +149,11 @@ export class ClassReceiver {
   /** Copies of every key held, for the test-only inspector. */
   keyMaterial(): Uint8Array[] {
     return [new Uint8Array(this.nextEpochKey), ...this.chains.flatMap((c) => c.keyMaterial())];
+  }
+
+  /** Copies of every kept chain's derivation buffers (all zero between frames). */
+  scratchMaterial(): Uint8Array[] {
+    return this.chains.flatMap((c) => c.scratchMaterial());
   }
 
   private newest(): ReceiveChain {

@@ -1,11 +1,7 @@
 import type { CryptoProvider } from '../crypto-provider.ts';
+import { KEY_LENGTH } from '../crypto-provider.ts';
 import { FutureEpochError } from './channel-errors.ts';
-import {
-  channelChainKey,
-  channelMessageKey,
-  channelNextChainKey,
-  channelNextEpochKey,
-} from './channel-key-schedule.ts';
+import { channelChainStep, channelEpochStep, splitChannelStep } from './channel-key-schedule.ts';
 import type { EpochPolicy } from './epoch-policy.ts';
 
 /** The last epoch: the KeyEpoch extension is a u16. */
@@ -13,15 +9,18 @@ const LAST_EPOCH = 0xffff;
 
 /**
  * The sending side of one packet class of one channel: the chain key of the next frame's
- * position, the next epoch's key, the next seq and what the epoch has carried. Each frame
- * takes one message key off the chain and steps the chain (the old chain key is zeroed, the
- * message key is zeroed by the channel after sealing). The epoch advances when its policy says
- * so or when a re-key was asked for; an epoch key is zeroed as soon as its chain is started and
- * its successor derived.
+ * position, the next epoch's key, the next seq and what the epoch has carried, in buffers of
+ * its own that each step overwrites. Each frame is one chain step: `HMAC-SHA512(CK_i, 01)`
+ * split into the frame's message key (in a reused buffer the channel zeroes after sealing)
+ * and `CK_{i+1}`, written over `CK_i`; the step's output is zeroed at once. The epoch advances
+ * when its policy says so or when a re-key was asked for: one epoch step,
+ * `HMAC-SHA512(EK_{e+1}, 03)`, overwrites the chain key with the new epoch's first one and the
+ * epoch key with its successor.
  */
 export class ClassSender {
-  private chainKey: Uint8Array;
-  private nextEpochKey: Uint8Array;
+  private readonly chainKey = new Uint8Array(KEY_LENGTH);
+  private readonly nextEpochKey = new Uint8Array(KEY_LENGTH);
+  private readonly messageKey = new Uint8Array(KEY_LENGTH);
   private epochNumber = 0;
   private nextSeq = 0;
   private bytesSent = 0;
@@ -33,8 +32,7 @@ export class ClassSender {
     epochZeroKey: Uint8Array,
     private readonly policy: EpochPolicy,
   ) {
-    this.chainKey = channelChainKey(provider, epochZeroKey);
-    this.nextEpochKey = channelNextEpochKey(provider, epochZeroKey);
+    splitChannelStep(channelEpochStep(provider, epochZeroKey), this.chainKey, this.nextEpochKey);
     epochZeroKey.fill(0);
   }
 
@@ -54,10 +52,13 @@ export class ClassSender {
   }
 
   /**
-   * The (epoch, seq) and message key of the next frame, advancing the epoch first when due.
-   * The chain moves on only in {@link ClassSender.consume}; the caller zeroes the key.
+   * Takes the next position for a frame of `bytes` plaintext bytes, advancing the epoch first
+   * when due: returns its (epoch, seq) and message key, and steps the chain past it. The key
+   * is the sender's reused buffer: the caller seals with it, then zeroes it. The chain moves
+   * before the seal, so a seal that failed would leave a gap (a lost frame to the receiver),
+   * never a key used twice.
    */
-  next(): { epoch: number; seq: number; key: Uint8Array } {
+  next(bytes: number): { epoch: number; seq: number; key: Uint8Array } {
     if (
       this.rekeyAsked ||
       this.nextSeq >= this.policy.messages ||
@@ -66,33 +67,24 @@ export class ClassSender {
       if (this.epochNumber >= LAST_EPOCH) {
         throw new FutureEpochError('channel: every epoch of this class is used; handshake again');
       }
-      const epochKey = this.nextEpochKey;
-      this.chainKey.fill(0);
-      this.chainKey = channelChainKey(this.provider, epochKey);
-      this.nextEpochKey = channelNextEpochKey(this.provider, epochKey);
-      epochKey.fill(0);
+      const step = channelEpochStep(this.provider, this.nextEpochKey);
+      splitChannelStep(step, this.chainKey, this.nextEpochKey);
       this.epochNumber++;
       this.nextSeq = 0;
       this.bytesSent = 0;
       this.rekeyAsked = false;
     }
-    return {
-      epoch: this.epochNumber,
-      seq: this.nextSeq,
-      key: channelMessageKey(this.provider, this.chainKey),
-    };
-  }
-
-  /** Records a sealed frame of `bytes` plaintext bytes: steps the chain past it. */
-  consume(bytes: number): void {
-    const next = channelNextChainKey(this.provider, this.chainKey);
-    this.chainKey.fill(0);
-    this.chainKey = next;
-    this.nextSeq++;
+    splitChannelStep(
+      channelChainStep(this.provider, this.chainKey),
+      this.messageKey,
+      this.chainKey,
+    );
+    const seq = this.nextSeq++;
     this.bytesSent += bytes;
+    return { epoch: this.epochNumber, seq, key: this.messageKey };
   }
 
-  /** Zeroes every key held. */
+  /** Zeroes every key held (the message key buffer is zero between frames already). */
   erase(): void {
     this.chainKey.fill(0);
     this.nextEpochKey.fill(0);
@@ -101,5 +93,10 @@ export class ClassSender {
   /** Copies of every key held, for the test-only inspector. */
   keyMaterial(): Uint8Array[] {
     return [new Uint8Array(this.chainKey), new Uint8Array(this.nextEpochKey)];
+  }
+
+  /** A copy of the message key buffer (all zero between frames), for the test-only inspector. */
+  scratchMaterial(): Uint8Array[] {
+    return [new Uint8Array(this.messageKey)];
   }
 }

@@ -22,7 +22,7 @@ export const MAX_EPOCH_MESSAGES = 0x8000;
  * use the 65 536 epochs of a channel more slowly (8 192 frames each: 2^29 frames per class and
  * direction). Each epoch also bounds how long a receiver that lost more than `maxSkip`
  * consecutive frames refuses a class (until the sender's next epoch). Re-keying costs each
- * side two HMACs.
+ * side one HMAC-SHA512.
  */
 export const DEFAULT_EPOCH_POLICIES: readonly EpochPolicy[] = [
   { messages: 4096, bytes: 4 * 1024 * 1024 }, // Core

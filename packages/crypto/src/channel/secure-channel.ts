@@ -195,8 +195,9 @@ export class SecureChannel {
 
   /**
    * Seals one frame into `target` at `offset` and returns the offset after it: header (41 bytes,
-   * written in place), then ciphertext ‖ tag. Beyond the cipher's own buffers, only the message
-   * key and the next chain key are allocated.
+   * written in place), then ciphertext ‖ tag. Beyond the cipher's own buffers and the one
+   * 64-byte HMAC-SHA512 output the chain step returns (zeroed once split), nothing is allocated
+   * for keys: they are derived into the channel's reused buffers.
    * A payload over 1343 bytes is a `TooLargeError`; a field out of range an `OutOfRangeError`.
    */
   sealInto(input: ChannelFrameInput, target: Uint8Array, offset = 0): number {
@@ -236,7 +237,7 @@ export class SecureChannel {
       offset,
     );
     const sender = this.senders[packetClass] as ClassSender;
-    const { epoch, seq, key } = sender.next();
+    const { epoch, seq, key } = sender.next(payload.length);
     try {
       target[offset + SEQ_OFFSET] = seq & 0xff;
       target[offset + SEQ_OFFSET + 1] = seq >>> 8;
@@ -252,7 +253,6 @@ export class SecureChannel {
     } finally {
       key.fill(0);
     }
-    sender.consume(payload.length);
     return end;
   }
 
@@ -334,6 +334,10 @@ export class SecureChannel {
     return {
       send: this.senders.map((s) => s.keyMaterial()),
       receive: this.receivers.map((r) => r.keyMaterial()),
+      scratch: this.senders.map((s, c) => [
+        ...s.scratchMaterial(),
+        ...(this.receivers[c] as ClassReceiver).scratchMaterial(),
+      ]),
     };
   }
 

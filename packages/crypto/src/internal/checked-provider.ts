@@ -19,6 +19,7 @@ export interface ProviderPrimitives {
   readonly name: string;
   sha256(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array;
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   aeadSeal(
     key: Uint8Array,
@@ -63,6 +64,12 @@ class CheckedProvider implements CryptoProvider {
     checkBytes(key, 'HMAC key');
     checkBytes(data, 'data');
     return this.p.hmacSha256(key, data);
+  }
+
+  hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array {
+    checkBytes(key, 'HMAC key');
+    checkBytes(data, 'data');
+    return this.p.hmacSha512(key, data);
   }
 
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {

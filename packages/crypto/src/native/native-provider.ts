@@ -3,7 +3,12 @@ import type { CryptoProvider, CryptoProviderOptions } from '../crypto-provider.t
 import { type ProviderPrimitives, checkedProvider } from '../internal/checked-provider.ts';
 import { nativeAeadOpen, nativeAeadSeal } from './native-aead.ts';
 import { NativeEd25519SigningKey, NativeEd25519VerifyingKey } from './native-ed25519.ts';
-import { nativeHkdfSha256, nativeHmacSha256, nativeSha256 } from './native-hash.ts';
+import {
+  nativeHkdfSha256,
+  nativeHmacSha256,
+  nativeHmacSha512,
+  nativeSha256,
+} from './native-hash.ts';
 import { importPublicKey } from './native-key-import.ts';
 import { NativeX25519PrivateKey, NativeX25519PublicKey } from './native-x25519.ts';
 import { copyBytes } from '../internal/copy-bytes.ts';
@@ -12,6 +17,7 @@ const NATIVE: ProviderPrimitives = {
   name: 'native',
   sha256: nativeSha256,
   hmacSha256: nativeHmacSha256,
+  hmacSha512: nativeHmacSha512,
   hkdfSha256: nativeHkdfSha256,
   aeadSeal: nativeAeadSeal,
   aeadOpen: nativeAeadOpen,

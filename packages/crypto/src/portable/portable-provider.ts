@@ -3,7 +3,12 @@ import type { CryptoProvider, CryptoProviderOptions } from '../crypto-provider.t
 import { type ProviderPrimitives, checkedProvider } from '../internal/checked-provider.ts';
 import { portableAeadOpen, portableAeadSeal } from './portable-aead.ts';
 import { PortableEd25519SigningKey, PortableEd25519VerifyingKey } from './portable-ed25519.ts';
-import { portableHkdfSha256, portableHmacSha256, portableSha256 } from './portable-hash.ts';
+import {
+  portableHkdfSha256,
+  portableHmacSha256,
+  portableHmacSha512,
+  portableSha256,
+} from './portable-hash.ts';
 import { PortableX25519PrivateKey, PortableX25519PublicKey } from './portable-x25519.ts';
 import { copyBytes } from '../internal/copy-bytes.ts';
 
@@ -11,6 +16,7 @@ const PORTABLE: ProviderPrimitives = {
   name: 'portable',
   sha256: portableSha256,
   hmacSha256: portableHmacSha256,
+  hmacSha512: portableHmacSha512,
   hkdfSha256: portableHkdfSha256,
   aeadSeal: portableAeadSeal,
   aeadOpen: portableAeadOpen,
