@@ -6,10 +6,10 @@ import {
   type PacketClass,
   type RepresentationProfile,
   fragmentPayload,
-  toWireOffset,
 } from '@elara/core';
 import { CHANNEL_HEADER_SIZE } from '@elara/crypto';
 import type { Transport } from '@elara/net';
+import { wrappedTimeHint } from './internal/time-hint.ts';
 import type { CounterBook } from './node-counters.ts';
 import type { PeerLink } from './peer-link.ts';
 
@@ -20,7 +20,8 @@ import type { PeerLink } from './peer-link.ts';
  *
  * Each frame's time hint is the sender's local clock since the channel was made, in 100 µs
  * units: only differences of send times feed the receiver's network model (jitter), so a
- * per-channel zero serves it and never overflows the i32 for the first 59 hours of a channel.
+ * per-channel zero serves it. The i32 holds ~59.6 hours of them; past that the hint wraps
+ * modulo 2^32 and the receiver takes differences with wrap-around (`TimeHintReader`).
  */
 export class FrameSender {
   /** Largest plaintext of one sealed frame on this transport. */
@@ -34,8 +35,10 @@ export class FrameSender {
     /** Bound on fragments per message (the receivers' reassembly bound, same default). */
     private readonly maxFragments: number,
     firstMessageId: number,
+    /** Bytes the datagram budget keeps free: a relayed frame's TURN overhead, when relaying. */
+    reserve = 0,
   ) {
-    const frame = Math.min(transport.maxDatagramSize, MAX_FRAME_SIZE);
+    const frame = Math.min(transport.maxDatagramSize - reserve, MAX_FRAME_SIZE);
     this.buffer = new Uint8Array(frame);
     this.payloadBudget = frame - CHANNEL_HEADER_SIZE - AUTH_TAG_SIZE;
     this.messageId = firstMessageId >>> 0;
@@ -47,20 +50,23 @@ export class FrameSender {
     return Math.max(1, Math.ceil(payloadLength / (this.payloadBudget - FRAGMENT_HEADER_SIZE)));
   }
 
-  /** True when the transport's send queue can take `datagrams` more now. */
-  hasRoom(datagrams: number): boolean {
-    return this.transport.queuedDatagrams + datagrams <= this.transport.sendQueueLength;
+  /** True when the transport's (or `via`'s) send queue can take `datagrams` more now. */
+  hasRoom(datagrams: number, via: Transport = this.transport): boolean {
+    return via.queuedDatagrams + datagrams <= via.sendQueueLength;
   }
 
   /** Resolves when the transport's send queue has room again (transport's `writable`). */
-  writable(signal?: AbortSignal): Promise<void> {
-    return this.transport.writable(signal);
+  writable(signal?: AbortSignal, via: Transport = this.transport): Promise<void> {
+    return via.writable(signal);
   }
 
-  /** Sends bytes not sealed by a channel (handshake messages). False if the transport refused. */
-  sendRaw(bytes: Uint8Array, to: Endpoint): boolean {
+  /**
+   * Sends bytes not sealed by a channel (handshake messages), on the node's socket or `via`
+   * another transport (the relayed one). False if the transport refused.
+   */
+  sendRaw(bytes: Uint8Array, to: Endpoint, via: Transport = this.transport): boolean {
     try {
-      if (this.transport.send(bytes, to) === 'full') {
+      if (via.send(bytes, to) === 'full') {
         this.counters.sendRefused++;
         return false;
       }
@@ -77,7 +83,7 @@ export class FrameSender {
   /**
    * Seals `payload` to `link` in one frame, or fragments it first when it is larger than one
    * frame holds (core's `fragmentPayload`; a payload beyond `maxFragments` frames is core's
-   * `TooLargeError`). Returns false when the transport refused a datagram.
+   * `TooLargeError`), over the link's transport. Returns the bytes the transport accepted.
    */
   send(
     link: PeerLink,
@@ -85,8 +91,8 @@ export class FrameSender {
     packetClass: PacketClass,
     profile: RepresentationProfile,
     now: number,
-  ): boolean {
-    const timeHint = toWireOffset(now, link.establishedAt);
+  ): number {
+    const timeHint = wrappedTimeHint(now, link.establishedAt);
     if (payload.length <= this.payloadBudget) {
       return this.seal(link, payload, packetClass, profile, timeHint);
     }
@@ -95,9 +101,9 @@ export class FrameSender {
       budget: this.payloadBudget,
       maxFragments: this.maxFragments,
     });
-    let ok = true;
-    for (const f of fragments) ok = this.seal(link, f, packetClass, profile, timeHint) && ok;
-    return ok;
+    let bytes = 0;
+    for (const f of fragments) bytes += this.seal(link, f, packetClass, profile, timeHint);
+    return bytes;
   }
 
   private seal(
@@ -106,9 +112,9 @@ export class FrameSender {
     packetClass: PacketClass,
     profile: RepresentationProfile,
     timeHint: number,
-  ): boolean {
+  ): number {
     const end = link.channel.sealInto({ packetClass, profile, timeHint, payload }, this.buffer, 0);
-    return this.sendRaw(this.buffer.subarray(0, end), link.remote);
+    return this.sendRaw(this.buffer.subarray(0, end), link.remote, link.via) ? end : 0;
   }
 
   private nextMessageId(): number {

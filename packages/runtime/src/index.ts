@@ -14,6 +14,7 @@ export {
   SessionExistsError,
   NodeCapacityError,
   NotAdmittedError,
+  CannotInviteError,
 } from './runtime-errors.ts';
 
 // Sessions

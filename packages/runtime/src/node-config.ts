@@ -1,4 +1,5 @@
 import {
+  type Clock,
   DEFAULT_REASSEMBLER_CONFIG,
   DegradationLevel,
   type Endpoint,
@@ -15,6 +16,7 @@ import {
   DEFAULT_RESPONDER_LIMITS,
   Identity,
   type InitiatorTimers,
+  MAX_INVITE_ADDRESSES,
   type ResponderLimits,
 } from '@elara/crypto';
 import { MAX_DATAGRAM_SIZE, type Transport, parseStunServer } from '@elara/net';
@@ -26,6 +28,7 @@ import {
   type FieldLimits,
 } from '@elara/state';
 import { type StreamOptionsInput, streamOptions } from '@elara/streams';
+import { ClockSync, type ClockSyncConfig, StateClock } from '@elara/time';
 import { NodeConfigError } from './runtime-errors.ts';
 
 /**
@@ -143,6 +146,17 @@ export interface NodeConfig {
   readonly transport?: Transport;
   /** Clock and timers of the whole node. Default: real time on `systemClock()`. */
   readonly scheduler?: Scheduler;
+  /**
+   * The local clock τs is built on and clock synchronisation reads (Unix-epoch µs). Default: the
+   * scheduler. A simulation gives each node its own skewed clock here, so sessions must bring
+   * their τs together.
+   */
+  readonly clock?: Clock;
+  /**
+   * Clock synchronisation of each session (time's `ClockSyncConfig`: request pacing, windows,
+   * the consensus rule, the join). Default: time's.
+   */
+  readonly timeSync?: Partial<ClockSyncConfig>;
   readonly limits?: Partial<
     Omit<NodeLimits, 'reassembly' | 'responder' | 'initiator' | 'field' | 'store'> & {
       readonly reassembly: Partial<ReassemblerConfig>;
@@ -174,6 +188,8 @@ export interface ResolvedNodeConfig {
   readonly crypto: CryptoProvider | undefined;
   readonly transport: Transport | undefined;
   readonly scheduler: Scheduler | undefined;
+  readonly clock: Clock | undefined;
+  readonly timeSync: ClockSyncConfig;
   readonly limits: NodeLimits;
 }
 
@@ -195,6 +211,23 @@ export const NODE_CONFIG_DEFAULTS = Object.freeze({
 });
 
 const HOUR_US = 3_600_000_000;
+
+/** Every field of `limits` (a misspelt one is refused, not silently ignored). */
+const LIMIT_FIELDS: Record<keyof NodeLimits, true> = {
+  maxSessions: true,
+  maxPendingHandshakes: true,
+  maxDatagramSize: true,
+  sendQueueLength: true,
+  reassembly: true,
+  responder: true,
+  initiator: true,
+  field: true,
+  store: true,
+  localLogBytes: true,
+  repairEvents: true,
+};
+
+const DEGRADATION_FIELDS: Record<keyof DegradationConfig, true> = { initial: true, floor: true };
 
 function integer(field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
@@ -240,6 +273,21 @@ function listOf<T>(field: string, value: unknown): readonly T[] {
   return value as readonly T[];
 }
 
+/**
+ * `given` as a record: undefined (nothing set), or a plain object each of whose keys `known`
+ * has. A non-object or an unknown key is a {@link NodeConfigError} naming it.
+ */
+function recordOf(field: string, given: unknown, known: object): Record<string, unknown> {
+  if (given === undefined) return {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new NodeConfigError(field, 'must be an object');
+  }
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(known, key)) throw new NodeConfigError(`${field}.${key}`, 'is not a field');
+  }
+  return given as Record<string, unknown>;
+}
+
 function has(value: unknown, ...members: string[]): boolean {
   return (
     typeof value === 'object' &&
@@ -254,10 +302,7 @@ function positiveRecord<T extends object>(
   given: unknown,
   fractions = false,
 ): T {
-  if (given !== undefined && (typeof given !== 'object' || given === null)) {
-    throw new NodeConfigError(field, 'must be an object');
-  }
-  const merged = { ...defaults, ...(given as Partial<T> | undefined) };
+  const merged = { ...defaults, ...(recordOf(field, given, defaults) as Partial<T>) };
   for (const [key, value] of Object.entries(merged)) {
     if (fractions && !Number.isInteger((defaults as Record<string, unknown>)[key])) {
       // A fraction in the defaults (a threshold): any finite number above 0.
@@ -272,13 +317,37 @@ function positiveRecord<T extends object>(
   return merged;
 }
 
-function checkedStreams(given: StreamOptionsInput | undefined): StreamOptionsInput {
+function checkedStreams(
+  given: StreamOptionsInput | undefined,
+  tickIntervalUs: number,
+): StreamOptionsInput {
+  let timeoutUs: number;
   try {
-    streamOptions(given);
+    timeoutUs = streamOptions(given).presence.timeoutUs;
   } catch (e) {
     throw new NodeConfigError('streams', (e as Error).message, { cause: e });
   }
+  // The tick repeats this node's presence every third of the timeout: it needs room for three.
+  if (timeoutUs < 3 * tickIntervalUs) {
+    throw new NodeConfigError(
+      'streams.presence.timeoutUs',
+      `must be at least three ticks (${3 * tickIntervalUs} µs), got ${timeoutUs}`,
+    );
+  }
   return given ?? {};
+}
+
+function checkedTimeSync(given: Partial<ClockSyncConfig> | undefined): ClockSyncConfig {
+  if (given !== undefined && (typeof given !== 'object' || given === null)) {
+    throw new NodeConfigError('timeSync', 'must be an object');
+  }
+  try {
+    // ClockSync checks its configuration when it is built.
+    const check = new ClockSync({ now: () => 0 }, new StateClock({ now: () => 0 }), given);
+    return check.config;
+  } catch (e) {
+    throw new NodeConfigError('timeSync', (e as Error).message, { cause: e });
+  }
 }
 
 /**
@@ -319,17 +388,21 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
   if (config.scheduler !== undefined && !has(config.scheduler, 'now', 'at')) {
     throw new NodeConfigError('scheduler', 'is not a Scheduler');
   }
+  if (config.clock !== undefined && !has(config.clock, 'now')) {
+    throw new NodeConfigError('clock', 'is not a Clock');
+  }
   if (config.crypto !== undefined && !has(config.crypto, 'randomBytes', 'aeadSeal')) {
     throw new NodeConfigError('crypto', 'is not a CryptoProvider');
   }
+  const degradationGiven = recordOf('degradation', config.degradation, DEGRADATION_FIELDS);
   const degradation = {
     initial: level(
       'degradation.initial',
-      config.degradation?.initial ?? DegradationLevel.L0FullPerception,
+      degradationGiven['initial'] ?? DegradationLevel.L0FullPerception,
     ),
     floor: level(
       'degradation.floor',
-      config.degradation?.floor ?? DegradationLevel.L5LatentPresence,
+      degradationGiven['floor'] ?? DegradationLevel.L5LatentPresence,
     ),
   };
   if (degradation.initial > degradation.floor) {
@@ -382,10 +455,21 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
     }
   });
   const advertised = config.advertisedAddresses;
-  if (advertised !== undefined && !Array.isArray(advertised)) {
-    throw new NodeConfigError('advertisedAddresses', 'must be an array');
+  if (
+    advertised !== undefined &&
+    (!Array.isArray(advertised) ||
+      advertised.length === 0 ||
+      advertised.length > MAX_INVITE_ADDRESSES)
+  ) {
+    // What an invite carries: at least one address to reach, at most crypto's bound.
+    throw new NodeConfigError(
+      'advertisedAddresses',
+      `must be an array of 1..${MAX_INVITE_ADDRESSES} endpoints`,
+    );
   }
-  const limits = config.limits ?? {};
+  const limits = recordOf('limits', config.limits, LIMIT_FIELDS) as NonNullable<
+    NodeConfig['limits']
+  >;
   return {
     nodeId: config.nodeId,
     identity: config.identity,
@@ -411,13 +495,21 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
       1,
       7 * 24 * HOUR_US,
     ),
-    advertisedAddresses: advertised?.map((e, i) => endpointOf(`advertisedAddresses[${i}]`, e)),
+    advertisedAddresses: advertised?.map((e, i) => {
+      const checked = endpointOf(`advertisedAddresses[${i}]`, e);
+      if (checked.port === 0) {
+        throw new NodeConfigError(`advertisedAddresses[${i}].port`, 'a joiner cannot reach port 0');
+      }
+      return checked;
+    }),
     stunServers: [...stunServers],
     turnServers: turnServers.map((t) => ({ ...t })),
-    streams: checkedStreams(config.streams),
+    streams: checkedStreams(config.streams, tickIntervalUs),
     crypto: config.crypto,
     transport: config.transport,
     scheduler: config.scheduler,
+    clock: config.clock,
+    timeSync: checkedTimeSync(config.timeSync),
     limits: {
       maxSessions: integer('limits.maxSessions', limits.maxSessions ?? d.maxSessions, 1, 65_536),
       maxPendingHandshakes: integer(

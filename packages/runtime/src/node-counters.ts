@@ -23,12 +23,36 @@ export interface NodeCounters {
    * superseded by the next.
    */
   readonly eventsDropped: number;
+  /**
+   * Bytes of the datagrams that carried events when they were first sent (sealed frames, headers
+   * and tags included): the payload traffic that {@link repair} bytes are compared with.
+   */
+  readonly eventBytesOut: number;
+  /**
+   * Repair traffic (packet class Repair: digests, targeted requests and their answers), apart
+   * from the rest. `bytesOut / eventBytesOut` is the repair overhead: bytes of repair per byte
+   * of events sent.
+   */
+  readonly repair: {
+    /** Repair requests sent: digests and targeted requests for missing events. */
+    readonly requestsOut: number;
+    /** Repair requests received and answered (refused ones are in `rejected`). */
+    readonly requestsIn: number;
+    /** Events sent in repair answers (forwarded with their authors' signatures). */
+    readonly eventsOut: number;
+    /** Events received in repair answers. */
+    readonly eventsIn: number;
+    /** Bytes of repair datagrams sent. */
+    readonly bytesOut: number;
+    /** Bytes of repair datagrams received (authenticated). */
+    readonly bytesIn: number;
+  };
   /** Dropped input, by error or rejection name. */
   readonly rejected: Readonly<Record<string, number>>;
   /** The sum of `rejected`. */
   readonly rejectedTotal: number;
   readonly handshakes: {
-    /** Handshakes this node started as initiator (joins). */
+    /** Handshakes this node started as initiator (joins, and dials to other members). */
     readonly initiated: number;
     /** Of those, completed with keys. */
     readonly completed: number;
@@ -38,6 +62,11 @@ export interface NodeCounters {
     readonly accepted: number;
     /** Initiated handshakes in progress now. */
     readonly pending: number;
+    /**
+     * Channels set aside because two handshakes with one peer crossed: the one whose initiator
+     * has the lower NodeId is kept (the other still opens the peer's frames meanwhile).
+     */
+    readonly crossed: number;
   };
   /** Sessions held now. */
   readonly sessions: number;
@@ -68,6 +97,12 @@ export const Rejection = {
   UnknownPeer: 'UnknownPeer',
   /** A handshake answer for no handshake this node is running. */
   UnknownHandshake: 'UnknownHandshake',
+  /**
+   * A second answer to a join's Init, which went to every address of the invite: the copy that
+   * reached the inviter by another of its addresses (a wildcard-bound inviter) was answered too,
+   * after the first answer had moved the handshake on. Expected with several addresses.
+   */
+  DuplicateHandshakeAnswer: 'DuplicateHandshakeAnswer',
   /** A completed handshake for a session gone meanwhile. */
   SessionGone: 'SessionGone',
   /** A completed handshake refused because `maxPeers` channels are open. */
@@ -87,6 +122,10 @@ export const Rejection = {
   Unsolicited: 'Unsolicited',
   /** A control message of a type the peer must not send on a channel (a handshake). */
   MisplacedControl: 'MisplacedControl',
+  /** A time-sync answer whose timestamps cannot describe an exchange (time's `Invalid`). */
+  InvalidTimeSync: 'InvalidTimeSync',
+  /** A repair request beyond the peer's rate (its answer would cost more than allowed). */
+  RepairRateLimited: 'RepairRateLimited',
   /** An exception that is not a named Elara error: a bug, reported on `node.errors$`. */
   UnexpectedError: 'UnexpectedError',
 } as const;
@@ -107,6 +146,14 @@ export class CounterBook {
   bytesOut = 0;
   sendRefused = 0;
   eventsDropped = 0;
+  eventBytesOut = 0;
+  repairRequestsOut = 0;
+  repairRequestsIn = 0;
+  repairEventsOut = 0;
+  repairEventsIn = 0;
+  repairBytesOut = 0;
+  repairBytesIn = 0;
+  crossed = 0;
   initiated = 0;
   completed = 0;
   failed = 0;
@@ -141,6 +188,15 @@ export class CounterBook {
       bytesOut: this.bytesOut,
       sendRefused: this.sendRefused,
       eventsDropped: this.eventsDropped,
+      eventBytesOut: this.eventBytesOut,
+      repair: {
+        requestsOut: this.repairRequestsOut,
+        requestsIn: this.repairRequestsIn,
+        eventsOut: this.repairEventsOut,
+        eventsIn: this.repairEventsIn,
+        bytesOut: this.repairBytesOut,
+        bytesIn: this.repairBytesIn,
+      },
       rejected: Object.fromEntries(this.rejections),
       rejectedTotal: this.rejectedTotal,
       handshakes: {
@@ -149,6 +205,7 @@ export class CounterBook {
         failed: this.failed,
         accepted: this.accepted,
         pending: gauges.pending,
+        crossed: this.crossed,
       },
       sessions: gauges.sessions,
       peers: gauges.peers,

@@ -16,9 +16,11 @@ import {
 import {
   type CryptoProvider,
   HandshakeInitiator,
+  HandshakeMessageType,
   HandshakeResponder,
   type HandshakeResult,
   Identity,
+  type InitiatorStatus,
   type Invite,
   InviteBook,
   MalformedInviteError,
@@ -29,9 +31,10 @@ import {
   routeHandshake,
 } from '@elara/crypto';
 import { DatagramKind, Demultiplexer, type Transport, UdpTransport } from '@elara/net';
-import { BehaviorSubject, type Observable, Subject, type Subscription } from 'rxjs';
+import { BehaviorSubject, type Observable, Subject, type Subscription, defer } from 'rxjs';
 import { FrameSender } from './frame-sender.ts';
 import { inviteAddresses } from './internal/invite-addresses.ts';
+import type { DialTarget } from './internal/mesh-dialer.ts';
 import { type PendingHandshake, PendingHandshakes } from './internal/pending-handshakes.ts';
 import { SessionCore } from './internal/session-core.ts';
 import type { SessionHost } from './internal/session-host.ts';
@@ -183,6 +186,7 @@ export class Node {
       provider,
       scheduler,
       config,
+      clock: config.clock ?? scheduler,
       counters: this.counterBook,
       sender: this.sender,
       issueInvite: (session, expiresAt, addresses) =>
@@ -239,9 +243,16 @@ export class Node {
     return this.snapshot();
   }
 
-  /** The counters now, then once per tick while they change; completes when the node stops. */
+  /**
+   * The counters now, then at every tick (changed or not) and once more at stop; completes when
+   * the node stops.
+   */
   get counters$(): Observable<NodeCounters> {
-    return this.countersSubject.asObservable();
+    // Ticks publish only while someone listens; a new subscriber gets the counters of now.
+    return defer(() => {
+      if (this.state !== 'stopped') this.countersSubject.next(this.snapshot());
+      return this.countersSubject;
+    });
   }
 
   /**
@@ -285,10 +296,17 @@ export class Node {
    * Stops the node: ends its sessions (erasing channel keys), fails the joins in progress with
    * `ClosedError`, cancels the tick, unsubscribes everything, lets the node's own socket flush
    * what it queued (bounded) and closes it. An injected transport is left open. Idempotent: every
-   * call returns the same promise.
+   * call returns the same promise, also a call from a callback the stop itself runs (an
+   * observable completing). A socket that fails to close is reported on `errors$`; the node
+   * ends `stopped` all the same.
    */
   stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+    if (this.stopping === undefined) {
+      // Assigned before any work, so a re-entrant stop() gets this promise, not a second run.
+      let begin!: (shutdown: Promise<void>) => void;
+      this.stopping = new Promise<void>((resolve) => (begin = resolve));
+      begin(this.shutdown());
+    }
     return this.stopping;
   }
 
@@ -314,10 +332,14 @@ export class Node {
    * resolves with the session once both sides hold the channel.
    *
    * Rejections: the invite's own errors (`MalformedInviteError`, `InviteSignatureError`,
-   * `InviteExpiredError`); `InviteReusedError` or `UnauthorizedPeerError` from the inviter;
-   * `HandshakeTimeoutError` when the inviter does not answer (`limits.initiator`);
-   * {@link SessionExistsError}, {@link NodeCapacityError}; `ClosedError` when the node stops;
-   * the signal's reason on abort.
+   * `InviteExpiredError`); `HandshakeTimeoutError` when the inviter does not answer
+   * (`limits.initiator`), which is also how its refusals look here: it answers nothing to an
+   * invite another identity redeemed (counting `InviteReusedError` itself);
+   * {@link NotAdmittedError} when the handshake completed but the inviter did not sign this node
+   * in (its `maxPeers` reached, the session gone, or this invite already admitted this node once
+   * and it has left since); {@link SessionExistsError}, {@link NodeCapacityError}; `ClosedError`
+   * when the node stops; the signal's reason on abort; the error of anything that fails while
+   * the session is set up after the handshake.
    */
   joinSession(invite: string | Invite, options: JoinOptions = {}): Promise<Session> {
     return new Promise<Session>((resolve, reject) => {
@@ -350,20 +372,33 @@ export class Node {
         onResult: (result, remote) => {
           signal?.removeEventListener('abort', onAbort);
           this.pending.remove(handshake);
-          // The inviter founded the session (part 1: only founders invite).
-          const core = new SessionCore(this.host, id, 'joiner', decoded.inviter);
-          this.sessions.set(id, core);
-          if (!core.attach(result, remote, this.scheduler.now())) {
-            core.close();
+          let core: SessionCore | undefined;
+          try {
+            // The inviter founded the session (only founders invite; see Session.invite).
+            core = new SessionCore(this.host, id, 'joiner', decoded.inviter, decoded.addresses);
+            this.sessions.set(id, core);
+            if (!core.attach(result, remote, this.scheduler.now(), this.transport, false)) {
+              core.close();
+              this.counterBook.failed++;
+              reject(new NodeCapacityError('peers', this.config.maxPeers));
+              return;
+            }
+          } catch (e) {
+            // Past the handshake nothing else fails this join: end the half-built session here.
+            result.sendKey.fill(0);
+            result.receiveKey.fill(0);
+            core?.close();
+            if (this.sessions.get(id) === core) this.sessions.delete(id);
             this.counterBook.failed++;
-            reject(new NodeCapacityError('peers', this.config.maxPeers));
+            reject(asError(e));
             return;
           }
           this.counterBook.completed++;
-          this.admission(core, signal).then(
-            () => resolve(new Session(core)),
+          const joined = core;
+          this.admission(joined, signal).then(
+            () => resolve(new Session(joined)),
             (e: unknown) => {
-              core.close();
+              joined.close();
               reject(asError(e));
             },
           );
@@ -420,12 +455,20 @@ export class Node {
       this.counterBook.reject(Rejection.UnknownHandshake);
       return;
     }
+    if (answered(route.type, handshake.initiator.status)) {
+      // Our Init went to every address of the invite (and again on each retry): a
+      // wildcard-bound inviter answers each copy that reaches it. The initiator would refuse
+      // these as unexpected; they are the expected echo of our own copies.
+      this.counterBook.reject(Rejection.DuplicateHandshakeAnswer);
+      return;
+    }
     let step;
     try {
       step = handshake.initiator.receive(d.data, now);
     } catch (e) {
-      // Refusals that end the handshake (a refused or reused invite) fail the join; the others
-      // (forgeries, replays) leave it waiting for the genuine answer.
+      // A refusal that ends the handshake (this node's own `authorize` refusing the peer of a
+      // member dial) fails it; the others (forgeries, replays) leave it waiting for the genuine
+      // answer. An inviter's refusals never arrive: it answers nothing.
       if (handshake.initiator.status === 'failed') handshake.onFailure(e);
       throw e;
     }
@@ -447,19 +490,32 @@ export class Node {
     // only if that channel will fit.
     const full = !session.hasLink(result.peer.nodeId) && this.peerCount() >= this.config.maxPeers;
     if (full) this.counterBook.reject(Rejection.PeerLimit);
-    if (full || (result.admittedBy === 'invite' && !session.admit(result.peer, from))) {
+    if (
+      full ||
+      (result.admittedBy === 'invite' && !session.admit(result.peer, from, result.inviteId))
+    ) {
       result.sendKey.fill(0);
       result.receiveKey.fill(0);
       return;
     }
-    if (session.attach(result, from, now)) this.counterBook.accepted++;
+    if (session.attach(result, from, now, this.transport, false)) this.counterBook.accepted++;
   }
 
   /**
    * A joiner holds a channel: wait until the inviter's entry admitting it arrives (it is
-   * pushed at once and repaired if lost), `peerTimeoutUs` at most.
+   * pushed at once and repaired if lost), `peerTimeoutUs` at most; then until its τs has made
+   * its one join step onto the session's time (clock sync), at most twice `joinDeadlineUs`, so
+   * the application's first event is stamped on the session's clock.
    */
-  private admission(core: SessionCore, signal: AbortSignal | undefined): Promise<void> {
+  private async admission(core: SessionCore, signal: AbortSignal | undefined): Promise<void> {
+    await this.admissionOnly(core, signal);
+    signal?.throwIfAborted();
+    await core.aligned(this.scheduler.now() + 2 * this.config.timeSync.joinDeadlineUs);
+    signal?.throwIfAborted();
+    if (core.closed) throw new ClosedError('session: ended during the join');
+  }
+
+  private admissionOnly(core: SessionCore, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done = (error?: unknown): void => {
         cancel();
@@ -504,8 +560,13 @@ export class Node {
     this.counterBook.ticks++;
     this.guarded(() => this.responder.expire(now));
     for (const handshake of this.pending.all()) this.guarded(() => this.retry(handshake, now));
-    for (const session of [...this.sessions.values()]) this.guarded(() => session.tick(now));
-    this.countersSubject.next(this.snapshot());
+    for (const session of [...this.sessions.values()]) {
+      this.guarded(() => session.tick(now));
+      this.guarded(() => {
+        for (const target of session.dials(now)) this.dial(session, target, now);
+      });
+    }
+    if (this.countersSubject.observed) this.countersSubject.next(this.snapshot());
     this.armTick();
   };
 
@@ -515,6 +576,55 @@ export class Node {
       part();
     } catch (e) {
       this.report(e);
+    }
+  }
+
+  /**
+   * Opens a channel to another member of `session`: crypto's member-mode handshake, the peer's
+   * keys pinned from the membership log and both sides authorised by it. Skipped while the
+   * pending table is full (the dialer asks again).
+   */
+  private dial(session: SessionCore, target: DialTarget, now: number): void {
+    if (this.pending.size >= this.config.limits.maxPendingHandshakes) return;
+    const member = target.member;
+    const initiator = new HandshakeInitiator({
+      provider: this.provider,
+      identity: this.identity,
+      sessionId: session.sessionId,
+      peer: {
+        nodeId: member.id,
+        signingPublicKey: member.signingPublicKey,
+        agreementPublicKey: member.agreementPublicKey,
+      },
+      authorize: (peer, id) => this.authorize(peer, id),
+      timers: this.config.limits.initiator,
+    });
+    const handshake: PendingHandshake = {
+      initiator,
+      sessionId: session.sessionId,
+      addresses: target.addresses,
+      remote: undefined,
+      onResult: (result, remote) => {
+        this.pending.remove(handshake);
+        session.dialEnded(member.id, this.scheduler.now());
+        this.counterBook.completed++;
+        session.attach(result, remote, this.scheduler.now(), this.transport, false);
+      },
+      onFailure: () => {
+        if (!this.pending.remove(handshake)) return;
+        initiator.dispose();
+        this.counterBook.failed++;
+        session.dialEnded(member.id, this.scheduler.now());
+      },
+    };
+    this.pending.add(handshake);
+    this.counterBook.initiated++;
+    session.dialStarted(member.id);
+    try {
+      const init = initiator.start(now);
+      for (const address of target.addresses) this.sender.sendRaw(init, address);
+    } catch (e) {
+      handshake.onFailure(e);
     }
   }
 
@@ -536,27 +646,35 @@ export class Node {
 
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
-    this.cancelTick?.();
-    this.cancelTick = undefined;
-    for (const handshake of this.pending.all()) {
-      handshake.onFailure(new ClosedError('node: stopped during the handshake'));
+    try {
+      this.cancelTick?.();
+      this.cancelTick = undefined;
+      for (const handshake of this.pending.all()) {
+        handshake.onFailure(new ClosedError('node: stopped during the handshake'));
+      }
+      for (const session of [...this.sessions.values()]) session.leave(false);
+      for (const cancel of this.cancels.splice(0)) cancel();
+      this.demux.close();
+      if (this.config.transport === undefined) {
+        try {
+          await this.drainBriefly();
+          await this.transport.close();
+        } catch (e) {
+          this.report(e);
+        }
+      }
+    } finally {
+      // Whatever failed above, the node ends stopped: run() resolves, the observables complete.
+      for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+      this.responder.dispose();
+      this.invites.dispose();
+      this.countersSubject.next(this.snapshot());
+      this.countersSubject.complete();
+      this.errorsSubject.complete();
+      if (this.ownsIdentity) this.identity.dispose();
+      this.state = 'stopped';
+      this.resolveStopped();
     }
-    for (const session of [...this.sessions.values()]) session.leave(false);
-    for (const cancel of this.cancels.splice(0)) cancel();
-    this.demux.close();
-    if (this.config.transport === undefined) {
-      await this.drainBriefly();
-      await this.transport.close();
-    }
-    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
-    this.responder.dispose();
-    this.invites.dispose();
-    this.countersSubject.next(this.snapshot());
-    this.countersSubject.complete();
-    this.errorsSubject.complete();
-    if (this.ownsIdentity) this.identity.dispose();
-    this.state = 'stopped';
-    this.resolveStopped();
   }
 
   private async drainBriefly(): Promise<void> {
@@ -653,6 +771,18 @@ function identityOf(config: ResolvedNodeConfig, provider: CryptoProvider): Ident
     );
   }
   return identity;
+}
+
+/**
+ * True when a handshake answer of `type` answers a step the initiator has already passed (a
+ * Retry once it awaits the Response, a Response once it awaits the Accept): a duplicate.
+ */
+function answered(type: HandshakeMessageType, status: InitiatorStatus): boolean {
+  return (
+    (type === HandshakeMessageType.Retry &&
+      (status === 'awaiting-response' || status === 'awaiting-accept')) ||
+    (type === HandshakeMessageType.Response && status === 'awaiting-accept')
+  );
 }
 
 /** A rejection reason as an Error: abort reasons may be anything. */

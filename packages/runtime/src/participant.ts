@@ -4,12 +4,13 @@ import type { MemberRole } from '@elara/state';
 import type { PathConditions } from '@elara/time';
 
 /**
- * How this node reaches a participant: `direct` over its own transport to `remote` (the
- * address the peer's authenticated frames last came from, so a peer whose NAT rebinds is
- * followed). Relayed paths (TURN) come with runtime part 2.
+ * How this node reaches a participant: `direct` over its own socket, or `relayed` through its
+ * TURN allocation (when the direct path did not work), to `remote`: the address the peer's
+ * authenticated frames last came from (so a peer whose NAT rebinds is followed); for a relayed
+ * path, the peer's address as the relay sees it.
  */
 export interface PeerPath {
-  readonly kind: 'direct';
+  readonly kind: 'direct' | 'relayed';
   readonly remote: Endpoint;
 }
 

@@ -1,49 +1,67 @@
 import { type Endpoint, type NodeId, endpointEquals } from '@elara/core';
 import type { PublicIdentity, SecureChannel } from '@elara/crypto';
-
-/** An outstanding round-trip probe (a time-sync request awaiting its answer). */
-interface Probe {
-  readonly id: number;
-  readonly t1: number;
-}
+import type { Transport } from '@elara/net';
+import { TimeHintReader } from './internal/time-hint.ts';
 
 /**
- * This node's side of one pairwise channel in one session: the channel, where the peer is, and
- * the per-peer timers of the tick (heartbeats, round-trip probes). Replaced whole when a newer
- * handshake with the same peer completes (the newest channel wins, crypto's README).
+ * This node's side of one pairwise channel in one session: the channel, where the peer is and
+ * over which transport, and the per-peer timers of the tick (heartbeats, digests). Replaced
+ * whole when a newer handshake with the same peer completes; the replaced channel is kept as
+ * {@link previous}, for opening only, until the peer is heard on the new one (frames sealed
+ * before it switched are still in flight), or for good when two handshakes crossed and the peer
+ * kept the other one.
  */
 export class PeerLink {
   readonly nodeId: NodeId;
   /** The peer's authenticated keys. */
   readonly identity: PublicIdentity;
+  /** Who initiated the current channel's handshake (this node or the peer). */
+  readonly initiator: NodeId;
   /** Where its frames come from and ours go (follows its authenticated frames). */
   remote: Endpoint;
+  /**
+   * The transport our frames to the peer leave on: the node's own socket (direct), or its relayed
+   * transport (TURN), when that is how the channel was made.
+   */
+  readonly via: Transport;
+  /** True when {@link via} is the relayed transport. */
+  readonly relayed: boolean;
   /** Local µs of its last authenticated datagram (or of the handshake). */
   lastSeen: number;
   /** Local µs when the channel was made: the zero of our frames' time hints. */
   readonly establishedAt: number;
-  /** When the tick sends the next heartbeat and probe. */
+  /** The peer's frames' time hints, unwrapped (they wrap every ~59.6 h). */
+  readonly timeHints = new TimeHintReader();
+  /** When the tick sends the next heartbeat. */
   nextHeartbeatAt: number;
   /** Heartbeats sent. */
   heartbeats = 0;
-  /** The peer's latest durable seq, from its heartbeats (gap detection, part 2). */
-  peerLastSeq = 0;
-  /** This node's digest should go to the peer at the next tick (a gap or an eviction seen). */
+  /** This node's digest should go to the peer at the next tick (a new channel). */
   digestDue = false;
   /** True once the tick has seen it silent past the timeout (until it is heard again). */
   stale = false;
-  private probe: Probe | undefined;
-  private probes = 0;
+  /** The peer has authored events here: its τs can no longer step (clock sync). */
+  settled = false;
+  /** The channel this one replaced, still opened (see the class comment); undefined: none. */
+  previous: SecureChannel | undefined;
+  /** When {@link previous} is closed, once the peer was heard on the current channel. */
+  previousUntil = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly channel: SecureChannel,
     identity: PublicIdentity,
+    initiator: NodeId,
     remote: Endpoint,
+    via: Transport,
+    relayed: boolean,
     now: number,
   ) {
     this.nodeId = identity.nodeId;
     this.identity = identity;
+    this.initiator = initiator;
     this.remote = remote;
+    this.via = via;
+    this.relayed = relayed;
     this.lastSeen = now;
     this.establishedAt = now;
     this.nextHeartbeatAt = now;
@@ -62,23 +80,48 @@ export class PeerLink {
     return moved || revived;
   }
 
-  /** Starts a round-trip probe at local time `t1` and returns its id (replacing any older one). */
-  startProbe(t1: number): number {
-    this.probes = (this.probes + 1) >>> 0;
-    this.probe = { id: this.probes, t1 };
-    return this.probes;
+  /**
+   * Opens a frame from the peer: with the current channel, or with the previous one when the
+   * frame names that channel (crypto's `ChannelMismatchError` on the current one). A frame that
+   * opens on the current channel starts the previous one's last `graceUs`.
+   */
+  open(
+    data: Uint8Array,
+    now: number,
+    graceUs: number,
+    isMismatch: (e: unknown) => boolean,
+  ): ReturnType<SecureChannel['open']> {
+    try {
+      const opened = this.channel.open(data);
+      if (this.previous !== undefined && this.previousUntil === Number.POSITIVE_INFINITY) {
+        this.previousUntil = now + graceUs;
+      }
+      return opened;
+    } catch (e) {
+      if (this.previous === undefined || !isMismatch(e)) throw e;
+      return this.previous.open(data);
+    }
   }
 
-  /** True (once) when an answer echoes the outstanding probe; a stale or forged echo is false. */
-  matchProbe(id: number, t1: number): boolean {
-    const p = this.probe;
-    if (p === undefined || p.id !== id || p.t1 !== t1) return false;
-    this.probe = undefined;
-    return true;
+  /** Keeps `channel` for opening only (a replaced or crossed channel), closing any older one. */
+  keepPrevious(channel: SecureChannel): void {
+    this.previous?.close();
+    this.previous = channel;
+    this.previousUntil = Number.POSITIVE_INFINITY;
   }
 
-  /** Erases the channel's keys. Idempotent. */
+  /** Closes the previous channel once its grace has passed. */
+  expirePrevious(now: number): void {
+    if (this.previous !== undefined && now >= this.previousUntil) {
+      this.previous.close();
+      this.previous = undefined;
+    }
+  }
+
+  /** Erases the channels' keys. Idempotent. */
   close(): void {
     this.channel.close();
+    this.previous?.close();
+    this.previous = undefined;
   }
 }

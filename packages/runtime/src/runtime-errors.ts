@@ -69,3 +69,16 @@ export class NodeCapacityError extends ElaraError {
 export class NotAdmittedError extends ElaraError {
   static override readonly code: string = 'NotAdmittedError';
 }
+
+/**
+ * `session.invite()` on a node that is not the session's founder: a joiner learns the founder's
+ * keys (the membership log's trust anchor) from its invite's signer, so only the founder may
+ * sign invites. Ask the founder for one. (A member, by the log's role rules, may not add
+ * members at all; the message says which rule refused.)
+ *
+ * @example
+ * joined.invite(); // CannotInviteError: only the founder issues invites
+ */
+export class CannotInviteError extends ElaraError {
+  static override readonly code: string = 'CannotInviteError';
+}

@@ -109,11 +109,25 @@ export class Session {
 
   /**
    * A signed, single-use invite to this session, as URL-safe text (crypto's invite format).
-   * Whoever holds it can join once, until it expires: hand it over secretly.
-   * Throws `ClosedError` once the session has ended; `OutOfRangeError` for a lifetime over 7 days.
+   * Whoever holds it can join once, until it expires: hand it over secretly. Only the session's
+   * founder (its creator) issues invites: elsewhere {@link CannotInviteError} (a member may not
+   * add members by the log's role rules; a joiner takes an invite's signer for the founder).
+   * Throws `ClosedError` once the session has ended; `OutOfRangeError` for a lifetime over 7 days
+   * or `addresses` that are not 1 to 8 endpoints.
    */
   invite(options: InviteOptions = {}): string {
     return this.core.invite(options.lifetimeUs, options.addresses);
+  }
+
+  /**
+   * Removes `member` from the session (this node must be allowed to: the founder or another
+   * owner, or an admin removing a member). The signed removal reaches every member, who close
+   * their channels with it and refuse its handshakes from then on: it can neither read what
+   * follows nor write. State's `LocalEventRejectedError` when not allowed (the founder cannot be
+   * removed), `LocalLogFullError` when the local log is full; nothing happens for a non-member.
+   */
+  remove(member: NodeId): void {
+    this.core.remove(member);
   }
 
   /**

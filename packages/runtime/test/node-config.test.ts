@@ -91,6 +91,27 @@ describe('NodeConfig', () => {
     ['limits.reassembly', { limits: { reassembly: 7 } }],
     ['limits.responder.maxHandshakes', { limits: { responder: { maxHandshakes: 0 } } }],
     ['limits.initiator.maxAttempts', { limits: { initiator: { maxAttempts: 0.5 } } }],
+    // Records that are not objects, and keys no record has (a typo is not silently ignored).
+    ['limits', { limits: 5 }],
+    ['limits', { limits: [] }],
+    ['limits.maxSession', { limits: { maxSession: 3 } }],
+    ['limits.responder.bogus', { limits: { responder: { bogus: 5 } } }],
+    ['limits.field.toString', { limits: { field: { toString: 1 } } }],
+    ['degradation', { degradation: 'x' }],
+    ['degradation.flor', { degradation: { flor: 2 } }],
+    // What an invite can carry: at least one address, at most eight, none on port 0.
+    ['advertisedAddresses', { advertisedAddresses: [] }],
+    [
+      'advertisedAddresses',
+      { advertisedAddresses: Array.from({ length: 9 }, (_, i) => `192.0.2.${i + 1}:4433`) },
+    ],
+    ['advertisedAddresses[0].port', { advertisedAddresses: ['192.0.2.1:0'] }],
+    // The tick repeats presence every third of its timeout: it needs three ticks.
+    ['streams.presence.timeoutUs', { streams: { presence: { timeoutUs: 1_000 } } }],
+    [
+      'streams.presence.timeoutUs',
+      { tickIntervalUs: 100_000, streams: { presence: { timeoutUs: 250_000 } } },
+    ],
   ])('refuses a bad %s with a NodeConfigError naming it', (field, config) => {
     expect(fieldOf(config)).toBe(field);
   });

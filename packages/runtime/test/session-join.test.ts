@@ -1,6 +1,8 @@
-import { ClosedError } from '@elara/core';
+import { ClosedError, OutOfRangeError } from '@elara/core';
 import {
   HandshakeTimeoutError,
+  Identity,
+  InviteBook,
   InviteError,
   InviteExpiredError,
   InviteReusedError,
@@ -8,10 +10,18 @@ import {
   decodeInvite,
   nativeCryptoProvider,
 } from '@elara/crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { NodeCapacityError, NotAdmittedError, SessionExistsError } from '../src/index.ts';
+import { MemberRole } from '@elara/state';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  CannotInviteError,
+  NodeCapacityError,
+  NotAdmittedError,
+  SessionExistsError,
+} from '../src/index.ts';
+import { SessionCore } from '../src/internal/session-core.ts';
 import { fulfilled, rejected, simNodes, type SimNodes } from './sim-nodes.ts';
 
+const provider = nativeCryptoProvider();
 let sim: SimNodes;
 afterEach(async () => {
   await sim.close();
@@ -128,15 +138,116 @@ describe('invite and join on a simulated network', () => {
     expect(HandshakeTimeoutError.isInstance(reuse)).toBe(true);
     expect(alice.counters().rejected[InviteReusedError.code]).toBeGreaterThanOrEqual(1);
     expect(room.participants.has(carol.nodeId)).toBe(false);
-    // An invite without an address to reach: named, before any datagram.
-    const decoded = decodeInvite(
-      nativeCryptoProvider(),
-      room.invite({ addresses: [] }),
-      sim.world.scheduler.now(),
+    // An invite without an address to reach (the runtime issues none: crypto's book can):
+    // named, before any datagram.
+    const book = new InviteBook(provider, Identity.generate(provider));
+    const now = sim.world.scheduler.now();
+    const { invite: decoded } = book.issue(
+      { sessionId: room.sessionId, addresses: [], expiresAt: now + 1_000_000 },
+      now,
     );
     expect(
       MalformedInviteError.isInstance(rejected(await sim.settle(carol.joinSession(decoded)))),
     ).toBe(true);
+  });
+
+  it('refuses invite addresses that are not 1 to 8 endpoints by name', async () => {
+    sim = simNodes(11);
+    const alice = await sim.add();
+    const room = await alice.createSession();
+    const endpoints = (n: number) => Array.from({ length: n }, () => alice.localAddress);
+    for (const addresses of ['nope', [], [42], [null], endpoints(9)]) {
+      expect(() => room.invite({ addresses: addresses as never })).toThrow(OutOfRangeError);
+    }
+    const text = room.invite({ addresses: endpoints(8) });
+    expect(decodeInvite(provider, text, sim.world.scheduler.now()).addresses).toHaveLength(8);
+  });
+
+  it("a joiner's invite() is refused by name: the log's role rules, and joiners take the signer for the founder", async () => {
+    sim = simNodes(12);
+    const alice = await sim.add();
+    const bob = await sim.add();
+    const room = await alice.createSession();
+    const joined = fulfilled(await sim.settle(bob.joinSession(room.invite())));
+    expect(joined.membership.role(bob.nodeId)).toBe(MemberRole.Member);
+    expect(() => joined.invite()).toThrow(CannotInviteError);
+    expect(() => joined.invite()).toThrow(/member may not add/);
+    // The founder's invites carry the founder's keys, which is what a joiner anchors its log on.
+    const decoded = decodeInvite(provider, room.invite(), sim.world.scheduler.now());
+    expect(decoded.inviter.nodeId).toBe(room.membership.founder);
+  });
+
+  it('a single-use invite does not let its identity back in after it left; a new invite does', async () => {
+    sim = simNodes(13, { latencyUs: 5_000 });
+    const config = { heartbeatIntervalUs: 200_000, peerTimeoutUs: 1_000_000 };
+    const alice = await sim.add(config);
+    const bob = await sim.add(config);
+    const room = await alice.createSession();
+    const text = room.invite();
+    const first = fulfilled(await sim.settle(bob.joinSession(text)));
+    await first.leave();
+    await sim.world.scheduler.advanceBy(500_000);
+    expect(room.membership.inSession(bob.nodeId)).toBe(false);
+    // Crypto lets the identity that redeemed the invite handshake again (a lost last message),
+    // but the inviter signs no one in twice with one invite.
+    const again = rejected(await sim.settle(bob.joinSession(text)));
+    expect(NotAdmittedError.isInstance(again)).toBe(true);
+    expect(alice.counters().rejected[InviteReusedError.code]).toBe(1);
+    expect(room.membership.inSession(bob.nodeId)).toBe(false);
+    expect(bob.sessionIds()).toEqual([]);
+    const back = fulfilled(await sim.settle(bob.joinSession(room.invite())));
+    expect(room.membership.inSession(bob.nodeId)).toBe(true);
+    expect(back.membership.inSession(bob.nodeId)).toBe(true);
+  });
+
+  it('a join whose session cannot be set up after the handshake rejects instead of hanging', async () => {
+    sim = simNodes(14);
+    const alice = await sim.add();
+    const bob = await sim.add();
+    const room = await alice.createSession();
+    // The joiner's new session fails to take its channel: past the handshake, nothing else
+    // would settle the join.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to its instance below
+    const original = SessionCore.prototype.attach;
+    const attach = vi.spyOn(SessionCore.prototype, 'attach').mockImplementation(function (
+      this: SessionCore,
+      ...args
+    ) {
+      if (this.role === 'joiner') throw new Error('attach failed');
+      return original.apply(this, args);
+    });
+    try {
+      const reason = rejected(await sim.settle(bob.joinSession(room.invite()), 5_000_000));
+      expect(reason).toMatchObject({ message: 'attach failed' });
+    } finally {
+      attach.mockRestore();
+    }
+    expect(bob.sessionIds()).toEqual([]);
+    expect(bob.counters().handshakes).toMatchObject({ initiated: 1, failed: 1, pending: 0 });
+    // The node is unharmed: the next join works.
+    fulfilled(await sim.settle(bob.joinSession(room.invite())));
+  });
+
+  it('a stop() from a callback the stop runs gets the same promise; the stop runs once', async () => {
+    sim = simNodes(15);
+    const alice = await sim.add();
+    const room = await alice.createSession();
+    let inner: Promise<void> | undefined;
+    let statusInside: string | undefined;
+    let completions = 0;
+    alice.counters$.subscribe({ complete: () => completions++ });
+    room.participants$.subscribe({
+      complete: () => {
+        inner = alice.stop();
+        statusInside = alice.status;
+      },
+    });
+    const outer = alice.stop();
+    expect(inner).toBe(outer);
+    expect(statusInside).toBe('stopping');
+    await outer;
+    expect(alice.status).toBe('stopped');
+    expect(completions).toBe(1);
   });
 
   it('an aborted join rejects with the reason; stopping the node fails joins with ClosedError', async () => {

@@ -1,4 +1,5 @@
 import type { Session } from '../src/index.ts';
+import type { SessionCore } from '../src/internal/session-core.ts';
 
 /** The contents of the session's `general` text stream, in the stream's order. */
 export function contents(s: Session): string[] {
@@ -20,4 +21,10 @@ export function present(s: Session): bigint[] {
 /** True when both sessions' canonical snapshots are equal. */
 export function sameSnapshot(a: Session, b: Session): boolean {
   return JSON.stringify(a.snapshot()) === JSON.stringify(b.snapshot());
+}
+
+/** Durable events of this node still waiting in its local log for a member's acknowledgement. */
+export function unacknowledged(s: Session): number {
+  // The local log is the session's machinery, not its API: tests read it through the core.
+  return (s as unknown as { readonly core: SessionCore }).core.replica.localLog.size;
 }

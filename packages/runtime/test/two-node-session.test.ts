@@ -1,9 +1,11 @@
+import { PayloadKind, payloadKind, splitEventBatch } from '@elara/core';
 import { LocalLogFullError } from '@elara/state';
 import { STATISTICAL_SEEDS } from '@elara/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FrameSender } from '../src/frame-sender.ts';
 import type { Node, NodeConfig, Session } from '../src/index.ts';
 import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
-import { contents, present, sameSnapshot } from './session-views.ts';
+import { contents, present, sameSnapshot, unacknowledged } from './session-views.ts';
 
 let sim: SimNodes;
 afterEach(async () => {
@@ -81,7 +83,9 @@ describe('a two-node session on a simulated network', () => {
     expect(b.messages()).toEqual(a.messages());
     await advance(1_000_000);
     sameState(room, joined);
-    // Both acknowledged everything by their digests: nothing waits in the local logs.
+    // Both acknowledged everything: nothing waits in the local logs.
+    expect(unacknowledged(room)).toBe(0);
+    expect(unacknowledged(joined)).toBe(0);
     expect(alice.counters().rejectedTotal).toBe(0);
     expect(bob.counters().rejectedTotal).toBe(0);
   });
@@ -204,5 +208,68 @@ describe('a two-node session on a simulated network', () => {
     await advance(100_000);
     expect(joined.text('general').messages().at(-1)?.content).toBe(big);
     expect(contents(joined).length).toBe(11);
+  });
+
+  it('a send that fails partway through a round counts only the events it did not send', async () => {
+    const { room, joined, alice } = await pair(27);
+    await advance(1_000_000);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to its instance below
+    const original = FrameSender.prototype.send;
+    let eventPayloads = 0;
+    let sentEvents = 0;
+    const send = vi.spyOn(FrameSender.prototype, 'send').mockImplementation(function (
+      this: FrameSender,
+      ...args
+    ) {
+      const payload = args[1];
+      if (payloadKind(payload) === PayloadKind.Events && ++eventPayloads > 3) {
+        send.mockRestore();
+        throw new Error('the channel can no longer seal');
+      }
+      const bytes = original.apply(this, args);
+      if (payloadKind(payload) === PayloadKind.Events) {
+        sentEvents += splitEventBatch(payload).length;
+      }
+      return bytes;
+    });
+    const dropped = alice.counters().eventsDropped;
+    // Ten messages of about a frame each: one round of several payloads.
+    for (let i = 0; i < 10; i++) room.text('general').send(`${i}`.padEnd(900, '.'));
+    await advance(1_000);
+    send.mockRestore();
+    expect(sentEvents).toBeGreaterThan(0);
+    expect(sentEvents).toBeLessThan(10);
+    expect(alice.counters().eventsDropped - dropped).toBe(10 - sentEvents);
+    // What was dropped is durable: repair brings it.
+    await advance(3_000_000);
+    expect(contents(joined)).toEqual(contents(room));
+    expect(contents(joined)).toHaveLength(10);
+  });
+
+  it("frames' time hints wrap after ~59.6 h: the path still reads as steady at 62 h", async () => {
+    const H = 3_600_000_000;
+    // Hour-long heartbeats keep the virtual run short; only the time hints matter here.
+    const slow = {
+      tickIntervalUs: 10_000_000,
+      heartbeatIntervalUs: H,
+      peerTimeoutUs: 2 * H,
+      streams: { presence: { timeoutUs: 60_000_000 } },
+    };
+    const { room, joined, bob } = await pair(28, { latencyUs: 20_000 }, slow);
+    const burst = async (): Promise<void> => {
+      // Fifty messages 100 ms apart on a fixed 20 ms path: no jitter, no loss.
+      for (let i = 0; i < 50; i++) {
+        joined.text('general').send(`m${i}`);
+        await advance(100_000);
+      }
+      await advance(10_000_000);
+    };
+    await burst();
+    await advance(62 * H);
+    await burst();
+    const path = room.participants.get(bob.nodeId)?.network;
+    expect(path?.jitterUs).toBeLessThan(1_000);
+    expect(path?.lossRate).toBe(0);
+    expect(contents(room)).toHaveLength(100);
   });
 });

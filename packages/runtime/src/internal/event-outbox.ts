@@ -1,4 +1,4 @@
-import { type EventEnvelope, type NodeId, packEventBatches } from '@elara/core';
+import { type EventEnvelope, type NodeId, packEventBatches, splitEventBatch } from '@elara/core';
 import type { PeerLink } from '../peer-link.ts';
 import { eventClass, eventProfile } from './event-class.ts';
 import type { SessionHost } from './session-host.ts';
@@ -70,16 +70,29 @@ export class EventOutbox {
         const payloads = packEventBatches(queue.slice(0, n), sender.payloadBudget);
         let frames = 0;
         for (const p of payloads) frames += sender.framesFor(p.length);
-        if (!sender.hasRoom(frames)) {
-          this.waitForRoom();
+        if (!sender.hasRoom(frames, link.via)) {
+          this.waitForRoom(link);
           return;
         }
+        let sent = 0;
         try {
-          for (const p of payloads) sender.send(link, p, packetClass, eventProfile(first), now);
+          for (const p of payloads) {
+            this.host.counters.eventBytesOut += sender.send(
+              link,
+              p,
+              packetClass,
+              eventProfile(first),
+              now,
+            );
+            sent++;
+          }
         } catch (e) {
           // A channel that can no longer seal (closed, out of epochs) or a payload beyond the
-          // fragment bound: these events go (durable ones come back by repair), the rest stay.
-          this.host.counters.eventsDropped += n;
+          // fragment bound: the events not sent yet go (durable ones come back by repair), the
+          // rest of the queue stays.
+          for (const p of payloads.slice(sent)) {
+            this.host.counters.eventsDropped += splitEventBatch(p).length;
+          }
           this.host.report(e);
         }
         queue.splice(0, n);
@@ -99,10 +112,10 @@ export class EventOutbox {
     this.queues.clear();
   }
 
-  private waitForRoom(): void {
+  private waitForRoom(link: PeerLink): void {
     if (this.waiting) return;
     this.waiting = true;
-    this.host.sender.writable(this.abort.signal).then(
+    this.host.sender.writable(this.abort.signal, link.via).then(
       () => {
         this.waiting = false;
         this.schedule();

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { type Endpoint, endpoint } from '@elara/core';
+import { type Endpoint, OutOfRangeError, endpoint } from '@elara/core';
 import { MAX_INVITE_ADDRESSES } from '@elara/crypto';
 
 /** True for `0.0.0.0` and `::`: a socket bound there has no address of its own. */
@@ -27,4 +27,31 @@ export function inviteAddresses(local: Endpoint): Endpoint[] {
     .sort((a, b) => a.rank - b.rank)
     .slice(0, MAX_INVITE_ADDRESSES)
     .map((f) => f.e);
+}
+
+/**
+ * `addresses` given to `session.invite()`, checked for shape: an array of 1 to
+ * {@link MAX_INVITE_ADDRESSES} endpoints (crypto's invite encoding then checks each literal and
+ * port). Anything else is an `OutOfRangeError`, not a `TypeError` from deep in the encoder.
+ */
+export function checkedInviteAddresses(addresses: unknown): readonly Endpoint[] {
+  if (
+    !Array.isArray(addresses) ||
+    addresses.length === 0 ||
+    addresses.length > MAX_INVITE_ADDRESSES
+  ) {
+    throw new OutOfRangeError(
+      `invite addresses must be an array of 1..${MAX_INVITE_ADDRESSES} endpoints`,
+    );
+  }
+  for (const e of addresses as unknown[]) {
+    const shaped =
+      typeof e === 'object' &&
+      e !== null &&
+      typeof (e as Endpoint).address === 'string' &&
+      typeof (e as Endpoint).port === 'number' &&
+      ((e as Endpoint).family === 'IPv4' || (e as Endpoint).family === 'IPv6');
+    if (!shaped) throw new OutOfRangeError(`invite address is not an Endpoint: ${String(e)}`);
+  }
+  return addresses as readonly Endpoint[];
 }

@@ -2,41 +2,54 @@ import {
   ClosedError,
   type ControlMessage,
   type Datagram,
-  type DurableEnvelope,
   type Endpoint,
   type EventEnvelope,
+  type EventId,
   type FixedHeader,
   type NodeId,
   PacketClass,
   PayloadKind,
   Reassembler,
-  type RepairRequestMessage,
   RepresentationProfile,
   type SessionId,
   decodeControlMessage,
-  decodeEnvelope,
   decodeFragment,
   encodeControlMessage,
   payloadKind,
   splitEventBatch,
 } from '@elara/core';
-import { type HandshakeResult, type PublicIdentity, SecureChannel } from '@elara/crypto';
-import { type Outcome, digestFromRepairRequest, digestToRepairRequest } from '@elara/state';
+import {
+  ChannelMismatchError,
+  type HandshakeResult,
+  InviteReusedError,
+  type PublicIdentity,
+  SecureChannel,
+} from '@elara/crypto';
+import type { Transport } from '@elara/net';
+import { MemberRole, type Outcome, memberRoleName } from '@elara/state';
 import { StreamKind } from '@elara/streams';
-import { TimeEngine, exchangeDelayUs, type PathConditions } from '@elara/time';
+import {
+  ClockSync,
+  type PathConditions,
+  SyncVerdict,
+  TimeEngine,
+  exchangeDelayUs,
+} from '@elara/time';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { Rejection } from '../node-counters.ts';
+import { CannotInviteError } from '../runtime-errors.ts';
 import type { Participant } from '../participant.ts';
 import { PeerLink } from '../peer-link.ts';
 import { EventOutbox } from './event-outbox.ts';
+import { checkedInviteAddresses } from './invite-addresses.ts';
+import { InviteAdmissions } from './invite-admissions.ts';
+import { type DialTarget, MeshDialer } from './mesh-dialer.ts';
 import type { SessionHost } from './session-host.ts';
+import { SessionRepair } from './session-repair.ts';
 import { SessionReplica } from './session-replica.ts';
 
 /** How this node came to hold the session. */
 export type SessionRole = 'creator' | 'joiner';
-
-/** Bytes of a repair response before its events: kind, type, request id, flags. */
-const REPAIR_RESPONSE_HEADER = 7;
 
 function copyConditions(c: PathConditions | undefined): PathConditions | undefined {
   return c === undefined
@@ -50,37 +63,60 @@ function copyConditions(c: PathConditions | undefined): PathConditions | undefin
       };
 }
 
+/** Heartbeat intervals between two digests (each to the next peer in turn). */
+const DIGEST_HEARTBEATS = 4;
+
+const isMismatch = (e: unknown): boolean => ChannelMismatchError.isInstance(e);
+
+/** A wait for this node's clock to align with the session's (bounded). */
+interface AlignWaiter {
+  readonly deadline: number;
+  readonly resolve: () => void;
+}
+
 /**
- * The machinery of one session on one node: one {@link PeerLink} per member with a channel, the
- * replicated state ({@link SessionReplica}: field, membership log, event store, local log,
- * streams), the time engine, fragment reassembly, the outbox, the per-datagram path after the
- * channel lookup and the session's part of the tick. The public `Session` is a facade over it;
- * the node routes datagrams and handshake results here.
+ * The machinery of one session on one node: one {@link PeerLink} per member with a channel
+ * (every member, directly: the inviter is not a hub), the replicated state
+ * ({@link SessionReplica}), the time engine and its clock synchronisation, repair
+ * ({@link SessionRepair}), the dialer that opens channels to members ({@link MeshDialer}),
+ * fragment reassembly, the outbox, the per-datagram path after the channel lookup and the
+ * session's part of the tick. The public `Session` is a facade over it; the node routes
+ * datagrams and handshake results here and runs the dials it asks for.
  *
  * Propagation: every local event (a stream's write, a membership entry) is applied locally
  * first, then queued for each of its recipients (state's diffusion) and flushed at the end of
- * the current turn, several envelopes packed per frame (core's `packEventBatches`), fragmented
- * when larger than a frame, sealed per channel and class. Repair: every heartbeat interval each
- * peer gets this node's digest (a repair request); it answers with what the digest lacks, a
- * bounded page at a time, and records the digest as acknowledgements (the local log drains).
+ * the current turn, several envelopes packed per frame, fragmented when larger than a frame,
+ * sealed per channel and class. Durable events that do not arrive are repaired (see
+ * {@link SessionRepair}); ephemeral ones are refreshed by their authors.
  */
 export class SessionCore {
   readonly time: TimeEngine;
+  /** Clock synchronisation: τs follows the session's time (time's `ClockSync`). */
+  readonly sync: ClockSync;
   readonly replica: SessionReplica;
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly reassembler: Reassembler;
   private readonly outbox: EventOutbox;
+  private readonly repair: SessionRepair;
+  private readonly dialer: MeshDialer;
+  /** Addresses of members learned outside the log (the invite's, for the founder). */
+  private readonly hints = new Map<NodeId, readonly Endpoint[]>();
+  private readonly inviteAdmissions: InviteAdmissions;
   private readonly participantsSubject: BehaviorSubject<ReadonlyMap<NodeId, Participant>>;
   private readonly subscriptions: Subscription[] = [];
   private readonly offs: (() => void)[] = [];
   private readonly admittedWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly alignWaiters: AlignWaiter[] = [];
   private dirty = false;
   /** A peer was heard since the last emission (its `lastSeen` moved). */
   private heardSince = false;
   private lastPublishAt: number;
-  private repairIds = 0;
   /** When joined presence streams next repeat this node's presence (a third of the timeout). */
   private nextPresenceAt = 0;
+  /** When the next digest goes to the peer whose turn it is. */
+  private nextDigestAt = 0;
+  /** When {@link dials} next looks for members to dial. */
+  private nextDialCheckAt = 0;
   private ended = false;
 
   constructor(
@@ -88,12 +124,16 @@ export class SessionCore {
     readonly sessionId: SessionId,
     readonly role: SessionRole,
     founder: PublicIdentity,
+    founderAddresses: readonly Endpoint[] = [],
   ) {
     const config = host.config;
     this.time = new TimeEngine({
-      clock: host.scheduler,
+      clock: host.clock,
       members: (p) => this.replica.inSession(p),
     });
+    this.sync = new ClockSync(host.clock, this.time.stateClock, config.timeSync);
+    // The founder's clock starts the session's time: it never steps onto a joiner's.
+    if (role === 'creator') this.time.stateClock.closeJoin();
     this.replica = new SessionReplica({
       session: sessionId,
       identity: host.identity,
@@ -106,15 +146,25 @@ export class SessionCore {
       localLogEvents: config.eventBufferSize,
       localLogBytes: config.limits.localLogBytes,
     });
+    if (founderAddresses.length > 0) this.hints.set(founder.nodeId, founderAddresses);
+    this.inviteAdmissions = new InviteAdmissions(this.replica.membership.maxEntries);
     this.reassembler = new Reassembler(config.limits.reassembly);
     this.outbox = new EventOutbox(host, this.links, config.eventBufferSize);
+    this.repair = new SessionRepair(
+      host,
+      this.replica,
+      this.links,
+      this.time.network,
+      this.sendControl,
+    );
+    this.dialer = new MeshDialer(config.peerTimeoutUs);
     const field = this.replica.field;
     this.offs.push(
       field.onChange((c) => {
         if (c.atom === this.replica.membership.atom) this.membershipChanged();
       }),
-      // Something could not be applied in time: ask every peer for what we lack at the next tick.
-      field.onEviction(() => this.repairSoon()),
+      // Something could not be applied in time: it, and what it waited for, are asked for again.
+      field.onEviction((report) => this.repair.evicted(report, host.scheduler.now())),
     );
     this.subscriptions.push(
       this.replica.streams.outgoing$.subscribe({ next: (e) => this.propagate(e.envelope) }),
@@ -170,14 +220,31 @@ export class SessionCore {
   }
 
   /**
-   * Signs an invited joiner into the membership log (this node is the inviter) and sends the
-   * entry once its channel is attached. False when the log refuses it (it is full, or this
-   * node may not add).
+   * Resolves once this node's τs has made its join alignment onto the session's time (clock
+   * sync's `joined`), or its join is closed, or at `deadline` (µs on the node's scheduler)
+   * without peers to align onto; never rejects (a session that ends resolves it too).
    */
-  admit(peer: PublicIdentity, remote: Endpoint): boolean {
+  aligned(deadline: number): Promise<void> {
+    if (this.isAligned()) return Promise.resolve();
+    return new Promise((resolve) => this.alignWaiters.push({ deadline, resolve }));
+  }
+
+  /**
+   * Signs a joiner invited with `inviteId` into the membership log (this node is the inviter)
+   * and sends the entry once its channel is attached. False when the log refuses it (it is
+   * full, or this node may not add), or when the invite already admitted someone who is no
+   * longer in the session (counted as `InviteReusedError`; see {@link InviteAdmissions}).
+   */
+  admit(peer: PublicIdentity, remote: Endpoint, inviteId: Uint8Array | undefined): boolean {
+    const id = inviteId ?? new Uint8Array(0);
+    if (!this.inviteAdmissions.allows(id, peer.nodeId, this.replica.inSession(peer.nodeId))) {
+      this.host.counters.reject(InviteReusedError.code);
+      return false;
+    }
     try {
       const entry = this.replica.admit(peer, [remote]);
       if (entry !== undefined) this.propagate(entry);
+      this.inviteAdmissions.record(id, peer.nodeId);
       return true;
     } catch (e) {
       this.host.counters.reject((e as { code?: string }).code ?? Rejection.UnexpectedError);
@@ -186,11 +253,30 @@ export class SessionCore {
   }
 
   /**
-   * Attaches the channel of a completed handshake with a member reached at `remote`, replacing
-   * an older one with the same peer (the newest handshake wins). False, with the channel keys
-   * erased, when `peer` is not a member or `maxPeers` channels are open.
+   * Signs `member`'s removal into the membership log (this node must be allowed to remove it);
+   * its channels close everywhere as the removal arrives. Throws state's named errors.
    */
-  attach(result: HandshakeResult, remote: Endpoint, now: number): boolean {
+  remove(member: NodeId): void {
+    if (this.ended) throw new ClosedError('session: ended');
+    const removal = this.replica.remove(member);
+    if (removal !== undefined) this.propagate(removal);
+  }
+
+  /**
+   * Attaches the channel of a completed handshake with a member reached at `remote` over `via`.
+   * A newer channel replaces the current one, which keeps opening the peer's frames until the
+   * peer is heard on the new one. Two handshakes that crossed (both sides dialled) give two
+   * channels within moments: the one whose initiator has the lower NodeId is kept on both
+   * sides, the other only opens. False, with the keys erased, when `peer` is not a member or
+   * `maxPeers` channels are open.
+   */
+  attach(
+    result: HandshakeResult,
+    remote: Endpoint,
+    now: number,
+    via: Transport,
+    relayed: boolean,
+  ): boolean {
     const peer = result.peer.nodeId;
     try {
       if (this.ended || !this.replica.inSession(peer)) {
@@ -203,11 +289,24 @@ export class SessionCore {
         return false;
       }
       const channel = new SecureChannel(this.host.provider, result);
-      old?.close();
-      const link = new PeerLink(channel, result.peer, remote, now);
+      const initiator = result.role === 'initiator' ? result.local : peer;
+      if (old !== undefined && this.crossed(old, initiator, now)) {
+        this.host.counters.crossed++;
+        old.keepPrevious(channel);
+        return true;
+      }
+      const link = new PeerLink(channel, result.peer, initiator, remote, via, relayed, now);
+      if (old !== undefined) {
+        if (old.initiator !== initiator && old.establishedAt > now - this.crossWindowUs()) {
+          this.host.counters.crossed++;
+        }
+        link.keepPrevious(old.channel);
+        old.previous?.close();
+        link.settled = old.settled;
+      }
+      // Alone (a joiner's first channel, or back from isolation): ask this peer for everything.
+      link.digestDue = !this.hasLiveLink();
       this.links.set(peer, link);
-      // Ask for what we lack at once (a joiner: the whole history, its admission included).
-      this.sendDigest(link, now);
       this.outbox.schedule();
       this.changed();
       return true;
@@ -215,6 +314,33 @@ export class SessionCore {
       result.sendKey.fill(0);
       result.receiveKey.fill(0);
     }
+  }
+
+  /**
+   * The members this node should dial now (the node runs the handshakes). Looked at four times
+   * per heartbeat interval, and at once after the log changed.
+   */
+  dials(now: number): DialTarget[] {
+    if (this.ended || now < this.nextDialCheckAt) return [];
+    this.nextDialCheckAt = now + this.host.config.heartbeatIntervalUs / 4;
+    if (!this.replica.inSession(this.host.identity.nodeId)) return [];
+    return this.dialer.due(
+      now,
+      this.host.identity.nodeId,
+      this.replica.members(),
+      this.links,
+      this.hints,
+    );
+  }
+
+  /** A dial to `peer` started. */
+  dialStarted(peer: NodeId): void {
+    this.dialer.started(peer);
+  }
+
+  /** A dial to `peer` ended, with a channel or without. */
+  dialEnded(peer: NodeId, now: number): void {
+    this.dialer.ended(peer, now);
   }
 
   /**
@@ -228,14 +354,22 @@ export class SessionCore {
       this.host.counters.reject(Rejection.UnknownPeer);
       return;
     }
-    const opened = link.channel.open(datagram.data);
     const now = datagram.receivedAt;
-    if (link.heard(datagram.from, now)) this.changed();
+    const opened = link.open(datagram.data, now, this.host.config.heartbeatIntervalUs, isMismatch);
+    if (link.heard(datagram.from, now)) {
+      // Back from silence (or moved): our presence is refreshed for it at the next tick, since
+      // ephemeral events are never repaired.
+      this.nextPresenceAt = 0;
+      this.changed();
+    }
     this.heardSince = true;
+    if (opened.header.packetClass === PacketClass.Repair) {
+      this.host.counters.repairBytesIn += datagram.data.length;
+    }
     this.time.network.onPacket(
       link.nodeId,
       opened.header.seq,
-      opened.header.timeHint * 100,
+      link.timeHints.read(opened.header.timeHint),
       now,
       opened.header.packetClass,
     );
@@ -244,8 +378,9 @@ export class SessionCore {
 
   /**
    * The session's share of the tick: expiry in the field (TTLs, held events, quarantine age),
-   * heartbeats, probes and digests to each peer when due, peers gone silent, reassembly
-   * timeouts, τp and horizons, and one `participants$` emission if anything changed.
+   * clock-sync requests, heartbeats, acknowledgements and digests to each peer when due, gaps
+   * asked for, peers gone silent, reassembly timeouts, τp and horizons, and one `participants$`
+   * emission if anything changed.
    */
   tick(now: number): void {
     if (this.ended) return;
@@ -257,10 +392,21 @@ export class SessionCore {
     }
     this.reassembler.expire(now);
     this.time.tick();
+    const clockNow = this.host.clock.now();
     for (const link of this.links.values()) {
+      link.expirePrevious(now);
       if (!link.stale && now - link.lastSeen > config.peerTimeoutUs) {
         link.stale = true;
         this.dirty = true;
+      }
+      if (!link.settled && this.replica.field.processedOf(link.nodeId) > 0) {
+        // It has authored events: its τs can no longer step, so a join aligns onto it.
+        link.settled = true;
+        this.sync.markSettled(link.nodeId, clockNow);
+      }
+      if (!link.stale) {
+        const request = this.sync.request(link.nodeId, clockNow);
+        if (request !== undefined) this.sendControl(link, request, now);
       }
       if (now >= link.nextHeartbeatAt) {
         link.nextHeartbeatAt = now + config.heartbeatIntervalUs;
@@ -275,16 +421,18 @@ export class SessionCore {
           },
           now,
         );
-        this.sendControl(
-          link,
-          { type: 'time-sync-request', id: link.startProbe(now), t1: now },
-          now,
-        );
-        this.sendDigest(link, now);
-      } else if (link.digestDue) {
-        this.sendDigest(link, now);
+        this.sendAck(link, now);
       }
+      if (link.digestDue) this.repair.sendDigest(link, now);
     }
+    this.repair.ageFrontiers(now);
+    if (now >= this.nextDigestAt) {
+      this.nextDigestAt = now + DIGEST_HEARTBEATS * config.heartbeatIntervalUs;
+      const turn = this.repair.digestPeer();
+      if (turn !== undefined) this.repair.sendDigest(turn, now);
+    }
+    this.repair.requestGaps(now);
+    this.wakeAligned(now);
     if (this.dirty || (this.heardSince && now - this.lastPublishAt >= config.heartbeatIntervalUs)) {
       this.publish();
     }
@@ -329,13 +477,31 @@ export class SessionCore {
     this.host.detach(this.sessionId);
     this.participantsSubject.complete();
     for (const w of this.admittedWaiters.splice(0)) w.reject(new ClosedError('session: ended'));
+    for (const w of this.alignWaiters.splice(0)) w.resolve();
   }
 
-  /** A signed invite to this session, valid for `lifetimeUs` (default: the node's). */
+  /**
+   * A signed invite to this session, valid for `lifetimeUs` (default: the node's). The joiner
+   * takes the invite's signer for the session's founder (its keys anchor the log), so the
+   * founder's invites are the only ones that work for now: beyond the log's role rules (owners
+   * and admins add members), any other node is refused with {@link CannotInviteError}.
+   */
   invite(lifetimeUs: number | undefined, addresses: readonly Endpoint[] | undefined): string {
     if (this.ended) throw new ClosedError('session: ended');
+    const role = this.replica.membership.role(this.host.identity.nodeId);
+    if (role === undefined || role < MemberRole.Admin) {
+      throw new CannotInviteError(
+        `session: a ${role === undefined ? 'non-member' : memberRoleName(role)} may not add members`,
+      );
+    }
+    if (this.replica.membership.founder !== this.host.identity.nodeId) {
+      throw new CannotInviteError(
+        'session: only its founder issues invites (a joiner takes the signer for the founder)',
+      );
+    }
+    const checked = addresses === undefined ? undefined : checkedInviteAddresses(addresses);
     const expiresAt = this.host.scheduler.now() + (lifetimeUs ?? this.host.config.inviteLifetimeUs);
-    return this.host.issueInvite(this.sessionId, expiresAt, addresses);
+    return this.host.issueInvite(this.sessionId, expiresAt, checked);
   }
 
   /** Repeats this node's presence in every presence stream it joined, so it does not time out. */
@@ -360,45 +526,43 @@ export class SessionCore {
     }
   }
 
-  private sendDigest(link: PeerLink, now: number): void {
-    link.digestDue = false;
-    this.repairIds = (this.repairIds + 1) >>> 0;
-    this.sendControl(
-      link,
-      digestToRepairRequest(this.repairIds, this.replica.store.digest()),
-      now,
-      PacketClass.Repair,
-    );
+  /** Acknowledges to `link` every author's events held contiguously here (core's `ack`). */
+  private sendAck(link: PeerLink, now: number): void {
+    const upTo: EventId[] = [];
+    for (const [author, seq] of this.replica.field.frontier()) upTo.push({ author, seq });
+    if (upTo.length > 0) this.sendControl(link, { type: 'ack', upTo }, now);
   }
 
-  private repairSoon(): void {
-    for (const link of this.links.values()) link.digestDue = true;
-  }
-
-  private sendControl(
+  private readonly sendControl = (
     link: PeerLink,
     message: ControlMessage,
     now: number,
     packetClass: PacketClass = PacketClass.Core,
-  ): void {
-    this.host.sender.send(
+  ): number => {
+    const bytes = this.host.sender.send(
       link,
       encodeControlMessage(message),
       packetClass,
       RepresentationProfile.Textual,
       now,
     );
-  }
+    if (packetClass === PacketClass.Repair) this.host.counters.repairBytesOut += bytes;
+    return bytes;
+  };
 
   // Incoming -----------------------------------------------------------------------------------
 
   private dispatch(link: PeerLink, payload: Uint8Array, now: number, outer: boolean): void {
     switch (payloadKind(payload)) {
-      case PayloadKind.Events:
+      case PayloadKind.Events: {
+        const field = this.replica.field;
         for (const raw of splitEventBatch(payload)) {
-          this.count(this.replica.field.receiveBytes(raw, { from: link.nodeId }));
+          const outcome = field.receiveBytes(raw, { from: link.nodeId });
+          if (outcome.status === 'quarantined') this.repair.quarantined(raw, link.nodeId, now);
+          this.count(outcome);
         }
         return;
+      }
       case PayloadKind.Control:
         this.control(link, decodeControlMessage(payload), now);
         return;
@@ -422,88 +586,87 @@ export class SessionCore {
   private control(link: PeerLink, message: ControlMessage, now: number): void {
     switch (message.type) {
       case 'heartbeat':
-        link.peerLastSeq = Math.max(link.peerLastSeq, message.lastSeq);
-        // Its latest event has not reached us (a lost last message): ask at the next tick.
-        if (message.lastSeq > this.replica.field.processedOf(link.nodeId)) link.digestDue = true;
+        // Its latest event may not have reached us (a lost last message): the gap tracker asks.
+        this.repair.heartbeat(link.nodeId, message.lastSeq, now);
         return;
-      case 'time-sync-request': {
-        const t2 = this.time.now();
-        this.sendControl(
-          link,
-          { type: 'time-sync-response', id: message.id, t1: message.t1, t2, t3: this.time.now() },
-          now,
-        );
+      case 'time-sync-request':
+        this.sendControl(link, this.sync.respond(message, this.host.clock.now()), now);
+        return;
+      case 'time-sync-response': {
+        const arrival = this.host.clock.now();
+        const verdict = this.sync.onResponse(link.nodeId, message, arrival);
+        if (verdict === SyncVerdict.Unsolicited) {
+          this.host.counters.reject(Rejection.Unsolicited);
+        } else if (verdict === SyncVerdict.Invalid) {
+          this.host.counters.reject(Rejection.InvalidTimeSync);
+        } else if (verdict === SyncVerdict.Accepted || verdict === SyncVerdict.Stepped) {
+          // Shown with the next emission (`heardSince`: once per heartbeat interval at most).
+          this.time.onRtt(
+            link.nodeId,
+            exchangeDelayUs(message.t1, message.t2, message.t3, arrival),
+          );
+        }
         return;
       }
-      case 'time-sync-response':
-        if (!link.matchProbe(message.id, message.t1)) {
-          this.host.counters.reject(Rejection.Unsolicited);
-          return;
-        }
-        this.time.onRtt(link.nodeId, exchangeDelayUs(message.t1, message.t2, message.t3, now));
-        this.dirty = true;
-        return;
       case 'repair-request':
-        this.answerRepair(link, message, now);
+        this.repair.answer(link, message, now);
         return;
       case 'repair-response':
-        for (const e of message.events)
-          this.count(this.replica.field.receive(e, { from: link.nodeId }));
+        this.repair.received(link, message, now, (o) => this.count(o));
         return;
       case 'handshake':
         this.host.counters.reject(Rejection.MisplacedControl);
         return;
-      case 'ack':
-        // Digests carry acknowledgements; explicit acks are runtime part 2's.
-        this.host.counters.reject(Rejection.Unsolicited);
+      case 'ack': {
+        const acks = this.replica.acks;
+        for (const id of message.upTo) acks.record(link.nodeId, id.author, id.seq);
         return;
+      }
     }
-  }
-
-  /**
-   * A peer's digest: record what it holds (acknowledgements: the local log drains, the store
-   * evicts what everyone holds first), and send it one page of what it lacks, in repair
-   * responses that each fit one frame. The next page goes with its next digest, so the work per
-   * request is bounded and paced by the peer.
-   */
-  private answerRepair(link: PeerLink, request: RepairRequestMessage, now: number): void {
-    const digest = digestFromRepairRequest(request);
-    const { acks, store } = this.replica;
-    acks.recordDigest(link.nodeId, digest);
-    const page = store.missing(digest, {
-      maxEvents: this.host.config.limits.repairEvents,
-      maxBytes: 64 * 1024,
-    });
-    const budget = this.host.sender.payloadBudget;
-    let batch: DurableEnvelope[] = [];
-    let size = REPAIR_RESPONSE_HEADER;
-    const send = (final: boolean): void => {
-      this.sendControl(
-        link,
-        { type: 'repair-response', requestId: request.requestId, final, events: batch },
-        now,
-        PacketClass.Repair,
-      );
-      batch = [];
-      size = REPAIR_RESPONSE_HEADER;
-    };
-    for (const bytes of page.events) {
-      if (batch.length > 0 && size + 2 + bytes.length > budget) send(false);
-      batch.push(decodeEnvelope(bytes) as DurableEnvelope);
-      size += 2 + bytes.length;
-    }
-    if (batch.length > 0) send(page.next === undefined);
   }
 
   private count(outcome: Outcome): void {
     if (outcome.status === 'rejected') this.host.counters.reject(`Event:${outcome.reason}`);
   }
 
-  // Membership and participants ----------------------------------------------------------------
+  // Channels, membership and participants ------------------------------------------------------
+
+  /** Two handshakes crossed: the lower NodeId's initiated channel beats one made just after it. */
+  private crossed(old: PeerLink, initiator: NodeId, now: number): boolean {
+    return old.establishedAt > now - this.crossWindowUs() && old.initiator < initiator;
+  }
+
+  /** How far apart two crossing handshakes may complete: a handshake's attempts. */
+  private crossWindowUs(): number {
+    const t = this.host.config.limits.initiator;
+    return t.retryIntervalUs * t.maxAttempts;
+  }
+
+  private hasLiveLink(): boolean {
+    for (const link of this.links.values()) if (!link.stale) return true;
+    return false;
+  }
+
+  private isAligned(): boolean {
+    return this.ended || this.sync.joined || !this.time.stateClock.joinOpen;
+  }
+
+  private wakeAligned(now: number): void {
+    if (this.alignWaiters.length === 0) return;
+    const aligned = this.isAligned();
+    for (let i = this.alignWaiters.length - 1; i >= 0; i--) {
+      const w = this.alignWaiters[i] as AlignWaiter;
+      if (aligned || now >= w.deadline) {
+        this.alignWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
 
   /** The log changed: admit waiting joins, drop channels of removed members, tell observers. */
   private membershipChanged(): void {
     this.replica.syncAcknowledgers();
+    this.nextDialCheckAt = 0;
     const self = this.host.identity.nodeId;
     if (this.admittedWaiters.length > 0 && this.replica.inSession(self)) {
       for (const w of this.admittedWaiters.splice(0)) w.resolve();
@@ -514,6 +677,9 @@ export class SessionCore {
         link.close();
         this.links.delete(peer);
         this.outbox.forget(peer);
+        this.sync.forget(peer);
+        this.repair.forget(peer);
+        this.dialer.forget(peer);
       }
     }
     this.changed();
@@ -545,7 +711,10 @@ export class SessionCore {
         },
         role: m.role,
         self: m.id === self,
-        path: link === undefined ? undefined : { kind: 'direct', remote: link.remote },
+        path:
+          link === undefined
+            ? undefined
+            : { kind: link.relayed ? 'relayed' : 'direct', remote: link.remote },
         lastSeen: link?.lastSeen,
         connected: m.id === self || (link !== undefined && !link.stale),
         network: m.id === self ? undefined : copyConditions(this.time.network.conditions(m.id)),

@@ -1,4 +1,4 @@
-import type { Endpoint, Scheduler, SessionId } from '@elara/core';
+import type { Clock, Endpoint, Scheduler, SessionId } from '@elara/core';
 import type { CryptoProvider, Identity } from '@elara/crypto';
 import type { FrameSender } from '../frame-sender.ts';
 import type { CounterBook } from '../node-counters.ts';
@@ -9,6 +9,8 @@ export interface SessionHost {
   readonly identity: Identity;
   readonly provider: CryptoProvider;
   readonly scheduler: Scheduler;
+  /** The local clock τs and clock synchronisation read (the scheduler's unless configured). */
+  readonly clock: Clock;
   readonly config: ResolvedNodeConfig;
   readonly counters: CounterBook;
   readonly sender: FrameSender;

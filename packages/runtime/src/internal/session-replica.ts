@@ -178,6 +178,22 @@ export class SessionReplica {
     }).envelope;
   }
 
+  /**
+   * Signs `member`'s removal from the membership log (this node must be allowed to remove it:
+   * an owner, or an admin removing a member or observer). Undefined when it is not in the
+   * session. Throws state's `LocalLogFullError` or `LocalEventRejectedError` (not allowed, or
+   * the founder) with nothing changed.
+   */
+  remove(member: NodeId): DurableEnvelope | undefined {
+    if (!this.membership.inSession(member)) return undefined;
+    const entry = { op: 'remove' as const, member };
+    return this.local.durable({
+      target: this.membership.atom,
+      eventType: membershipEventType(entry),
+      mutation: membershipMutation(entry),
+    }).envelope;
+  }
+
   /** Keeps the acknowledgement table's members (everyone but this node) current. */
   syncAcknowledgers(): void {
     this.acks.setMembers(this.memberIds().filter((m) => m !== this.self));

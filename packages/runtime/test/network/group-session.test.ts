@@ -1,0 +1,118 @@
+import { UnauthorizedPeerError } from '@elara/crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Node, type NodeConfig, type Session } from '../../src/index.ts';
+import { contents, present, sameSnapshot } from '../session-views.ts';
+import { until } from './loopback.ts';
+
+/** Short timers, so nothing waits out real TTLs. */
+const short: NodeConfig = {
+  heartbeatIntervalUs: 100_000,
+  peerTimeoutUs: 500_000,
+  streams: { presence: { timeoutUs: 1_500_000 } },
+};
+const nodes: Node[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+});
+
+async function group(n: number): Promise<{ members: Node[]; sessions: Session[] }> {
+  const members: Node[] = [];
+  for (let i = 0; i < n; i++) {
+    const node = await Node.create(short);
+    nodes.push(node);
+    members.push(node);
+  }
+  const room = await (members[0] as Node).createSession();
+  const sessions: Session[] = [room];
+  for (const node of members.slice(1)) sessions.push(await node.joinSession(room.invite()));
+  return { members, sessions };
+}
+
+describe('a session of four members over loopback UDP, real crypto', () => {
+  it('all pairs exchange text and presence over their own channels; a member leaves and is removed everywhere', async () => {
+    const { members, sessions } = await group(4);
+    // Every member holds a channel to each of the three others, directly.
+    expect(await until(() => members.every((m) => m.counters().peers === 3))).toBe(true);
+    for (const [i, s] of sessions.entries()) {
+      for (const [j, other] of members.entries()) {
+        if (i !== j)
+          expect(s.participants.get(other.nodeId)?.path?.remote).toEqual(other.localAddress);
+      }
+    }
+    for (const [i, s] of sessions.entries()) {
+      s.text('general').send(`hello from ${i}`);
+      s.presence().join();
+    }
+    const everyone = members.map((m) => m.nodeId).sort();
+    expect(
+      await until(() => sessions.every((s) => contents(s).length === 4 && present(s).length === 4)),
+    ).toBe(true);
+    for (const s of sessions) {
+      expect([...contents(s)].sort()).toEqual([0, 1, 2, 3].map((i) => `hello from ${i}`));
+      expect(contents(s)).toEqual(contents(sessions[0] as Session));
+      expect(present(s)).toEqual(everyone);
+    }
+    // Replies across every pair: each answers each other member by name.
+    for (const [i, s] of sessions.entries()) {
+      for (const j of [0, 1, 2, 3]) if (j !== i) s.text('general').send(`${i} to ${j}`);
+    }
+    expect(await until(() => sessions.every((s) => contents(s).length === 16))).toBe(true);
+    expect(await until(() => sessions.every((s) => sameSnapshot(s, sessions[0] as Session)))).toBe(
+      true,
+    );
+
+    const leaver = members[3] as Node;
+    await (sessions[3] as Session).leave();
+    const rest = sessions.slice(0, 3);
+    expect(
+      await until(() =>
+        rest.every(
+          (s) =>
+            !s.membership.inSession(leaver.nodeId) &&
+            !s.participants.has(leaver.nodeId) &&
+            !present(s).includes(leaver.nodeId),
+        ),
+      ),
+    ).toBe(true);
+    expect(await until(() => members.slice(0, 3).every((m) => m.counters().peers === 2))).toBe(
+      true,
+    );
+    expect(leaver.counters().peers).toBe(0);
+  });
+
+  it('a removed member can neither read nor inject afterwards', async () => {
+    const { members, sessions } = await group(4);
+    expect(await until(() => members.every((m) => m.counters().peers === 3))).toBe(true);
+    const [founder, , , mallory] = members as [Node, Node, Node, Node];
+    const removed = sessions[3] as Session;
+    (sessions[0] as Session).remove(mallory.nodeId);
+    const others = sessions.slice(0, 3);
+    expect(
+      await until(() =>
+        members
+          .slice(0, 3)
+          .every(
+            (m, i) => m.counters().peers === 2 && !others[i]?.membership.inSession(mallory.nodeId),
+          ),
+      ),
+    ).toBe(true);
+    // From now on no sealed frame reaches Mallory, and nothing it writes is applied elsewhere.
+    let sealed = 0;
+    const off = mallory.transport.onDatagram((d) => {
+      if (d.data[1] !== 0x80) sealed++;
+    });
+    removed.text('general').send('let me in');
+    (sessions[1] as Session).text('general').send('members only');
+    expect(await until(() => others.every((s) => contents(s).includes('members only')))).toBe(true);
+    // Its stale channels make it dial the members again; each refuses it by name.
+    expect(
+      await until(() => (founder.counters().rejected[UnauthorizedPeerError.code] ?? 0) > 0),
+    ).toBe(true);
+    off();
+    expect(sealed).toBe(0);
+    expect(contents(removed)).toEqual(['let me in']);
+    for (const s of others) expect(contents(s)).toEqual(['members only']);
+    expect(mallory.counters().peers).toBeLessThanOrEqual(3);
+    for (const m of members.slice(0, 3)) expect(m.counters().peers).toBe(2);
+  });
+});
