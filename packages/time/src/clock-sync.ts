@@ -80,11 +80,12 @@ export interface ClockSyncConfig extends PeerSyncConfig, ConsensusRule {
    */
   readonly frequencyRatePpm: number;
   /**
-   * Rates further than this from the median of the members' rates are left out of the frequency,
-   * ppm (default 50; the rest, a strict majority or nothing is steered, are averaged). A member
-   * whose clock drifts against the session sits always on one side: in the median of three it
-   * would make the honest pair follow the faster of the two, noise included, and ratchet the
-   * session's rate away. Honest rates agree within the skew fit's 10 ppm once trusted.
+   * Rates further than this from the median of the members' rates (ours included) are left out
+   * of the frequency, and their peers out of the offset consensus, ppm (default 50; the rest must
+   * be a strict majority, or nothing is left out and nothing steered). A member whose clock
+   * drifts against the session sits always on one side: counted, it would make the honest ones
+   * follow the faster of them, noise included, and ratchet the session's rate away. Honest rates
+   * agree within the skew fit's 10 ppm once trusted.
    */
   readonly frequencyAgreePpm: number;
   /** Largest distance from the consensus at which we count as synchronised, µs (default 5 ms). */
@@ -138,6 +139,8 @@ interface Entry {
   lastActive: number;
   /** Its τs minus ours at the last update (scratch). */
   offset: number;
+  /** Counted in the last update's consensus before the rate check (scratch). */
+  counted: boolean;
 }
 
 function integerIn(name: string, v: number, min: number, max: number): void {
@@ -186,11 +189,12 @@ export type SyncStateListener = (state: SyncState, previous: SyncState) => void;
  * history, since they are subtracted exactly rather than measured.
  *
  * **Consensus** (every `updateIntervalUs` as requests go out and replies arrive, or on
- * {@link update}): the peers with `minSamples` exchanges in their window, not inconsistent, give
+ * {@link update}): the peers with `minSamples` exchanges in their window, not inconsistent, and
+ * whose trusted rate (if any) is within `frequencyAgreePpm` of the members' median rate give
  * their τs minus ours; with our own 0 they are combined by {@link sessionOffset} (a trimmed mean
  * of those within `outlierUs` of the lower median, if they are a majority), and `gain` of it goes
- * to `stateClock.correct()`, which slews it. The frequency follows the median rate of the members
- * that agree with that consensus, our own τs rate included, at most `frequencyRatePpm` per second.
+ * to `stateClock.correct()`, which slews it. The frequency follows the rate of the members that
+ * agree with that consensus, our own τs rate included, at most `frequencyRatePpm` per second.
  *
  * **One liar (f = 1).** The trimmed mean and the median of rates stay within the honest range
  * whatever one member answers, as long as it gives everyone the same answer and there are at
@@ -235,6 +239,7 @@ export class ClockSync {
   private firstRequest = Number.NaN;
   private lastUpdate = Number.NEGATIVE_INFINITY;
   private lastSteer = Number.NaN;
+  private rateCount = 0;
   private aligned = false;
   private offset = Number.NaN;
   private nextId = 1;
@@ -340,6 +345,7 @@ export class ClockSync {
     for (const entry of this.peers.values()) {
       const sync = entry.sync;
       entry.offset = sync.offsetAt(localUs, fallback) - applied;
+      entry.counted = false;
       if (sync.inconsistentAt(localUs)) {
         entry.flag = SyncFlag.Inconsistent;
         continue;
@@ -351,6 +357,7 @@ export class ClockSync {
       known++;
       if (sync.samples > 0) answering++;
       if (!this.ready(sync, joining)) continue;
+      entry.counted = true;
       values[n++] = entry.offset;
       if (entry.settled) settledReady++;
     }
@@ -359,6 +366,16 @@ export class ClockSync {
       // Right after the step our τs is the clock we aligned onto.
       if (offset === offset) this.judge(0, n);
       return offset;
+    }
+    // A peer whose clock runs at a rate the others do not share (a clock drifting against the
+    // session) sits always on one side; counted, the trimmed mean would drop an honest value on
+    // the other side instead, and the session would follow its drift part of the way, for good.
+    const agreed = this.rateMedian(Number.NaN);
+    if (agreed === agreed) {
+      n = 1;
+      for (const entry of this.peers.values()) {
+        if (entry.counted && !this.rateOutlier(entry, agreed)) values[n++] = entry.offset;
+      }
     }
     const offset = n < 2 ? Number.NaN : sessionOffset(values, n, c);
     this.offset = offset;
@@ -551,6 +568,50 @@ export class ClockSync {
   }
 
   /**
+   * The median of the members' rates, ppm of our local clock: our own τs rate (the frequency in
+   * force) and the confident skew of each peer counted in the consensus — only those not flagged
+   * and within `suspectUs` of `offset` unless it is NaN. Leaves them sorted in `rates[0, n)`
+   * (n returned through `rateCount`). NaN unless at least two peers have a confident skew, at
+   * least half of those counted do, and those within `frequencyAgreePpm` of the median are a
+   * strict majority.
+   */
+  private rateMedian(offset: number): number {
+    const c = this.config;
+    const rates = this.rates;
+    let n = 0;
+    let counted = 0;
+    rates[n++] = this.stateClock.frequencyPpm;
+    for (const entry of this.peers.values()) {
+      if (!entry.counted) continue;
+      if (offset === offset) {
+        if (entry.flag !== SyncFlag.None || Math.abs(entry.offset - offset) > c.suspectUs) continue;
+      }
+      counted++;
+      if (entry.sync.skewConfident) rates[n++] = entry.sync.skewPpm;
+    }
+    this.rateCount = n;
+    const peers = n - 1;
+    if (peers < 2 || 2 * peers < counted) return Number.NaN;
+    const sorted = rates.subarray(0, n).sort();
+    const mid = n >> 1;
+    const median =
+      n % 2 === 1
+        ? (sorted[mid] as number)
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    let agree = 0;
+    for (let i = 0; i < n; i++) {
+      if (Math.abs((sorted[i] as number) - median) <= c.frequencyAgreePpm) agree++;
+    }
+    return 2 * agree > n ? median : Number.NaN;
+  }
+
+  /** Whether the peer's trusted rate is further than `frequencyAgreePpm` from `median`. */
+  private rateOutlier(entry: Entry, median: number): boolean {
+    const sync = entry.sync;
+    return sync.skewConfident && Math.abs(sync.skewPpm - median) > this.config.frequencyAgreePpm;
+  }
+
+  /**
    * Steers the frequency toward the rate the members agree on: our own τs rate (the frequency in
    * force) and that of each trusted peer within `suspectUs` of the consensus `offset` with a
    * confident skew; of those, the ones within `frequencyAgreePpm` of their median are averaged
@@ -560,43 +621,25 @@ export class ClockSync {
    */
   private steerFrequency(localUs: number, offset: number): void {
     const c = this.config;
-    const state = this.stateClock;
+    const median = this.rateMedian(offset);
+    if (median !== median) return;
     const rates = this.rates;
-    const own = state.frequencyPpm;
-    let n = 0;
-    let counted = 0;
-    rates[n++] = own;
-    for (const entry of this.peers.values()) {
-      if (entry.flag !== SyncFlag.None || entry.sync.samples < c.minSamples) continue;
-      if (Math.abs(entry.offset - offset) > c.suspectUs) continue;
-      counted++;
-      if (entry.sync.skewConfident) rates[n++] = entry.sync.skewPpm;
-    }
-    const peers = n - 1;
-    if (peers < 2 || 2 * peers < counted) return;
-    const sorted = rates.subarray(0, n).sort();
-    const mid = n >> 1;
-    const median =
-      n % 2 === 1
-        ? (sorted[mid] as number)
-        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
     let sum = 0;
     let agree = 0;
-    for (let i = 0; i < n; i++) {
-      const r = sorted[i] as number;
+    for (let i = 0; i < this.rateCount; i++) {
+      const r = rates[i] as number;
       if (Math.abs(r - median) <= c.frequencyAgreePpm) {
         sum += r;
         agree++;
       }
     }
-    if (2 * agree <= n) return;
-    const target = sum / agree;
+    const own = this.stateClock.frequencyPpm;
     // The time since the last steer, at least one interval (the first) and at most a second (a
     // long silence must not allow a jump).
     const elapsed = this.lastSteer === this.lastSteer ? localUs - this.lastSteer : 0;
     this.lastSteer = localUs;
     const step = c.frequencyRatePpm * (Math.min(Math.max(elapsed, c.updateIntervalUs), 1e6) / 1e6);
-    state.setFrequency(own + Math.max(-step, Math.min(step, target - own)));
+    this.stateClock.setFrequency(own + Math.max(-step, Math.min(step, sum / agree - own)));
   }
 
   private entry(peer: NodeId, localUs: number): Entry {
@@ -623,6 +666,7 @@ export class ClockSync {
       suspectSince: Number.NaN,
       lastActive: localUs,
       offset: Number.NaN,
+      counted: false,
     };
     this.nextId = (this.nextId + 0x1000) >>> 0;
     this.peers.set(peer, entry);

@@ -203,6 +203,31 @@ describe('ClockSync: frequency', () => {
   });
 });
 
+describe('ClockSync: a peer drifting against the others', () => {
+  it('is left out of the offset consensus once its rate is trusted, not just of the frequency', () => {
+    const truth = new ManualClock();
+    const self = node(truth, 0);
+    self.state.closeJoin();
+    const [low, high, drifter] = [nodeId(1n), nodeId(2n), nodeId(3n)];
+    for (const p of [low, high, drifter]) self.sync.markSettled(p);
+    const start = truth.t;
+    // Two honest peers 1 ms either side of us; one whose clock gains 200 ppm, 3 ms ahead now.
+    const at = (p: NodeId, t: number) =>
+      p === low ? -1_000 : p === high ? 1_000 : 3_000 - 200e-6 * (start + 40_000_000 - t);
+    for (let k = 0; k < 400; k++, truth.advance(100 * MS)) {
+      const t1 = truth.t;
+      for (const p of [low, high, drifter]) {
+        const t2 = t1 + 20 * MS + at(p, t1);
+        self.sync.peer(p)?.addExchange(t1, t2, t2, t1 + 40 * MS);
+      }
+    }
+    expect(self.sync.peer(drifter)?.skewConfident).toBe(true);
+    // Counted, it is always the highest: the trimmed mean of 0, −1, +1 and +3 ms drops the
+    // −1 ms honest clock with it and lands on +0.5 ms; left out, the middle of the rest is 0.
+    expect(self.sync.update(truth.t)).toBeCloseTo(0, -2);
+  });
+});
+
 describe('ClockSync: answering and bookkeeping', () => {
   it('answers with τs at receipt and at sending, statelessly', () => {
     const truth = new ManualClock();
