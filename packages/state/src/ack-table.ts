@@ -34,6 +34,8 @@ export class AckTable {
   private readonly listeners = new Set<(author: NodeId, upTo: number) => void>();
   private ignoredCount = 0;
   private listenerErrorCount = 0;
+  /** More members than `maxMembers`: the untracked ones may lack anything, so nothing drains. */
+  private overflowed = false;
 
   constructor(limits: Partial<AckTableLimits> = {}) {
     this.limits = { ...DEFAULT_ACK_TABLE_LIMITS, ...limits };
@@ -43,22 +45,25 @@ export class AckTable {
    * The members whose acknowledgements count (this node excluded). Members that left are
    * forgotten; `ackedByAll` is recomputed, and listeners hear of every rise (a member that
    * never acknowledged leaving can release everything it held back). Beyond `maxMembers`,
-   * the rest are not tracked and counted as ignored.
+   * the rest are not tracked (counted as ignored) and nothing counts as acknowledged by all
+   * (`ackedByAll` is 0: the local log holds everything) until the members fit again.
    */
   setMembers(members: Iterable<NodeId>): void {
     const next = new Set<NodeId>();
+    let untracked = 0;
     for (const m of members) {
-      if (next.size >= this.limits.maxMembers) {
-        this.ignoredCount++;
-        continue;
-      }
-      next.add(m);
+      if (next.has(m)) continue;
+      if (next.size >= this.limits.maxMembers) untracked++;
+      else next.add(m);
     }
+    this.ignoredCount += untracked;
+    const released = this.overflowed && untracked === 0;
+    this.overflowed = untracked > 0;
     for (const m of this.acks.keys()) if (!next.has(m)) this.acks.delete(m);
     for (const m of next) if (!this.acks.has(m)) this.acks.set(m, new Map());
     const authors = new Set<NodeId>(this.all.keys());
     for (const table of this.acks.values()) for (const a of table.keys()) authors.add(a);
-    for (const a of authors) this.recompute(a);
+    for (const a of authors) this.recompute(a, released);
   }
 
   /** The members tracked. */
@@ -101,6 +106,7 @@ export class AckTable {
 
   /** The highest seq of `author` every member holds everything up to. */
   ackedByAll(author: NodeId): number {
+    if (this.overflowed) return 0;
     if (this.acks.size === 0) return MAX_EVENT_SEQ;
     return this.all.get(author) ?? 0;
   }
@@ -121,7 +127,8 @@ export class AckTable {
     return () => this.listeners.delete(listener);
   }
 
-  private recompute(author: NodeId): boolean {
+  /** Recomputes `ackedByAll(author)`; tells listeners of a rise (or of any value, `released`). */
+  private recompute(author: NodeId, released = false): boolean {
     let min = MAX_EVENT_SEQ;
     for (const table of this.acks.values()) {
       const n = table.get(author) ?? 0;
@@ -129,10 +136,10 @@ export class AckTable {
       if (min === 0) break;
     }
     const before = this.all.get(author) ?? 0;
-    if (min === before) return false;
+    if (min === before && !released) return false;
     if (min === 0 || this.acks.size === 0) this.all.delete(author);
     else this.all.set(author, min);
-    if (min < before) return false;
+    if (this.overflowed || min === 0 || (min < before && !released)) return false;
     for (const l of this.listeners) {
       try {
         l(author, min);

@@ -27,6 +27,8 @@ export class Diffusion {
   private readonly self: NodeId;
   private readonly members: () => Iterable<NodeId>;
   private readonly interests: InterestRegistry | undefined;
+  /** Members already listed by the call in progress (reused: no allocation per event). */
+  private readonly listed = new Set<NodeId>();
 
   constructor(config: DiffusionConfig) {
     this.self = config.self;
@@ -38,10 +40,11 @@ export class Diffusion {
   recipients(event: EventEnvelope): NodeId[] {
     const out: NodeId[] = [];
     if (event.kind === EventKind.Ephemeral && event.author !== this.self) return out;
-    const seen = new Set<NodeId>();
+    const listed = this.listed;
+    listed.clear();
     for (const m of this.members()) {
-      if (m === this.self || m === event.author || seen.has(m)) continue;
-      seen.add(m);
+      if (m === this.self || m === event.author || listed.has(m)) continue;
+      listed.add(m);
       if (
         event.kind === EventKind.Ephemeral &&
         this.interests !== undefined &&
@@ -51,6 +54,7 @@ export class Diffusion {
       }
       out.push(m);
     }
+    listed.clear();
     return out;
   }
 }

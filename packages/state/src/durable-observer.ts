@@ -13,12 +13,27 @@ export type PastQuery = (author: NodeId, seq: number, id: EventId) => boolean;
  * A component that follows a {@link StateField}'s durable events synchronously, in the order
  * the field processes them (each author's chain in seq order, dependencies first), local ones
  * included. The membership log judges and watches its entries through it; the event store
- * holds what the field processed or keeps in quarantine. Every method is optional. Observers must not call back
- * into the field, and the envelopes they get may be views into a datagram (copy what is kept).
+ * holds what the field processed or keeps in quarantine. Every method is optional. Observers
+ * must not call back into the field, and the envelopes they get may be views into a datagram
+ * (copy what is kept).
  */
 export interface DurableObserver {
-  /** Called once, when the field is built, with its causal query. */
-  attach?(past: PastQuery): void;
+  /** Called once, when the field is built, with its causal query and its node (`self`). */
+  attach?(past: PastQuery, self: NodeId): void;
+  /**
+   * How many events this observer makes the field watch at most ({@link watches}): its own
+   * budget in the causal tracker, apart from the atoms' grants and revocations
+   * (`maxAuthorityChanges`), so filling one never blocks the other. It refuses beyond it in
+   * {@link judge}.
+   */
+  readonly watchBudget?: number;
+  /**
+   * False when this observer knows no signing key for `author` yet: a durable event of it
+   * whose signature fails then waits in quarantine (bounded, unverified) for the dependency
+   * it lacks, and is verified when released (a joiner's first event may arrive before the
+   * membership entry that adds its key).
+   */
+  knowsSigner?(author: NodeId): boolean;
   /**
    * The last step of the authority stage, for a causally ready durable event that passed the
    * field's own checks: a reason refuses it on every replica alike (its seq is consumed, as for
@@ -27,8 +42,7 @@ export interface DurableObserver {
   judge?(envelope: DurableEnvelope, context: CausalContext): RejectionReason | undefined;
   /**
    * Atoms whose applied events the field watches in its causal tracker (they count against
-   * `maxAuthorityChanges`; at that bound such an event is refused as `TooManyAuthorityChanges`),
-   * each then reported to {@link applied}.
+   * {@link watchBudget}), each then reported to {@link applied}.
    */
   watches?(target: StateId): boolean;
   /** An event of a watched atom was applied; it is watched from now on. */

@@ -1,16 +1,18 @@
 import {
   type DurableEnvelope,
-  encodeEnvelope,
   type EventEnvelope,
   EventKind,
   MAX_REPAIR_RANGE_SPAN,
   MAX_REPAIR_RANGES,
   type NodeId,
+  OutOfRangeError,
   type SeqRange,
 } from '@elara/core';
 import type { AckTable } from './ack-table.ts';
+import { compareAscending } from './compare-ascending.ts';
+import { encodingOf } from './envelope-encoding.ts';
 import { checkDigest, type Digest, type DigestLimits } from './digest.ts';
-import type { DurableObserver } from './durable-observer.ts';
+import type { DurableObserver, PastQuery } from './durable-observer.ts';
 
 /** Bounds of an {@link EventStore} (bytes are charged bytes: encoded size + overhead). */
 export interface EventStoreLimits {
@@ -79,6 +81,11 @@ export interface StoreCounters {
   evicted: Record<StoreEvictionReason, number>;
   /** Of those evicted, how many every member had acknowledged. */
   evictedAcknowledged: number;
+  /**
+   * Of those evicted, how many were this node's own and unacknowledged (only when the store
+   * held nothing else: give it larger bounds than the local log).
+   */
+  evictedUnacknowledgedOwn: number;
   /** Dropped by `forget` (the field let them go), not evictions of the store. */
   forgotten: number;
   listenerErrors: number;
@@ -125,6 +132,11 @@ interface AuthorEvents {
   contiguous: number;
   /** Every member holds every seq ≤ it. */
   acked: number;
+  /**
+   * The field processed every seq ≤ it (fed as an observer): claimed as held in the digest
+   * even when not stored (evicted, or refused as oversized), so peers never resend it.
+   */
+  processed: number;
 }
 
 function count(a: AuthorEvents): number {
@@ -181,23 +193,30 @@ interface MissingCursor {
  * event's author over its share loses its own oldest (lowest seq) first; then, while the store
  * is over its bounds, an author's oldest event that every member acknowledged goes first
  * (nobody needs it from us: {@link acknowledged}), and failing that the event stored longest
- * ago. Every eviction is reported (`onEviction`) and counted. An evicted event below its
- * author's contiguous frontier still counts as held in the digest (this replica had it); one
- * above it becomes a gap again.
+ * ago. This node's own events (`self`) that some member has not acknowledged are evicted only
+ * when nothing else is left (the local log holds them too, and peers can get them from nobody
+ * else): give the store larger bounds than the local log and they never are. Every eviction
+ * is reported (`onEviction`) and counted. The digest claims what is stored, what the field
+ * processed, and what was stored below the author's contiguous frontier (evicted since); an
+ * event `forget` drops is claimed no more.
  *
  * Cost: per-author sorted arrays; `add` in seq order O(1) (out of order: a binary search and
- * an array insert); `digest()` O(authors + gaps × log n); `missing()` O(authors × log n +
- * returned × log authors).
+ * an array insert); `digest()` O(authors + gaps × log n) (plus sorting the authors once after
+ * a new one came); `missing()` O(authors × log n + returned × log authors).
  *
  * @example
- * const store = new EventStore({ acks });
+ * const store = new EventStore({ acks, self });
  * const field = new StateField({ ...config, observers: [log, store] });
  * send(peer, digestToRepairRequest(id, store.digest()));     // ask
  * const page = peerStore.missing(digestFromRepairRequest(request)); // answer
  */
 export class EventStore implements DurableObserver {
   readonly limits: EventStoreLimits;
+  private self: NodeId | undefined;
+  private readonly acks: AckTable | undefined;
   private readonly authors = new Map<NodeId, AuthorEvents>();
+  /** The authors in id order (the digest's order), rebuilt after a new author came. */
+  private sorted: AuthorEvents[] | undefined = [];
   /** Authors whose oldest stored event every member acknowledged. */
   private readonly ackedAuthors = new Set<AuthorEvents>();
   /** Insertion order, for "stored longest ago" (entries of evicted events are skipped). */
@@ -216,6 +235,7 @@ export class EventStore implements DurableObserver {
     tooManyAuthors: 0,
     evicted: { 'author-share': 0, count: 0, bytes: 0 },
     evictedAcknowledged: 0,
+    evictedUnacknowledgedOwn: 0,
     forgotten: 0,
     listenerErrors: 0,
   };
@@ -224,18 +244,30 @@ export class EventStore implements DurableObserver {
 
   /**
    * `acks`, when given, tells the store what every member acknowledged (it evicts those
-   * first); {@link acknowledged} does the same by hand.
+   * first); {@link acknowledged} does the same by hand. `self` is this node (by default the
+   * field's it observes): its events some member has not acknowledged are evicted last.
    */
-  constructor(config: { limits?: Partial<EventStoreLimits>; acks?: AckTable } = {}) {
+  constructor(config: { limits?: Partial<EventStoreLimits>; acks?: AckTable; self?: NodeId } = {}) {
     this.limits = { ...DEFAULT_EVENT_STORE_LIMITS, ...config.limits };
+    this.self = config.self;
+    this.acks = config.acks;
     config.acks?.onAdvance((author, upTo) => this.acknowledged(author, upTo));
   }
 
   // ---- adding --------------------------------------------------------------------------
 
-  /** @internal The field consumed this event's seq: store it. */
+  /** @internal Called by the field: its node is this store's `self` unless one was given. */
+  attach(_past: PastQuery, self: NodeId): void {
+    this.self ??= self;
+  }
+
+  /** @internal The field consumed this event's seq: store it, and claim it from now on. */
   processed(envelope: DurableEnvelope): void {
-    this.add(envelope);
+    const outcome = this.add(envelope);
+    const a =
+      this.authors.get(envelope.author) ??
+      (outcome === 'oversized' ? this.newAuthor(envelope.author) : undefined);
+    if (a !== undefined && envelope.seq === a.processed + 1) a.processed = envelope.seq;
   }
 
   /** @internal The field holds this authentic event in quarantine: store it (peers may lack it). */
@@ -249,18 +281,20 @@ export class EventStore implements DurableObserver {
   }
 
   /**
-   * Drops (author, seq) and stops counting it as held (the digest shows it missing again, so
-   * a peer resends it): for an event this replica no longer has, e.g. evicted from the
-   * field's quarantine. Not reported as a store eviction. False when it was not stored.
+   * Drops (author, seq) and stops claiming it as held (the digest shows it missing again, so
+   * a peer resends it), whether it is still stored or was evicted already: for an event this
+   * replica no longer has, e.g. dropped from the field's quarantine (a seq the field processed
+   * stays claimed: this replica applied it). Not reported as a store eviction. False when it
+   * was not stored.
    */
   forget(author: NodeId, seq: number): boolean {
     const a = this.authors.get(author);
     if (a === undefined) return false;
+    if (seq <= a.contiguous && seq > a.processed) a.contiguous = seq - 1;
     const at = lowerBound(a, seq);
     if (at >= a.seqs.length || a.seqs[at] !== seq) return false;
     const charged = (a.data[at] as Uint8Array).length + STORE_EVENT_OVERHEAD;
     this.remove(a, at);
-    if (seq <= a.contiguous) a.contiguous = seq - 1;
     a.bytes -= charged;
     this.byteCount -= charged;
     this.eventCount--;
@@ -269,7 +303,8 @@ export class EventStore implements DurableObserver {
   }
 
   /**
-   * Stores a durable event (copied: encoded); an ephemeral one is refused and counted. A seq
+   * Stores a durable event (its encoding: one `LocalEvents` made is shared, never modified);
+   * an ephemeral one is refused and counted. A seq
    * already held is a duplicate (the first copy stays). Evictions it causes are reported
    * before it returns.
    */
@@ -279,34 +314,24 @@ export class EventStore implements DurableObserver {
       return 'ephemeral';
     }
     let a = this.authors.get(envelope.author);
-    if (a === undefined) {
-      if (this.authors.size >= this.limits.maxAuthors) {
-        this.stats.tooManyAuthors++;
-        return 'too-many-authors';
-      }
-      a = {
-        author: envelope.author,
-        seqs: [],
-        data: [],
-        stamps: [],
-        start: 0,
-        bytes: 0,
-        contiguous: 0,
-        acked: 0,
-      };
-      this.authors.set(envelope.author, a);
-    }
     const seq = envelope.seq;
-    const at = lowerBound(a, seq);
-    if (at < a.seqs.length && a.seqs[at] === seq) {
-      this.stats.duplicates++;
-      return 'duplicate';
+    let at = 0;
+    if (a !== undefined) {
+      at = lowerBound(a, seq);
+      if (at < a.seqs.length && a.seqs[at] === seq) {
+        this.stats.duplicates++;
+        return 'duplicate';
+      }
     }
-    const bytes = encodeEnvelope(envelope);
+    const bytes = encodingOf(envelope);
     const charged = bytes.length + STORE_EVENT_OVERHEAD;
     if (charged > this.limits.maxBytesPerAuthor || charged > this.limits.maxBytes) {
       this.stats.oversized++;
       return 'oversized';
+    }
+    if (a === undefined) {
+      a = this.newAuthor(envelope.author);
+      if (a === undefined) return 'too-many-authors';
     }
     const stamp = this.stamp++;
     if (at === a.seqs.length) {
@@ -338,6 +363,34 @@ export class EventStore implements DurableObserver {
     return 'stored';
   }
 
+  /** A new author's record, or undefined (counted) beyond `maxAuthors`. */
+  private newAuthor(author: NodeId): AuthorEvents | undefined {
+    if (this.authors.size >= this.limits.maxAuthors) {
+      this.stats.tooManyAuthors++;
+      return undefined;
+    }
+    const a: AuthorEvents = {
+      author,
+      seqs: [],
+      data: [],
+      stamps: [],
+      start: 0,
+      bytes: 0,
+      contiguous: 0,
+      acked: this.acks?.ackedByAll(author) ?? 0,
+      processed: 0,
+    };
+    this.authors.set(author, a);
+    this.sorted = undefined;
+    return a;
+  }
+
+  /** True for an event of this node some member has not acknowledged (evicted last). */
+  private isOwnPending(a: AuthorEvents, seq: number): boolean {
+    if (a.author !== this.self) return false;
+    return seq > (this.acks === undefined ? a.acked : this.acks.ackedByAll(a.author));
+  }
+
   private makeRoom(newest: AuthorEvents): void {
     const l = this.limits;
     while (count(newest) > l.maxEventsPerAuthor || newest.bytes > l.maxBytesPerAuthor) {
@@ -363,17 +416,28 @@ export class EventStore implements DurableObserver {
     return false;
   }
 
-  /** Evicts the event stored longest ago (skipping entries of events already gone). */
+  /**
+   * Evicts the event stored longest ago (skipping entries of events already gone). This
+   * node's unacknowledged events are passed over (moved to the back of the queue, once per
+   * call): one of them goes only when nothing else is left.
+   */
   private evictOldest(reason: StoreEvictionReason): void {
+    const end = this.fifoAuthors.length;
     while (this.fifoStart < this.fifoAuthors.length) {
       const i = this.fifoStart++;
       const a = this.fifoAuthors[i] as AuthorEvents;
       const seq = this.fifoSeqs[i] as number;
+      const stamp = this.fifoStamps[i] as number;
       const at = lowerBound(a, seq);
-      if (at < a.seqs.length && a.seqs[at] === seq && a.stamps[at] === this.fifoStamps[i]) {
-        this.evictAt(a, at, reason);
-        return;
+      if (at >= a.seqs.length || a.seqs[at] !== seq || a.stamps[at] !== stamp) continue;
+      if (i < end && this.self !== undefined && this.isOwnPending(a, seq)) {
+        this.fifoAuthors.push(a);
+        this.fifoSeqs.push(seq);
+        this.fifoStamps.push(stamp);
+        continue;
       }
+      this.evictAt(a, at, reason);
+      return;
     }
   }
 
@@ -381,6 +445,9 @@ export class EventStore implements DurableObserver {
     const seq = a.seqs[at] as number;
     const charged = (a.data[at] as Uint8Array).length + STORE_EVENT_OVERHEAD;
     const acknowledged = seq <= a.acked;
+    if (this.self !== undefined && this.isOwnPending(a, seq)) {
+      this.stats.evictedUnacknowledgedOwn++;
+    }
     this.remove(a, at);
     a.bytes -= charged;
     this.byteCount -= charged;
@@ -500,50 +567,59 @@ export class EventStore implements DurableObserver {
 
   /**
    * What this replica holds (see {@link Digest}): per author the highest seq held, and the
-   * holes below it; authors in id order, so the same holdings give the same digest. More
-   * holes than `maxGaps` allows lower the head of the author where the budget ran out to
-   * just below that hole (and of every later author with holes, to below its first).
+   * holes below it; authors in id order, so the same holdings give the same digest. The gap
+   * budget (`maxGaps` ranges) is shared fairly between the authors with holes (max-min: an
+   * equal share each, what one needs less going to the others); an author whose holes need
+   * more than its share lists those that fit and has its head lowered to just below the first
+   * seq left out (it then claims less than it holds, never more: a peer resends a little).
+   * Non-integer or out-of-range options are an `OutOfRangeError`.
    */
   digest(options: DigestOptions = {}): Digest {
     const maxGapSpan = options.maxGapSpan ?? MAX_REPAIR_RANGE_SPAN;
-    let budget = options.maxGaps ?? MAX_REPAIR_RANGES;
+    const maxGaps = options.maxGaps ?? MAX_REPAIR_RANGES;
+    if (!Number.isSafeInteger(maxGapSpan) || maxGapSpan < 1) {
+      throw new OutOfRangeError(`maxGapSpan ${maxGapSpan} is not a positive integer`);
+    }
+    if (!Number.isSafeInteger(maxGaps) || maxGaps < 0) {
+      throw new OutOfRangeError(`maxGaps ${maxGaps} is not a non-negative integer`);
+    }
+    const authors = this.sortedAuthors();
+    const needs = authors.map((a) => holeRanges(a, maxGapSpan, maxGaps + 1, undefined));
+    const shares = fairShares(needs, maxGaps);
     const heads = new Map<NodeId, number>();
     const gaps: SeqRange[] = [];
-    const ids = [...this.authors.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-    for (const author of ids) {
-      const a = this.authors.get(author) as AuthorEvents;
+    for (let i = 0; i < authors.length; i++) {
+      const a = authors[i] as AuthorEvents;
       const last = count(a) > 0 ? (a.seqs[a.seqs.length - 1] as number) : 0;
-      let head = Math.max(a.contiguous, last);
+      const head = Math.max(a.contiguous, a.processed, last);
       if (head === 0) continue;
-      let expected = a.contiguous + 1;
-      let i = lowerBound(a, expected);
-      while (i < a.seqs.length) {
-        const s = a.seqs[i] as number;
-        if (s > expected) {
-          const pieces = Math.ceil((s - expected) / maxGapSpan);
-          if (pieces > budget) {
-            head = expected - 1;
-            break;
-          }
-          budget -= pieces;
-          for (let from = expected; from < s; from += maxGapSpan) {
-            gaps.push({ author, from, to: Math.min(s - 1, from + maxGapSpan - 1) });
-          }
-        }
-        const end = runEnd(a, i);
-        expected = (a.seqs[end] as number) + 1;
-        i = end + 1;
+      const share = shares[i] as number;
+      if ((needs[i] as number) <= share) {
+        if (share > 0) holeRanges(a, maxGapSpan, share, gaps);
+        heads.set(a.author, head);
+      } else {
+        // below the first seq its share leaves out
+        heads.set(a.author, holeRanges(a, maxGapSpan, share, gaps) - 1);
       }
-      heads.set(author, head);
     }
     return { heads, gaps };
+  }
+
+  /** The authors in id order (sorted again only after a new author came). */
+  private sortedAuthors(): AuthorEvents[] {
+    if (this.sorted === undefined) {
+      this.sorted = [...this.authors.values()].sort((x, y) => compareAscending(x.author, y.author));
+    }
+    return this.sorted;
   }
 
   /**
    * Exactly the stored events the digest's sender lacks (above its head for each author, or
    * in one of its gaps), a page at a time: each author's in seq order, authors interleaved in
    * the order they were stored (processing order when fed by the field, so the receiver can
-   * apply them without waiting). A malformed digest is a `MalformedDigestError`.
+   * apply them without waiting): the page takes the lacking event stored earliest next. A
+   * malformed digest is a `MalformedDigestError`; `maxEvents` below 1, `maxBytes` not a
+   * positive number or an `after` that is not a Map of seqs is an `OutOfRangeError`.
    *
    * @example
    * let page = store.missing(digest, { maxEvents: 256 });
@@ -554,7 +630,14 @@ export class EventStore implements DurableObserver {
     const d = checkDigest(digest, options.limits);
     const maxEvents = options.maxEvents ?? 1024;
     const maxBytes = options.maxBytes ?? 1024 * 1024;
+    if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) {
+      throw new OutOfRangeError(`maxEvents ${maxEvents} is not a positive integer`);
+    }
+    if (!(maxBytes >= 1) || !Number.isFinite(maxBytes)) {
+      throw new OutOfRangeError(`maxBytes ${maxBytes} is not a positive number`);
+    }
     const after = options.after;
+    if (after !== undefined) checkAfter(after);
     const gapsByAuthor = new Map<NodeId, SeqRange[]>();
     for (const g of d.gaps) {
       if (!this.authors.has(g.author)) continue;
@@ -589,6 +672,67 @@ export class EventStore implements DurableObserver {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Walks `a`'s holes above what it claims contiguously (stored, processed, or stored once
+ * below the contiguous frontier), in ranges of at most `span` seqs. Without `out` it counts
+ * the ranges, stopping at `limit`. With `out` it appends up to `limit` ranges and returns the
+ * first seq it left out (Infinity when none).
+ */
+function holeRanges(
+  a: AuthorEvents,
+  span: number,
+  limit: number,
+  out: SeqRange[] | undefined,
+): number {
+  let n = 0;
+  let expected = Math.max(a.contiguous, a.processed) + 1;
+  let i = lowerBound(a, expected);
+  while (i < a.seqs.length) {
+    const s = a.seqs[i] as number;
+    for (let from = expected; from < s; from += span) {
+      if (n === limit) return out === undefined ? n : from;
+      n++;
+      out?.push({ author: a.author, from, to: Math.min(s - 1, from + span - 1) });
+    }
+    const end = runEnd(a, i);
+    expected = (a.seqs[end] as number) + 1;
+    i = end + 1;
+  }
+  return out === undefined ? n : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Max-min fair shares of `budget` between `needs`: equal shares, what an author needs less
+ * going to the others; units left when fewer than the authors still wanting go in order.
+ */
+function fairShares(needs: readonly number[], budget: number): number[] {
+  const shares = needs.map(() => 0);
+  let left = budget;
+  let open = needs.reduce((n, x) => n + (x > 0 ? 1 : 0), 0);
+  while (open > 0 && left > 0) {
+    const each = Math.floor(left / open);
+    for (let i = 0; i < needs.length && left > 0; i++) {
+      const want = (needs[i] as number) - (shares[i] as number);
+      if (want <= 0) continue;
+      const give = Math.min(want, Math.max(each, 1));
+      shares[i] = (shares[i] as number) + give;
+      left -= give;
+      if (give === want) open--;
+    }
+  }
+  return shares;
+}
+
+/** `missing`'s `after`: a Map of seqs (each a page's `next`); anything else is an `OutOfRangeError`. */
+function checkAfter(after: ReadonlyMap<NodeId, number>): void {
+  if (!(after instanceof Map)) throw new OutOfRangeError("after must be a Map (a page's next)");
+  for (const seq of after.values() as IterableIterator<unknown>) {
+    if (!Number.isSafeInteger(seq) || (seq as number) < 0) {
+      throw new OutOfRangeError(`after seq ${String(seq)} is not a seq`);
+    }
+  }
+}
 
 /**
  * The seq ranges a digest lacks for one author, above `after`: its gaps below its head

@@ -25,6 +25,7 @@ export const DEFAULT_INTEREST_LIMITS: InterestLimits = {
  * interests.declare(bob, [voiceOfRoom1, presenceOfRoom1]); // bob only plays room 1
  * interests.isInterested(bob, typingOfRoom2);               // false
  * interests.clear(bob);                                     // everything again
+ * interests.retain(log.members().map((m) => m.id));        // on membership change
  */
 export class InterestRegistry {
   readonly limits: InterestLimits;
@@ -56,6 +57,21 @@ export class InterestRegistry {
   /** `member` wants everything again (the default). */
   clear(member: NodeId): void {
     this.declared.delete(member);
+  }
+
+  /**
+   * Forgets the interests of every node not in `members` (call it when membership changes:
+   * a member that left frees its place). Returns how many were forgotten.
+   */
+  retain(members: Iterable<NodeId>): number {
+    const keep = new Set(members);
+    let n = 0;
+    for (const m of this.declared.keys()) {
+      if (keep.has(m)) continue;
+      this.declared.delete(m);
+      n++;
+    }
+    return n;
   }
 
   /** True when `member` wants ephemeral events of `atom`. */

@@ -1,20 +1,22 @@
 import {
   type DurableEnvelope,
   encodeEnvelope,
-  envelopeSize,
   type EphemeralEnvelope,
+  EVENT_SIGNING_LABEL,
   type EventId,
   EventKind,
+  eventSigningBytes,
   type EventSigner,
   type EventType,
   MAX_DEPENDENCIES,
   MAX_EVENT_SEQ,
   type MutationOp,
-  signEnvelope,
+  OutOfRangeError,
   SIGNATURE_LENGTH,
   type StateId,
   type UnsignedDurableEnvelope,
 } from '@elara/core';
+import { rememberEncoding } from './envelope-encoding.ts';
 import type { LocalLog } from './local-log.ts';
 import type { MembershipLog } from './membership-log.ts';
 import { LocalNumberingError } from './replication-errors.ts';
@@ -32,7 +34,11 @@ export interface LocalEventsConfig {
   readonly log?: LocalLog;
   /** Makes sure this node's events follow the entry that admitted it (see `dependencyFor`). */
   readonly membership?: MembershipLog;
-  /** Atoms this node keeps an ephemeral counter for; default 65 536. */
+  /**
+   * Atoms this node keeps an ephemeral counter for; default 65 536. A counter is never
+   * dropped (receivers remember counters per (author, atom): one that started again from 0
+   * would be refused as stale), so a write to one atom more is a `LocalNumberingError`.
+   */
   readonly maxCounters?: number;
 }
 
@@ -55,7 +61,10 @@ export interface EphemeralEventSpec {
   readonly time?: number;
 }
 
-/** A written event and its encoded bytes (what to send). */
+/**
+ * A written event and its encoded bytes (what to send; for a durable event the very bytes the
+ * local log and the event store keep: never modify them).
+ */
 export interface WrittenEvent<E> {
   readonly envelope: E;
   readonly bytes: Uint8Array;
@@ -68,10 +77,12 @@ export interface WrittenEvent<E> {
  * - **Durable** seqs are per (session, author), contiguous from 1: the next is the field's
  *   `processedOf(self) + 1`, consumed only when the field applied the event. So an event the
  *   log has no room for ({@link LocalLogFullError}) or the field refuses
- *   (`LocalEventRejectedError`) leaves no gap: nothing was applied, logged or consumed, and
- *   nothing must be sent. Signed through the `EventSigner` handed in.
+ *   (`LocalEventRejectedError`) leaves no gap: nothing was applied, logged or consumed (the
+ *   log takes it back), and nothing must be sent. Signed through the `EventSigner` handed in;
+ *   encoded once. A write from inside a change listener follows the one being applied.
  * - **Ephemeral** counters are per (author, atom), from 0; a counter is consumed even when
  *   the field refuses the event (ephemeral counters may skip; receivers never wait for them).
+ *   At most `maxCounters` atoms get one; beyond, {@link LocalNumberingError}.
  *
  * After a restart, recover this node's own events (anti-entropy) before writing, or its seqs
  * would repeat.
@@ -90,6 +101,8 @@ export class LocalEvents {
   private readonly membership: MembershipLog | undefined;
   private readonly maxCounters: number;
   private readonly counters = new Map<StateId, number>();
+  /** Durable writes being applied (more than one: written from a change listener). */
+  private depth = 0;
 
   constructor(config: LocalEventsConfig) {
     this.field = config.field;
@@ -111,16 +124,17 @@ export class LocalEvents {
   }
 
   /**
-   * Numbers, signs, applies and logs a durable event; returns it and its bytes. Throws
-   * {@link LocalLogFullError} or `LocalEventRejectedError` with nothing changed.
+   * Numbers, signs, logs and applies a durable event; returns it and its bytes. Throws
+   * {@link LocalLogFullError} or `LocalEventRejectedError` with nothing changed. It may be
+   * called from a change listener of the field (say, an automatic reply) while another write
+   * is being applied: that one is logged first and the inner one follows it in seq order.
    */
   durable(spec: DurableEventSpec): WrittenEvent<DurableEnvelope> {
-    const self = this.field.self;
     const seq = this.nextSeq();
     if (seq > MAX_EVENT_SEQ) throw new LocalNumberingError(`seq ${seq} is beyond 2^32 − 1`);
     const unsigned: UnsignedDurableEnvelope = {
       kind: EventKind.Durable,
-      author: self,
+      author: this.field.self,
       seq,
       time: spec.time ?? this.now(),
       target: spec.target,
@@ -128,10 +142,34 @@ export class LocalEvents {
       dependencies: this.dependencies(spec.dependencies, seq),
       mutation: spec.mutation,
     };
-    this.log?.reserve(envelopeSize({ ...unsigned, signature: SIGNATURE_PLACEHOLDER }));
-    const envelope = signEnvelope(this.field.session, unsigned, this.signer);
-    this.field.applyLocal(envelope);
-    const bytes = this.log !== undefined ? this.log.append(envelope) : encodeEnvelope(envelope);
+    // Encoded once: the signing bytes end with the envelope's bytes but its signature.
+    const signing = eventSigningBytes(this.field.session, unsigned);
+    const signature = this.signer(signing);
+    if (signature.length !== SIGNATURE_LENGTH) {
+      throw new OutOfRangeError(
+        `signer returned ${signature.length} bytes, not ${SIGNATURE_LENGTH}`,
+      );
+    }
+    const envelope: DurableEnvelope = { ...unsigned, signature };
+    const body = signing.subarray(SIGNING_PREFIX_LENGTH);
+    const bytes = new Uint8Array(body.length + SIGNATURE_LENGTH);
+    bytes.set(body);
+    bytes.set(signature, body.length);
+    rememberEncoding(envelope, bytes);
+    // Logged before it is applied: a write from a change listener (applyLocal delivers changes
+    // before it returns) takes the next seq and follows this one in the log.
+    this.log?.append(envelope);
+    this.depth++;
+    try {
+      this.field.applyLocal(envelope);
+    } catch (e) {
+      this.log?.retract(seq);
+      throw e;
+    } finally {
+      this.depth--;
+    }
+    // Once every listener has seen it (membership included), drop what nobody waits for.
+    if (this.depth === 0) this.log?.drain();
     return { envelope, bytes };
   }
 
@@ -176,4 +214,5 @@ export class LocalEvents {
   }
 }
 
-const SIGNATURE_PLACEHOLDER = new Uint8Array(SIGNATURE_LENGTH);
+/** The signing bytes' label and session id, before the envelope's own bytes. */
+const SIGNING_PREFIX_LENGTH = EVENT_SIGNING_LABEL.length + 8;

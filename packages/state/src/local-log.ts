@@ -1,5 +1,6 @@
-import { type DurableEnvelope, encodeEnvelope, type NodeId, nodeIdToHex } from '@elara/core';
+import { type DurableEnvelope, type NodeId, nodeIdToHex } from '@elara/core';
 import type { AckTable } from './ack-table.ts';
+import { encodingOf } from './envelope-encoding.ts';
 import { LocalLogFullError } from './replication-errors.ts';
 import { LocalSequenceError } from './state-errors.ts';
 
@@ -21,7 +22,8 @@ export const DEFAULT_LOCAL_LOG_LIMITS: LocalLogLimits = {
  * for delivery by repair and anti-entropy when members come back (ARCHITECTURE.md "What
  * nothing lost means"). Bounded by count and bytes: when full, {@link reserve} and
  * {@link append} throw {@link LocalLogFullError}, which is what makes `send()` fail instead of
- * dropping; check before applying an event locally (`LocalEvents` does).
+ * dropping; append before applying an event locally, and {@link retract} it if that fails
+ * (`LocalEvents` does: a write from inside a change listener then still numbers in order).
  *
  * It drains as acknowledgements arrive, per member and per seq (an `ack` message, or a
  * member's digest) through its {@link AckTable}: an event leaves once every current member
@@ -30,8 +32,8 @@ export const DEFAULT_LOCAL_LOG_LIMITS: LocalLogLimits = {
  *
  * @example
  * const log = new LocalLog({ self, acks });
- * log.reserve(size);                 // throws LocalLogFullError when full
- * field.applyLocal(event); log.append(event);
+ * log.append(event);                 // throws LocalLogFullError when full
+ * try { field.applyLocal(event); } catch (e) { log.retract(event.seq); throw e; }
  * acks.recordDigest(peer, digest);   // drains what every member now holds
  */
 export class LocalLog {
@@ -101,7 +103,8 @@ export class LocalLog {
   /**
    * Keeps this node's next durable event (its seq must follow the last one appended, else
    * {@link LocalSequenceError}); {@link LocalLogFullError} when it does not fit. Returns its
-   * encoded bytes (what to send).
+   * encoded bytes (what to send; shared with the store when `LocalEvents` wrote it: never
+   * modify them).
    */
   append(envelope: DurableEnvelope): Uint8Array {
     if (envelope.author !== this.self) {
@@ -110,15 +113,34 @@ export class LocalLog {
     if (this.last !== 0 && envelope.seq !== this.last + 1) {
       throw new LocalSequenceError(`local log: seq ${envelope.seq} after ${this.last}`);
     }
-    const bytes = encodeEnvelope(envelope);
+    const bytes = encodingOf(envelope);
     this.reserve(bytes.length);
     this.seqs.push(envelope.seq);
     this.data.push(bytes);
     this.byteCount += bytes.length;
     this.last = envelope.seq;
-    // Acknowledged already (e.g. no other member): it never waits.
-    this.drain();
+    // Not drained here even when nobody is waiting: applying it may add a member that needs
+    // it (an add entry). It leaves at the next drain (LocalEvents drains once applied).
     return bytes;
+  }
+
+  /**
+   * Takes back the last event appended, `seq` (applying it locally failed): its seq is the
+   * next one again. Any other seq is a {@link LocalSequenceError}.
+   */
+  retract(seq: number): void {
+    if (seq !== this.last || seq === 0) {
+      throw new LocalSequenceError(
+        `local log: cannot retract seq ${seq}, the last is ${this.last}`,
+      );
+    }
+    const n = this.seqs.length;
+    if (n > this.start && this.seqs[n - 1] === seq) {
+      this.byteCount -= (this.data[n - 1] as Uint8Array).length;
+      this.seqs.pop();
+      this.data.pop();
+    }
+    this.last = seq - 1;
   }
 
   /** Drops what every current member acknowledged; returns how many left. */

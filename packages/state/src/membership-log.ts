@@ -5,6 +5,7 @@ import {
   formatEndpoint,
   type NodeId,
   nodeIdToHex,
+  OutOfRangeError,
   type StateId,
   StateType,
   stateIdFromParts,
@@ -14,6 +15,7 @@ import type { AtomSpec } from './atom-spec.ts';
 import { AuthorityScope } from './authority-scope.ts';
 import type { CausalContext } from './causal-context.ts';
 import { bytesToHex, type CanonicalValue } from './canonical-value.ts';
+import { compareAscending } from './compare-ascending.ts';
 import { DeltaLaw } from './delta-law.ts';
 import type { DurableObserver, PastQuery } from './durable-observer.ts';
 import type { Member } from './member.ts';
@@ -27,13 +29,16 @@ import {
   membershipEventType,
 } from './membership-entry.ts';
 import type { MembershipSource } from './membership-source.ts';
+import { pastPrefix } from './past-prefix.ts';
+import { type CutEntry, markCuts } from './removal-cuts.ts';
 import { MalformedMembershipEntryError } from './replication-errors.ts';
 import { RejectionReason } from './rejection-reason.ts';
+import { sameBytes } from './same-bytes.ts';
 
 /** The membership atom of a session (the same id in every session: one log per field). */
 export const MEMBERSHIP_ATOM: StateId = stateIdFromParts(StateTypePrefix.Membership, 0);
 
-/** The default bound of entries one log holds. */
+/** The default bound of entries in one entry's causal past. */
 export const DEFAULT_MEMBERSHIP_ENTRIES = 4_096;
 
 /** The session's founder: an owner from the start, known to every replica (e.g. from the invite). */
@@ -47,25 +52,43 @@ export interface MembershipLogConfig {
   readonly founder: Founder;
   /** The atom holding the log; default {@link MEMBERSHIP_ATOM}. */
   readonly atom?: StateId;
-  /** Entries held; an entry beyond is refused as `TooManyAuthorityChanges`. Default 4 096. */
+  /**
+   * Entries an entry's causal past may hold, itself included: beyond, it is refused as
+   * `TooManyAuthorityChanges` on every replica alike. Default 4 096. The log holds at most
+   * twice as many (entries written concurrently, each within the bound).
+   */
   readonly maxEntries?: number;
+  /** Of `maxEntries`, how many only owners may fill; default `maxEntries / 8`. */
+  readonly ownerReserve?: number;
+  /** Entries one signer that is not an owner may have applied; default `maxEntries / 16`. */
+  readonly maxEntriesPerSigner?: number;
   /** Address candidates per add entry; default and cap {@link MAX_MEMBER_ADDRESSES}. */
   readonly maxAddresses?: number;
   /**
    * Checks that the keys of an add entry are the member's (the runtime: the NodeId derived
-   * from the Ed25519 key equals `member`). An add that fails is refused as `MalformedPayload`.
-   * Default: every key is accepted. It must be a pure function (every replica judges alike).
+   * from the Ed25519 key equals `member`, so no other key can ever be added for it). An add
+   * that fails (or throws) is refused as `MalformedPayload`. It must be a pure function (every
+   * replica judges alike).
    */
-  readonly checkKeys?: (member: NodeId, keys: MemberKeys) => boolean;
+  readonly checkKeys: (member: NodeId, keys: MemberKeys) => boolean;
 }
 
-interface EntryRecord {
-  readonly id: EventId;
+interface EntryRecord extends CutEntry {
   /** τs of the entry's event: the tie-break between concurrent adds. */
   readonly time: number;
-  readonly entry: MembershipEntry;
-  /** The status this entry gives when it is the only one about its member. */
+  /** The status this entry gives when it is the only latest one about its member. */
   readonly alone: Status;
+}
+
+/** The entries about one node. */
+interface MemberEntries {
+  /** Per signer, in the signer's chain order (those in a causal past are a prefix). */
+  readonly bySigner: Map<NodeId, EntryRecord[]>;
+  /** Its add entries, likewise (keys and addresses come from the latest). */
+  readonly addsBySigner: Map<NodeId, EntryRecord[]>;
+  /** Its status now, valid while `epoch` is the log's. */
+  now: Status;
+  epoch: number;
 }
 
 type AddEntry = Extract<MembershipEntry, { op: 'add' }>;
@@ -84,17 +107,29 @@ const NOT_MEMBER: Status = { role: undefined, removed: false, add: undefined };
 const FOUNDER: Status = { role: MemberRole.Owner, removed: false, add: undefined };
 const REMOVED: Status = { role: undefined, removed: true, add: undefined };
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** Scratch of the latest entries (status is synchronous and never re-entered). */
+const LATEST: EntryRecord[] = [];
+const LATEST_ADDS: EntryRecord[] = [];
 
 /** Later (τs, author, seq) first: the tie-break between concurrent adds. */
 function later(a: EntryRecord, b: EntryRecord): boolean {
   if (a.time !== b.time) return a.time > b.time;
   if (a.id.author !== b.id.author) return a.id.author > b.id.author;
   return a.id.seq > b.id.seq;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): V[] {
+  let list = map.get(key);
+  if (list === undefined) map.set(key, (list = []));
+  list.push(value);
+  return list;
+}
+
+function positive(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new OutOfRangeError(`${what} ${value} is not a positive integer`);
+  }
+  return value;
 }
 
 /**
@@ -106,27 +141,44 @@ function later(a: EntryRecord, b: EntryRecord): boolean {
  *
  * - **Authorisation** ({@link MemberRole}): owners change anyone but the founder; admins add,
  *   remove and re-role members and observers, giving at most Member; anyone but the founder
- *   may remove itself; an entry is judged by its signer's role *in the entry's causal past*,
- *   so every replica judges it alike. A refused entry is `Unauthorized` (or
+ *   may remove itself; nobody re-keys a member in the session (only a removed one may be added
+ *   again with other keys); an entry is judged by its signer's role *in the entry's causal
+ *   past*, so every replica judges it alike. A refused entry is `Unauthorized` (or
  *   `MalformedPayload` for bytes that do not parse, a wrong event type, keys `checkKeys`
- *   refuses); it consumes its seq like any refused durable event.
+ *   refuses; `TooManyAuthorityChanges` past the bounds); it consumes its seq like any refused
+ *   durable event.
+ * - **Observers write nothing**: their durable events are refused (`Unauthorized`) on every
+ *   atom, owned or granted ones included, but for their own removal.
  * - **Membership at a causal point**: the entries about a node in the point's causal past
  *   count; of those, only the latest (those no other of them has in its past). If one of the
  *   latest is a removal the node is out (**remove wins** over a concurrent add or role
  *   change); otherwise its role is the **lowest** the latest entries give. Keys and addresses
  *   come from the latest add (concurrent adds: the greatest (τs, author, seq)). The same set
- *   of entries gives the same answer on every replica, whatever the delivery order.
+ *   of entries gives the same answer on every replica, whatever the delivery order. Each
+ *   signer's entries about a node are kept in its chain order, so the ones in a past are a
+ *   prefix found by binary search; the status now is cached per member.
  * - **Removal takes effect causally**: a removed member's durable events whose causal past
  *   contains the removal are refused (`Unauthorized`) on every atom; those concurrent with it
- *   were valid when written and are kept everywhere. (Refusing its events "beyond the last
- *   seq the remover had seen" instead would refuse on one replica what another had already
- *   applied before the removal arrived; the runtime closes the removed member's channels, so
- *   its concurrent tail is bounded by what it had sent.) A later add re-admits it.
+ *   were valid when written and are kept everywhere. **The membership now** (`members()`,
+ *   `inSession`, `role` and `isMember` without a context) also leaves out every entry
+ *   concurrent with an effective removal of its signer (see {@link markCuts}): a removed admin
+ *   that omits its removal from its dependencies cannot admit anyone any more. A later add
+ *   re-admits.
  * - `isMember` (the field's `MembershipSource`) is true for roles that may write (Member and
- *   up); observers are in the session (they receive every durable event) but write nothing.
+ *   up); observers are in the session (they receive every durable event) and count as members
+ *   only for durable events (a context is given), whose authority the log's `judge` then
+ *   refines: that is how an observer's own removal gets through.
+ * - **Bounds**: an entry whose causal past holds `maxEntries` entries is refused
+ *   (`maxEntries − ownerReserve` for signers that are not owners), as is a non-owner's entry
+ *   beyond `maxEntriesPerSigner` of its own: both depend on the entry's past only, so every
+ *   replica refuses alike, and no admin can fill the log its owners need. The log holds at
+ *   most `2 × maxEntries` entries (its own budget in the field's causal tracker, apart from
+ *   the atoms' grants and revocations); only entries written concurrently beyond
+ *   `maxEntries` can reach that, and there the verdict depends on arrival order.
  *
  * @example
- * const log = new MembershipLog({ founder: { id: alice, signingPublicKey, agreementPublicKey } });
+ * const log = new MembershipLog({ founder: { id: alice, signingPublicKey, agreementPublicKey },
+ *   checkKeys: (member, keys) => deriveNodeId(provider, keys.signingPublicKey) === member });
  * const field = new StateField({ ...config, membership: log, observers: [log],
  *   verifier: log.verifier(ed25519Verify) });
  * field.define(log.atom, log.atomSpec());
@@ -138,26 +190,57 @@ function later(a: EntryRecord, b: EntryRecord): boolean {
 export class MembershipLog implements MembershipSource, DurableObserver {
   readonly atom: StateId;
   readonly founder: NodeId;
+  /** Entries an entry's causal past may hold (see {@link MembershipLogConfig.maxEntries}). */
   readonly maxEntries: number;
+  /** Entries the log holds at most: its budget in the field's causal tracker. */
+  readonly watchBudget: number;
+  private readonly ownerReserve: number;
+  private readonly maxEntriesPerSigner: number;
   private readonly maxAddresses: number;
   private readonly founderMember: Member;
   private readonly checkKeys: MembershipLogConfig['checkKeys'];
   private past: PastQuery = (author, seq, id) => author === id.author && seq >= id.seq;
-  private readonly entries: EntryRecord[] = [];
-  private readonly byMember = new Map<NodeId, EntryRecord[]>();
+  private entryCount = 0;
+  private readonly byMember = new Map<NodeId, MemberEntries>();
+  /** Every entry, per signer, in its chain order. */
+  private readonly bySigner = new Map<NodeId, EntryRecord[]>();
+  private readonly removalsOf = new Map<NodeId, EntryRecord[]>();
+  private readonly removalsBy = new Map<NodeId, EntryRecord[]>();
   /** Every signing key ever added per node (a removed member's old events still verify). */
   private readonly signingKeys = new Map<NodeId, Uint8Array[]>();
-  private readonly everRemoved = new Set<NodeId>();
+  /** Nodes ever removed or made observers: only their other durable events need a look. */
+  private readonly watched = new Set<NodeId>();
   /** The entry the last successful `judge` decoded, for `applied` (called right after). */
   private judged:
-    { readonly author: NodeId; readonly seq: number; entry: MembershipEntry } | undefined;
+    | { readonly author: NodeId; readonly seq: number; entry: MembershipEntry; cut: boolean }
+    | undefined;
+  /** A removal was applied since the cuts were last marked. */
+  private cutsStale = false;
+  /** Bumped at every change: the cached statuses now are valid for one epoch. */
+  private epoch = 0;
   private current: Member[] | undefined;
+  private currentEpoch = -1;
 
   constructor(config: MembershipLogConfig) {
     const f = config.founder;
+    if (typeof config.checkKeys !== 'function') {
+      throw new OutOfRangeError('checkKeys is required (see MembershipLogConfig)');
+    }
     this.atom = config.atom ?? MEMBERSHIP_ATOM;
     this.founder = f.id;
-    this.maxEntries = config.maxEntries ?? DEFAULT_MEMBERSHIP_ENTRIES;
+    this.maxEntries = positive(config.maxEntries ?? DEFAULT_MEMBERSHIP_ENTRIES, 'maxEntries');
+    this.watchBudget = 2 * this.maxEntries;
+    this.ownerReserve = Math.min(
+      config.ownerReserve ?? Math.floor(this.maxEntries / 8),
+      this.maxEntries - 1,
+    );
+    if (!Number.isSafeInteger(this.ownerReserve) || this.ownerReserve < 0) {
+      throw new OutOfRangeError(`ownerReserve ${config.ownerReserve} is not a count`);
+    }
+    this.maxEntriesPerSigner = positive(
+      config.maxEntriesPerSigner ?? Math.max(1, Math.floor(this.maxEntries / 16)),
+      'maxEntriesPerSigner',
+    );
     this.maxAddresses = Math.min(config.maxAddresses ?? MAX_MEMBER_ADDRESSES, MAX_MEMBER_ADDRESSES);
     this.checkKeys = config.checkKeys;
     this.founderMember = {
@@ -179,7 +262,7 @@ export class MembershipLog implements MembershipSource, DurableObserver {
   atomSpec(): AtomSpec {
     return {
       stateType: StateType.Core,
-      law: DeltaLaw.appendLog(this.maxEntries, this.maxEntries * MAX_MEMBERSHIP_ENTRY_SIZE),
+      law: DeltaLaw.appendLog(this.watchBudget, this.watchBudget * MAX_MEMBERSHIP_ENTRY_SIZE),
       authority: { owners: [this.founder], members: AuthorityScope.Append },
       maxValueBytes: MAX_MEMBERSHIP_ENTRY_SIZE,
     };
@@ -197,16 +280,21 @@ export class MembershipLog implements MembershipSource, DurableObserver {
     return target === this.atom;
   }
 
+  /** @internal False for an author no add entry gave a key yet (its events may wait for it). */
+  knowsSigner(author: NodeId): boolean {
+    return this.signingKeys.has(author);
+  }
+
   /**
-   * @internal Entries: parse, bound and role checks. Any other durable event: refused when its
-   * author's removal is in its causal past.
+   * @internal Entries: parse, role checks and bounds. Any other durable event: refused when
+   * its author's removal is in its causal past, or its author is an observer there.
    */
   judge(envelope: DurableEnvelope, context: CausalContext): RejectionReason | undefined {
+    const author = envelope.author;
     if (envelope.target !== this.atom) {
-      if (!this.everRemoved.has(envelope.author)) return undefined;
-      return this.status(envelope.author, context).removed
-        ? RejectionReason.Unauthorized
-        : undefined;
+      if (!this.watched.has(author)) return undefined;
+      const s = this.status(author, context);
+      return s.removed || s.role === MemberRole.Observer ? RejectionReason.Unauthorized : undefined;
     }
     const m = envelope.mutation;
     if (m.type !== 'append') return RejectionReason.UnsupportedOp;
@@ -218,111 +306,204 @@ export class MembershipLog implements MembershipSource, DurableObserver {
       return RejectionReason.MalformedPayload;
     }
     if (envelope.eventType !== membershipEventType(entry)) return RejectionReason.MalformedPayload;
-    if (this.entries.length >= this.maxEntries) return RejectionReason.TooManyAuthorityChanges;
-    if (
-      entry.op === 'add' &&
-      this.checkKeys !== undefined &&
-      !this.checkKeys(entry.member, entry)
-    ) {
-      return RejectionReason.MalformedPayload;
-    }
-    const verdict = this.authorise(envelope.author, entry, context);
-    if (verdict === undefined) this.judged = { author: envelope.author, seq: envelope.seq, entry };
-    return verdict;
+    if (entry.op === 'add' && !this.keysAccepted(entry)) return RejectionReason.MalformedPayload;
+    const role = this.status(author, context).role;
+    const verdict =
+      this.authorise(author, role, entry, context) ?? this.bound(author, role, context);
+    if (verdict !== undefined) return verdict;
+    this.judged = { author, seq: envelope.seq, entry, cut: this.cutNow(author, context) };
+    return undefined;
   }
 
   /** @internal An entry was applied. */
   applied(envelope: DurableEnvelope): void {
     const j = this.judged;
     this.judged = undefined;
-    const entry =
-      j !== undefined && j.author === envelope.author && j.seq === envelope.seq
-        ? j.entry
-        : decodeMembershipEntry(
-            (envelope.mutation as { data: Uint8Array }).data,
-            this.maxAddresses,
-          );
+    const matched = j !== undefined && j.author === envelope.author && j.seq === envelope.seq;
+    const entry = matched
+      ? j.entry
+      : decodeMembershipEntry((envelope.mutation as { data: Uint8Array }).data, this.maxAddresses);
     const id = { author: envelope.author, seq: envelope.seq };
-    const record = { id, time: envelope.time, entry } as EntryRecord & { alone: Status };
+    const record = { id, time: envelope.time, entry, cut: matched && j.cut } as EntryRecord & {
+      alone: Status;
+    };
     record.alone =
       entry.op === 'remove'
         ? REMOVED
         : { role: entry.role, removed: false, add: entry.op === 'add' ? record : undefined };
-    this.entries.push(record);
-    let list = this.byMember.get(entry.member);
-    if (list === undefined) this.byMember.set(entry.member, (list = []));
-    list.push(record);
-    if (entry.op === 'remove') this.everRemoved.add(entry.member);
-    if (entry.op === 'add') {
-      let keys = this.signingKeys.get(entry.member);
-      if (keys === undefined) this.signingKeys.set(entry.member, (keys = []));
-      if (!keys.some((k) => sameBytes(k, entry.signingPublicKey)))
-        keys.push(entry.signingPublicKey);
+    this.entryCount++;
+    let about = this.byMember.get(entry.member);
+    if (about === undefined) {
+      about = { bySigner: new Map(), addsBySigner: new Map(), now: NOT_MEMBER, epoch: -1 };
+      this.byMember.set(entry.member, about);
     }
-    this.current = undefined;
+    push(about.bySigner, id.author, record);
+    push(this.bySigner, id.author, record);
+    if (entry.op === 'remove') {
+      push(this.removalsOf, entry.member, record);
+      push(this.removalsBy, id.author, record);
+      this.watched.add(entry.member);
+      // its causal relations are recorded once the field has processed it: marked lazily
+      this.cutsStale = true;
+    } else {
+      if (!matched) this.cutsStale = true;
+      if (entry.role === MemberRole.Observer) this.watched.add(entry.member);
+    }
+    if (entry.op === 'add') {
+      push(about.addsBySigner, id.author, record);
+      const keys = this.signingKeys.get(entry.member);
+      if (keys === undefined) this.signingKeys.set(entry.member, [entry.signingPublicKey]);
+      else if (!keys.some((k) => sameBytes(k, entry.signingPublicKey))) {
+        keys.push(entry.signingPublicKey);
+      }
+    }
+    this.epoch++;
+  }
+
+  private keysAccepted(entry: AddEntry): boolean {
+    try {
+      return this.checkKeys(entry.member, entry) === true;
+    } catch {
+      return false;
+    }
   }
 
   /** The role rules (see {@link MemberRole}), judged in the entry's causal past. */
   private authorise(
     signer: NodeId,
+    signerRole: MemberRole | undefined,
     entry: MembershipEntry,
     context: CausalContext,
   ): RejectionReason | undefined {
     const target = entry.member;
-    if (target === this.founder) return RejectionReason.Unauthorized;
-    const signerRole = this.status(signer, context).role;
-    if (signerRole === undefined) return RejectionReason.Unauthorized;
-    const targetRole = signer === target ? signerRole : this.status(target, context).role;
-    if (entry.op !== 'add' && targetRole === undefined) return RejectionReason.Unauthorized;
+    if (target === this.founder || signerRole === undefined) return RejectionReason.Unauthorized;
     if (entry.op === 'remove' && signer === target) return undefined; // leaving
+    if (signerRole === MemberRole.Observer) return RejectionReason.Unauthorized;
+    const t = this.status(target, context);
+    if (entry.op !== 'add' && t.role === undefined) return RejectionReason.Unauthorized;
+    if (entry.op === 'add' && t.role !== undefined && !this.sameKeys(target, t, entry)) {
+      return RejectionReason.Unauthorized; // no re-keying a member in the session
+    }
     if (signerRole === MemberRole.Owner) return undefined;
     if (signerRole !== MemberRole.Admin) return RejectionReason.Unauthorized;
     // An admin manages members and observers, and gives at most Member.
-    if (targetRole !== undefined && targetRole > MemberRole.Member) {
-      return RejectionReason.Unauthorized;
-    }
+    if (t.role !== undefined && t.role > MemberRole.Member) return RejectionReason.Unauthorized;
     if (entry.op !== 'remove' && entry.role > MemberRole.Member) {
       return RejectionReason.Unauthorized;
     }
     return undefined;
   }
 
+  private sameKeys(node: NodeId, s: Status, keys: MemberKeys): boolean {
+    const now = node === this.founder ? this.founderMember : (s.add?.entry as AddEntry | undefined);
+    return (
+      now !== undefined &&
+      sameBytes(now.signingPublicKey, keys.signingPublicKey) &&
+      sameBytes(now.agreementPublicKey, keys.agreementPublicKey)
+    );
+  }
+
+  /** The bounds, judged in the entry's causal past (see the class doc). */
+  private bound(
+    signer: NodeId,
+    role: MemberRole | undefined,
+    context: CausalContext,
+  ): RejectionReason | undefined {
+    const owner = role === MemberRole.Owner;
+    if (!owner && (this.bySigner.get(signer)?.length ?? 0) >= this.maxEntriesPerSigner) {
+      return RejectionReason.TooManyAuthorityChanges;
+    }
+    let inPast = 0;
+    for (const list of this.bySigner.values()) inPast += pastPrefix(list, context);
+    if (inPast >= (owner ? this.maxEntries : this.maxEntries - this.ownerReserve)) {
+      return RejectionReason.TooManyAuthorityChanges;
+    }
+    // The last resort (entries written concurrently): order-dependent, see the class doc.
+    if (this.entryCount >= this.watchBudget) return RejectionReason.TooManyAuthorityChanges;
+    return undefined;
+  }
+
+  /** Whether an entry of `signer` with this causal past is cut now (see {@link markCuts}). */
+  private cutNow(signer: NodeId, context: CausalContext): boolean {
+    const removals = this.removalsOf.get(signer);
+    if (removals === undefined) return false;
+    this.settleCuts();
+    return removals.some((r) => !r.cut && !context.contains(r.id));
+  }
+
+  /** Marks the cuts again after a removal (its causal relations are known by now). */
+  private settleCuts(): void {
+    if (!this.cutsStale) return;
+    this.cutsStale = false;
+    markCuts(
+      { bySigner: this.bySigner, removalsOf: this.removalsOf, removalsBy: this.removalsBy },
+      (a, b) => !this.past(b.author, b.seq, a) && !this.past(a.author, a.seq, b),
+    );
+    this.epoch++;
+  }
+
   // ---- status --------------------------------------------------------------------------
 
   /**
-   * `node`'s status given the entries `context` contains (every applied entry when
-   * undefined). Allocation-free for the usual node with one entry (the hot path: every write
-   * to an atom open to members asks).
+   * `node`'s status given the entries `context` contains, or now (cut entries left out,
+   * cached per member) when undefined. Allocation-free for the usual node whose latest entry
+   * is its add (the hot path: every write to an atom open to members asks).
    */
   private status(node: NodeId, context: CausalContext | undefined): Status {
     if (node === this.founder) return FOUNDER;
-    const list = this.byMember.get(node);
-    if (list === undefined) return NOT_MEMBER;
-    if (list.length === 1) {
-      const only = list[0] as EntryRecord;
-      return context === undefined || context.contains(only.id) ? only.alone : NOT_MEMBER;
+    const about = this.byMember.get(node);
+    if (about === undefined) return NOT_MEMBER;
+    if (context !== undefined) return this.statusOf(about, context);
+    this.settleCuts();
+    if (about.epoch !== this.epoch) {
+      about.now = this.statusOf(about, undefined);
+      about.epoch = this.epoch;
     }
-    const seen = context === undefined ? list : list.filter((r) => context.contains(r.id));
-    if (seen.length === 0) return NOT_MEMBER;
-    if (seen.length === 1) return (seen[0] as EntryRecord).alone;
+    return about.now;
+  }
+
+  private statusOf(about: MemberEntries, context: CausalContext | undefined): Status {
+    const latest = this.latest(about.bySigner, context, LATEST);
+    if (latest.length === 0) return NOT_MEMBER;
+    const first = latest[0] as EntryRecord;
+    if (latest.length === 1 && first.entry.op !== 'role') return first.alone;
     let role: MemberRole | undefined;
-    let add: EntryRecord | undefined;
-    for (const r of this.latest(seen)) {
+    for (const r of latest) {
       const e = r.entry;
       if (e.op === 'remove') return REMOVED;
       if (role === undefined || e.role < role) role = e.role;
     }
-    for (const r of this.latest(seen.filter((o) => o.entry.op === 'add'))) {
+    let add: EntryRecord | undefined;
+    for (const r of this.latest(about.addsBySigner, context, LATEST_ADDS)) {
       if (add === undefined || later(r, add)) add = r;
     }
     return { role, removed: false, add };
   }
 
-  /** The entries of `among` that no other of them has in its causal past. */
-  private latest(among: readonly EntryRecord[]): EntryRecord[] {
-    return among.filter(
-      (r) => !among.some((o) => o !== r && this.past(o.id.author, o.id.seq, r.id)),
-    );
+  /**
+   * Into `out`: the latest entries of `bySigner` in `context` (or now, cut ones left out):
+   * each signer's last in the past, then those no other of them has in its causal past.
+   */
+  private latest(
+    bySigner: ReadonlyMap<NodeId, readonly EntryRecord[]>,
+    context: CausalContext | undefined,
+    out: EntryRecord[],
+  ): EntryRecord[] {
+    out.length = 0;
+    for (const list of bySigner.values()) {
+      let n = context === undefined ? list.length : pastPrefix(list, context);
+      if (context === undefined) while (n > 0 && (list[n - 1] as EntryRecord).cut) n--;
+      if (n > 0) out.push(list[n - 1] as EntryRecord);
+    }
+    if (out.length < 2) return out;
+    // Keep those no other has in its past (an overwritten slot still holds one of them).
+    let kept = 0;
+    for (let i = 0; i < out.length; i++) {
+      const r = out[i] as EntryRecord;
+      if (!out.some((o) => o !== r && this.past(o.id.author, o.id.seq, r.id))) out[kept++] = r;
+    }
+    out.length = kept;
+    return out;
   }
 
   private pointContext(point: EventId): CausalContext {
@@ -332,16 +513,18 @@ export class MembershipLog implements MembershipSource, DurableObserver {
   // ---- queries -------------------------------------------------------------------------
 
   /**
-   * True when `node` may write as a member (role Member, Admin or Owner) at `context` (an
-   * event's causal past, as the field passes it), or now when undefined.
+   * True when `node` may write as a member (role Member, Admin or Owner) now, when `context`
+   * is undefined. With a context (the field's check of a durable event, its causal past)
+   * observers count too: the log's `judge` then refuses everything of theirs but leaving.
    */
   isMember(node: NodeId, context?: CausalContext): boolean {
-    return roleCanWrite(this.status(node, context).role);
+    const role = this.status(node, context).role;
+    return context === undefined ? roleCanWrite(role) : role !== undefined;
   }
 
-  /** {@link isMember} in the causal past of processed event `point` (itself included). */
+  /** True when `node` may write (Member and up) in the causal past of processed event `point`. */
   isMemberAt(node: NodeId, point: EventId): boolean {
-    return this.isMember(node, this.pointContext(point));
+    return roleCanWrite(this.status(node, this.pointContext(point)).role);
   }
 
   /** `node`'s role at `context` (now when undefined); undefined when not in the session. */
@@ -361,7 +544,8 @@ export class MembershipLog implements MembershipSource, DurableObserver {
 
   /** Every member now (observers included), by id. */
   members(): readonly Member[] {
-    if (this.current !== undefined) return this.current;
+    this.settleCuts();
+    if (this.current !== undefined && this.currentEpoch === this.epoch) return this.current;
     const out: Member[] = [this.founderMember];
     for (const node of this.byMember.keys()) {
       const s = this.status(node, undefined);
@@ -376,7 +560,8 @@ export class MembershipLog implements MembershipSource, DurableObserver {
         addedBy: s.add?.id,
       });
     }
-    out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    out.sort((a, b) => compareAscending(a.id, b.id));
+    this.currentEpoch = this.epoch;
     return (this.current = out);
   }
 
@@ -387,7 +572,7 @@ export class MembershipLog implements MembershipSource, DurableObserver {
 
   /** Number of entries applied. */
   get size(): number {
-    return this.entries.length;
+    return this.entryCount;
   }
 
   /**
@@ -396,19 +581,23 @@ export class MembershipLog implements MembershipSource, DurableObserver {
    * not make it a member yet (undefined otherwise, or when it is not a member now).
    */
   dependencyFor(node: NodeId, latestSeq: number): EventId | undefined {
-    const list = this.byMember.get(node);
-    if (node === this.founder || list === undefined || !this.isMember(node)) return undefined;
+    const about = this.byMember.get(node);
+    if (node === this.founder || about === undefined || !this.isMember(node)) return undefined;
     if (latestSeq > 0 && this.isMemberAt(node, { author: node, seq: latestSeq })) return undefined;
     let best: EntryRecord | undefined;
-    for (const r of this.latest(list)) if (best === undefined || later(r, best)) best = r;
-    return best?.id;
+    for (const r of this.latest(about.bySigner, undefined, LATEST)) {
+      if (best === undefined || later(r, best)) best = r;
+    }
+    return best === undefined ? undefined : { author: best.id.author, seq: best.id.seq };
   }
 
   /**
    * An {@link EventVerifier} over the members' Ed25519 keys: `verify(publicKey, message,
    * signature)` is the crypto provider's check (state never imports crypto). Every key ever
-   * added for an author counts, so a removed or re-keyed member's earlier events still verify
-   * when repair delivers them late; an author with no key fails.
+   * added for an author counts, so a removed member's earlier events still verify when repair
+   * delivers them late (a member in the session is never re-keyed, and `checkKeys` binds keys
+   * to ids); an author with no key fails, and the field lets such an event wait for the entry
+   * that adds it when it names a dependency it lacks ({@link knowsSigner}).
    */
   verifier(
     verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean,

@@ -153,6 +153,10 @@ export class StateField {
   private readonly durableContext = new DurableLawContext((author) => this.processedOf(author));
   private readonly authors = new Map<NodeId, AuthorRecord>();
   private readonly tracker: CausalTracker;
+  /** Grants and revocations watched (observers' watched events have their own budgets). */
+  private authorityWatched = 0;
+  /** Held durable events whose author's key is not known yet: verified when released. */
+  private readonly unverified = new Set<EventEnvelope>();
   private readonly quarantine: Quarantine;
   private readonly stats = fieldCounters();
   private readonly feed = new ChangeFeed(() => this.stats.listenerErrors++);
@@ -188,9 +192,13 @@ export class StateField {
       (id, spec, defined) => new FieldAtom(id, spec, defined, this.durableContext, this.time.now()),
     );
     this.checkSignature = signatureCheck(config.session, config.verifier);
-    this.tracker = new CausalTracker(this.limits.maxAuthorityChanges);
     this.observers = config.observers ?? [];
-    for (const o of this.observers) o.attach?.((a, s, id) => this.tracker.contains(a, s, id));
+    let budget = this.limits.maxAuthorityChanges;
+    for (const o of this.observers) budget += o.watchBudget ?? 0;
+    this.tracker = new CausalTracker(budget);
+    for (const o of this.observers) {
+      o.attach?.((a, s, id) => this.tracker.contains(a, s, id), this.self);
+    }
     this.quarantine = new Quarantine({
       maxEvents: this.limits.quarantineEvents,
       maxBytes: this.limits.quarantineBytes,
@@ -452,7 +460,7 @@ export class StateField {
       return Outcome.Duplicate;
     }
     const bad = this.checkSignature(envelope, raw);
-    if (bad !== undefined) return this.reject(bad);
+    if (bad !== undefined) return this.holdUnverified(envelope, bad) ?? this.reject(bad);
     rec ??= this.authorRecord(envelope.author);
     if (rec === undefined) return this.reject(RejectionReason.TooManyAuthors);
     if (durableTooEarly(envelope.time, this.time.now(), this.limits.maxClockLeadUs)) {
@@ -466,6 +474,24 @@ export class StateField {
       return this.hold(envelope, undefined);
     }
     return this.processDurable(envelope, rec, false);
+  }
+
+  /**
+   * An event whose signature fails because no observer knows its author's key yet (a joiner's
+   * first event may arrive before the entry that adds it) waits, unverified, for the
+   * dependency it lacks, within one author's quarantine share for all such events; it is
+   * verified when released. Undefined when it may not wait.
+   */
+  private holdUnverified(envelope: DurableEnvelope, bad: RejectionReason): Outcome | undefined {
+    if (bad !== RejectionReason.BadSignature || !this.signerUnknown(envelope.author)) return;
+    if (this.unverified.size >= this.limits.quarantinePerAuthor) return;
+    const missing = firstMissing(envelope, this.processedFn);
+    if (missing === undefined) return;
+    return this.hold(envelope, missing, true);
+  }
+
+  private signerUnknown(author: NodeId): boolean {
+    return this.observers.some((o) => o.knowsSigner?.(author) === false);
   }
 
   /** A second, different event with a known (author, seq): equivocation if it is signed. */
@@ -498,7 +524,7 @@ export class StateField {
     let cause: ChangeCause = ChangeCause.Event;
     if (isAuthorityEventType(envelope.eventType)) {
       const id = { author: rec.id, seq: envelope.seq };
-      this.tracker.watch(id);
+      if (this.tracker.watch(id)) this.authorityWatched++;
       atom.authority.record(id, decodeAuthorityChange(envelope.eventType, envelope.mutation));
       cause = ChangeCause.Authority;
     } else {
@@ -542,7 +568,7 @@ export class StateField {
         if (!ElaraError.isInstance(e)) throw e;
         return RejectionReason.MalformedPayload;
       }
-      if (this.tracker.size >= this.tracker.maxWatched) {
+      if (this.authorityWatched >= this.limits.maxAuthorityChanges) {
         return RejectionReason.TooManyAuthorityChanges;
       }
       return this.observerVerdict(envelope) ?? this.table.admit(atom, rec.id);
@@ -651,6 +677,7 @@ export class StateField {
   /** Re-examines a released durable event: it waits again, or is processed now. */
   private retry(q: QuarantinedEvent): void {
     const envelope = q.envelope as DurableEnvelope;
+    if (this.unverified.has(envelope) && !this.verifyReleased(q)) return;
     const missing = firstMissing(envelope, this.processedFn) ?? this.observedMissing(envelope);
     if (missing !== undefined) {
       this.quarantine.wait(q, missing);
@@ -668,6 +695,33 @@ export class StateField {
     }
     this.stats.released++;
     this.processDurable(envelope, rec, false);
+  }
+
+  /**
+   * A released event that waited unverified: it waits again while its author's key is still
+   * unknown and a dependency is missing; otherwise it is verified now (refused, and dropped,
+   * when the signature fails). True when it goes on as an authentic event.
+   */
+  private verifyReleased(q: QuarantinedEvent): boolean {
+    const envelope = q.envelope as DurableEnvelope;
+    const missing = firstMissing(envelope, this.processedFn);
+    if (missing !== undefined && this.signerUnknown(envelope.author)) {
+      this.quarantine.wait(q, missing);
+      return false;
+    }
+    this.unverified.delete(envelope);
+    const bad =
+      this.checkSignature(envelope, undefined) ??
+      (this.authorRecord(envelope.author) === undefined
+        ? RejectionReason.TooManyAuthors
+        : undefined);
+    if (bad !== undefined) {
+      this.unquarantine(q);
+      this.reject(bad);
+      return false;
+    }
+    for (const o of this.observers) o.held?.(envelope);
+    return true;
   }
 
   // ---- ephemeral events ----------------------------------------------------------------
@@ -792,7 +846,7 @@ export class StateField {
   // ---- quarantine ----------------------------------------------------------------------
 
   /** Puts an event in quarantine, waiting for `missing` (or for its time). */
-  private hold(envelope: EventEnvelope, missing: EventId | undefined): Outcome {
+  private hold(envelope: EventEnvelope, missing: EventId | undefined, unverified = false): Outcome {
     const copy = copyEnvelope(envelope);
     const event: QuarantinedEvent = {
       envelope: copy,
@@ -808,8 +862,11 @@ export class StateField {
       if (atom?.kind === EventKind.Durable) {
         atom.entropy = Math.min(1, atom.entropy + CORE_ENTROPY_STEP.quarantined);
       }
-      if (copy.kind === EventKind.Durable) for (const o of this.observers) o.held?.(copy);
+      if (!unverified && copy.kind === EventKind.Durable) {
+        for (const o of this.observers) o.held?.(copy);
+      }
     }
+    if (unverified) this.unverified.add(copy);
     this.reportEvictions(evictions, event);
     if (refused) return this.reject(RejectionReason.QuarantineFull);
     if (missing === undefined) {
@@ -829,6 +886,12 @@ export class StateField {
   private reportEvictions(evictions: readonly Eviction[], admitted?: QuarantinedEvent): void {
     for (const { event, reason } of evictions) {
       const e = event.envelope;
+      if (this.unverified.delete(e)) {
+        // perhaps a forgery: nothing is asked for again, no observer held it
+        if (event !== admitted) this.table.countWaiting(e.target, -1);
+        this.stats.evicted++;
+        continue;
+      }
       if (event !== admitted) {
         this.table.countWaiting(e.target, -1);
         const atom = this.table.get(e.target);

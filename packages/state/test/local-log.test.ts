@@ -96,9 +96,11 @@ describe('local log', () => {
     expect(log.bytes).toBe(2 * size);
   });
 
-  it('keeps nothing when no other member is waiting', () => {
+  it('keeps nothing when no other member is waiting, once drained', () => {
     const log = new LocalLog({ self: SELF, acks: new AckTable(), limits: { maxEvents: 1 } });
-    for (const x of events(5)) log.append(x);
+    for (const x of events(5)) log.append(x); // each append drains the one before
+    expect(log.pendingSeqs()).toEqual([5]);
+    expect(log.drain()).toBe(1);
     expect(log.size).toBe(0);
   });
 

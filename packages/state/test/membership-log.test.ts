@@ -190,17 +190,19 @@ describe('membership authorisation', () => {
     expect(field.counters().rejected.Unauthorized).toBe(8);
   });
 
-  it('anyone but the founder may leave; observers write nothing', () => {
+  it('anyone but the founder may leave, observers too; observers write nothing else', () => {
     const { field, log, w, setup } = founded();
     const o = entryEvent(w.A, log, addEntry(O, MemberRole.Observer), [idOf(setup.m)]);
     expect(field.receive(o)).toEqual(Outcome.Applied);
     const wo = new Writer(O);
     expect(field.receive(chatEvent(wo, 1, [idOf(o)]))).toEqual(UNAUTHORIZED);
-    expect(field.receive(entryEvent(wo, log, { op: 'remove', member: O }, [idOf(o)]))).toEqual(
-      UNAUTHORIZED,
-    );
+    expect(field.receive(entryEvent(wo, log, addEntry(X), [idOf(o)]))).toEqual(UNAUTHORIZED);
     expect(log.inSession(O)).toBe(true);
     expect(log.isMember(O)).toBe(false);
+    expect(field.receive(entryEvent(wo, log, { op: 'remove', member: O }, [idOf(o)]))).toEqual(
+      Outcome.Applied,
+    );
+    expect(log.inSession(O)).toBe(false);
     expect(
       field.receive(entryEvent(w.M, log, { op: 'remove', member: M }, [idOf(setup.m)])),
     ).toEqual(Outcome.Applied);
@@ -209,7 +211,7 @@ describe('membership authorisation', () => {
   });
 
   it('refuses entries that do not parse, carry the wrong event type, or keys checkKeys refuses', () => {
-    const r = membershipReplica(SELF, F, { checkKeys: true });
+    const r = membershipReplica(SELF, F);
     const wf = new Writer(F);
     expect(
       r.field.receive(

@@ -30,7 +30,7 @@ import {
   membershipMutation,
 } from '../src/index.ts';
 import { makeField, T0, toySigner } from './helpers.ts';
-import { keysOf, toyKeyVerify } from './replication-helpers.ts';
+import { keysOf, toyCheckKeys, toyKeyVerify } from './replication-helpers.ts';
 
 it('part 2: membership, local events, diffusion, anti-entropy and acknowledgements', () => {
   const alice = nodeId(0xa11cen);
@@ -40,9 +40,10 @@ it('part 2: membership, local events, diffusion, anti-entropy and acknowledgemen
   const node = (self: NodeId) => {
     const log = new MembershipLog({
       founder: { id: alice, ...keysOf(alice), addresses: [endpoint('192.0.2.1', 4000)] },
+      checkKeys: toyCheckKeys, // the runtime: the NodeId derived from the Ed25519 key
     });
     const acks = new AckTable();
-    const store = new EventStore({ acks });
+    const store = new EventStore({ acks, self });
     const { field } = makeField(self, {
       verifier: log.verifier(toyKeyVerify), // the runtime: the crypto provider's Ed25519 verify
       membership: log,

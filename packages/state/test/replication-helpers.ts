@@ -80,25 +80,34 @@ export function chatEvent(w: Writer, x: number, deps: readonly EventId[] = []): 
 
 export const idOf = (e: DurableEnvelope): EventId => ({ author: e.author, seq: e.seq });
 
+/** The toy `checkKeys`: the key names the member (as the runtime's NodeId derivation does). */
+export function toyCheckKeys(member: NodeId, keys: MemberKeys): boolean {
+  const k = keys.signingPublicKey;
+  return k.length === 32 && new DataView(k.buffer, k.byteOffset).getBigUint64(0, true) === member;
+}
+
 /** A replica: a field whose membership is a log, with the chat atom defined. */
 export function membershipReplica(
   self: NodeId,
   founder: NodeId,
-  options: { maxEntries?: number; observers?: DurableObserver[]; checkKeys?: boolean } = {},
+  options: {
+    maxEntries?: number;
+    maxEntriesPerSigner?: number;
+    ownerReserve?: number;
+    observers?: DurableObserver[];
+    verifier?: boolean;
+  } = {},
 ): { field: StateField; log: MembershipLog } {
+  const { observers, verifier, ...bounds } = options;
   const log = new MembershipLog({
     founder: { id: founder, ...keysOf(founder) },
-    ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
-    ...(options.checkKeys === true
-      ? {
-          checkKeys: (m: NodeId, k: MemberKeys) =>
-            toyKeyVerify(k.signingPublicKey, new Uint8Array(0), toySigner(m)(new Uint8Array(0))),
-        }
-      : {}),
+    checkKeys: toyCheckKeys,
+    ...bounds,
   });
   const { field } = makeField(self, {
     membership: log,
-    observers: [log, ...(options.observers ?? [])],
+    observers: [log, ...(observers ?? [])],
+    ...(verifier === true ? { verifier: log.verifier(toyKeyVerify) } : {}),
   });
   field.define(log.atom, log.atomSpec());
   field.define(CHAT, {
