@@ -1,7 +1,14 @@
-import { ClosedError, type StateId } from '@elara/core';
-import type { AtomChange, EphemeralEntries, EphemeralEntry, StateField } from '@elara/state';
+import {
+  ClosedError,
+  type EventType,
+  type EphemeralEnvelope,
+  type MutationOp,
+  type NodeId,
+  type StateId,
+} from '@elara/core';
+import { type AtomChange, ChangeCause, type EphemeralEntries, type StateField } from '@elara/state';
 import type { Observable } from 'rxjs';
-import { EntryProjection } from './entry-projection.ts';
+import { EntryProjection, type EntryReader } from './entry-projection.ts';
 import { Feed } from './feed.ts';
 import type { LocalWriter } from './local-writer.ts';
 import type { OpenStream, StreamDeps } from './open-stream.ts';
@@ -10,7 +17,7 @@ import type { StreamKey } from './stream-key.ts';
 
 /**
  * The common part of streams over an ephemeral atom (presence, typing): one value per
- * author's live entry, recomputed from the atom at each change (expiry is the field's), an
+ * author's live entry, following the atom one author at a time (expiry is the field's), an
  * observable of the list, and the lifecycle.
  */
 export abstract class EphemeralStream<T, O> implements OpenStream {
@@ -24,14 +31,16 @@ export abstract class EphemeralStream<T, O> implements OpenStream {
   protected readonly values$: Observable<readonly T[]>;
   private readonly projection: EntryProjection<T>;
   private readonly feed = new Feed<readonly T[]>();
+  private readonly onClose: () => void;
   private closed = false;
 
-  protected constructor(deps: StreamDeps<O>, read: (entry: EphemeralEntry) => T | undefined) {
+  protected constructor(deps: StreamDeps<O>, read: EntryReader<T>) {
     this.field = deps.field;
     this.writer = deps.writer;
     this.options = deps.options;
     this.key = deps.key;
     this.atom = deps.atom;
+    this.onClose = deps.onClose;
     this.projection = new EntryProjection(read);
     this.projection.refresh(this.entries());
     this.values$ = this.feed.observable(() => this.projection.values);
@@ -42,18 +51,34 @@ export abstract class EphemeralStream<T, O> implements OpenStream {
     return this.projection.invalidEntries;
   }
 
-  /** Called by the registry with each change of the atom. */
-  handle(_change: AtomChange): void {
+  /**
+   * Called by the registry with each change of the atom: an author's entry changed (set,
+   * deleted, expired) and only it is read again, from the field (so changes delivered late,
+   * to a stream opened meanwhile, never show an older entry); the atom cleared or simplified
+   * is read whole.
+   */
+  handle(change: AtomChange): void {
     if (this.closed) return;
-    this.projection.refresh(this.entries());
+    const delta = change.delta;
+    if (delta?.law === 'ephemeral') {
+      if (!this.follow(delta.author)) return;
+    } else if (change.cause === ChangeCause.Authority) {
+      return;
+    } else {
+      this.projection.refresh(this.entries());
+    }
     this.feed.emit(() => this.projection.values);
   }
 
-  /** Completes the observable; later writes throw `ClosedError`. */
+  /**
+   * Completes the observable and leaves the registry (opening the same key again gives a new
+   * stream); later writes throw `ClosedError`.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.feed.complete();
+    this.onClose();
   }
 
   /** The values now, by author. */
@@ -63,6 +88,21 @@ export abstract class EphemeralStream<T, O> implements OpenStream {
 
   protected get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * Writes this node's entry (`set` or `delete`) and shows it at once: from a listener, while
+   * the field delivers changes, its change would come only later.
+   */
+  protected writeEntry(eventType: EventType, mutation: MutationOp): EphemeralEnvelope {
+    const env = this.writer.ephemeral(this.atom, eventType, mutation);
+    if (this.follow(this.field.self)) this.feed.emit(() => this.projection.values);
+    return env;
+  }
+
+  /** Reads `author`'s entry again; true when the values shown changed. */
+  private follow(author: NodeId): boolean {
+    return this.projection.update(author, this.entries()?.entry(author));
   }
 
   /** The atom's entries (undefined until the field holds it). */

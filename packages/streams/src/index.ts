@@ -2,6 +2,7 @@
 export { Streams, type StreamsConfig, type StreamsBase, type StreamInfo } from './streams.ts';
 export { type OpenStream, type StreamDeps } from './open-stream.ts';
 export { EphemeralStream } from './ephemeral-stream.ts';
+export { NOT_SHOWN, type EntryReader } from './entry-projection.ts';
 export { LocalWriter, type OutgoingEvent } from './local-writer.ts';
 export {
   type StreamOptions,
@@ -21,6 +22,8 @@ export {
   streamKindOf,
   streamAtomSpec,
   streamAtomResolver,
+  type ResolveOptions,
+  DEFAULT_TEXT_BUDGET_BYTES,
 } from './stream-atoms.ts';
 export {
   type ContentKind,
@@ -44,7 +47,7 @@ export {
 } from './text/text-stream.ts';
 export { type Message, type Reaction, type TextChange } from './text/message.ts';
 export { TextProjection, type LogDelta } from './text/text-projection.ts';
-export { RecordKind, type TextRecord, textRecord } from './text/text-record.ts';
+export { RecordKind, type RecordLimits, type TextRecord, textRecord } from './text/text-record.ts';
 
 // Presence and typing
 export {

@@ -15,7 +15,10 @@ export interface OpenStream {
   readonly atom: StateId;
   /** One change of {@link atom}, in the field's order. */
   handle(change: AtomChange): void;
-  /** Completes its observables; later writes throw `ClosedError`. Idempotent. */
+  /**
+   * Completes its observables and calls its deps' `onClose` (the registry forgets it); later
+   * writes throw `ClosedError`. Idempotent.
+   */
   close(): void;
 }
 
@@ -26,4 +29,9 @@ export interface StreamDeps<O> {
   readonly options: O;
   readonly key: StreamKey;
   readonly atom: StateId;
+  /**
+   * Called once by the stream's `close()`: the registry lets go of it (it no longer counts
+   * towards `maxStreams`, and opening the same key again gives a new stream).
+   */
+  readonly onClose: () => void;
 }

@@ -10,6 +10,7 @@ import { PRESENCE_MIN_SIZE } from './msp/presence.ts';
 import { TEXT_MESSAGE_OVERHEAD } from './msp/text-message.ts';
 import { TYPING_INDICATOR_SIZE } from './msp/typing-indicator.ts';
 import { type StreamKey, streamInstance } from './stream-key.ts';
+import { StreamOptionsError } from './stream-errors.ts';
 import { DEFAULT_STREAM_OPTIONS, type StreamOptions } from './stream-options.ts';
 
 /**
@@ -100,18 +101,67 @@ export function streamAtomSpec(
 }
 
 /**
- * Declares every stream atom on demand, for the state field's `resolve`: with it a replica
- * accepts events of streams it has not opened yet (ephemeral presence and typing events for an
- * atom the field does not know are refused as `UnknownAtom`). Chain it with other resolvers.
+ * The default {@link ResolveOptions.textBudgetBytes}: 64 MiB, four text logs at the default
+ * `maxLogBytes`.
+ */
+export const DEFAULT_TEXT_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** Which text streams {@link streamAtomResolver} declares before they are opened. */
+export interface ResolveOptions {
+  /** Text streams whose atoms are declared on demand (e.g. the session's channel list). */
+  readonly text?: readonly StreamKey[];
+  /**
+   * Bytes of text logs (`maxLogBytes` each) the resolver may declare for text streams not in
+   * {@link text}, the first come: at most ⌊textBudgetBytes / maxLogBytes⌋ of them. Default
+   * {@link DEFAULT_TEXT_BUDGET_BYTES}; 0 declares only the listed ones.
+   */
+  readonly textBudgetBytes?: number;
+}
+
+/**
+ * Declares stream atoms on demand, for the state field's `resolve`: with it a replica accepts
+ * events of streams it has not opened yet. Chain it with other resolvers.
+ *
+ * - Presence and typing atoms, always: an ephemeral event for an atom the field does not know
+ *   is refused (`UnknownAtom`), and they cost little (one entry per member, expiring).
+ * - Text atoms when listed in `resolve.text`, and others, the first come, while their logs
+ *   fit `resolve.textBudgetBytes` (64 MiB by default). Each is a log of up to `maxLogBytes`
+ *   (16 MiB by default): declaring every text stream a member writes to would let one member
+ *   make this replica hold thousands of them (the field's `maxResolvedAtomsPerAuthor`, 4 096
+ *   × 16 MiB). Opening a stream declares its atom whatever the budget.
+ *
+ * Mind what waiting means for a text stream neither opened, listed nor within the budget:
+ * state applies each author's durable events in seq order, so that author's event waits in
+ * the field's quarantine, and every later durable event of the same author (in any atom, its
+ * membership entries too) waits behind it, until the stream is opened (then they all apply);
+ * after `quarantineAgeUs` they are evicted and come back by repair. That is why the budget is
+ * not 0 by default (a joiner must apply its inviter's history before its own admission). So
+ * every replica should open or list the text streams of its session, e.g. from a channel
+ * list the application keeps, and keep the budget for the rest.
  *
  * @example
- * const field = new StateField({ ...config, resolve: streamAtomResolver(options) });
+ * const field = new StateField({
+ *   ...config,
+ *   resolve: streamAtomResolver(options, { text: ['general', 'random'] }),
+ * });
  */
-export function streamAtomResolver(options: StreamOptions = DEFAULT_STREAM_OPTIONS): AtomResolver {
+export function streamAtomResolver(
+  options: StreamOptions = DEFAULT_STREAM_OPTIONS,
+  resolve: ResolveOptions = {},
+): AtomResolver {
+  const budget = resolve.textBudgetBytes ?? DEFAULT_TEXT_BUDGET_BYTES;
+  if (!(budget >= 0)) throw new StreamOptionsError(`textBudgetBytes ${budget} is not ≥ 0`);
+  const listed = new Set((resolve.text ?? []).map((k) => streamAtomId(StreamKind.Text, k)));
+  const budgeted = new Set<StateId>();
+  const maxBudgeted = Math.floor(budget / options.text.maxLogBytes);
   const specs = new Map<StreamKind, AtomSpec>();
   return (id) => {
     const kind = streamKindOf(id);
     if (kind === undefined) return undefined;
+    if (kind === StreamKind.Text && !listed.has(id) && !budgeted.has(id)) {
+      if (budgeted.size >= maxBudgeted) return undefined;
+      budgeted.add(id);
+    }
     let spec = specs.get(kind);
     if (spec === undefined) specs.set(kind, (spec = streamAtomSpec(kind, options)));
     return spec;

@@ -94,7 +94,7 @@ export class Streams {
             now: () => time.stampEvent?.() ?? time.now(),
             ...(config.localLog === undefined ? {} : { log: config.localLog }),
           });
-    this.writer = new LocalWriter(local, time);
+    this.writer = new LocalWriter(local, time, config.field);
     this.outgoing$ = this.writer.outgoing$;
     this.stopListening = config.field.onChange((c) => this.dispatch(c));
   }
@@ -115,20 +115,22 @@ export class Streams {
     return this.stream(StreamKind.Typing, key, this.options.typing, (d) => new TypingStream(d));
   }
 
-  /** The open streams. */
+  /** The open streams (a stream closed on its own is no longer listed). */
   list(): StreamInfo[] {
     return [...this.open.values()].map(({ kind, key, atom }) => ({ kind, key, atom }));
   }
 
   /**
-   * Stops following the field, completes every stream's observables and {@link outgoing$};
-   * later writes and opens throw `ClosedError`. Idempotent.
+   * Stops following the field, completes every stream's observables and {@link outgoing$},
+   * and lets go of every stream; later writes and opens throw `ClosedError`. Idempotent.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.stopListening();
-    for (const s of this.open.values()) s.close();
+    const streams = [...this.open.values()];
+    this.open.clear();
+    for (const s of streams) s.close();
     this.writer.close();
   }
 
@@ -153,7 +155,10 @@ export class Streams {
         `atom ${atom} is held with another spec than a ${kind} stream's`,
       );
     }
-    const s = make({ field: this.field, writer: this.writer, options, key, atom });
+    const onClose = (): void => {
+      if (this.open.get(atom) === s) this.open.delete(atom);
+    };
+    const s = make({ field: this.field, writer: this.writer, options, key, atom, onClose });
     this.open.set(atom, s);
     return s;
   }

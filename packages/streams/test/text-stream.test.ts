@@ -116,7 +116,7 @@ describe('text stream: messages, edits, deletes, reactions on two replicas', () 
         {
           author: ALICE,
           content: '',
-          edited: true,
+          edited: false, // a deleted message shows nothing of its edits
           deleted: true,
           replyTo: undefined,
           reactions: [],
@@ -424,6 +424,7 @@ describe('records from others that break the rules: the same no-op on every repl
         messages: 2,
         invalid: 7,
         rebuilds: 1,
+        targets: 2, // Alice's message (Bob's edit and delete) and Carol's (her early edit)
       });
       expect(canonical(r)).toBe(canonical(a));
     }

@@ -45,6 +45,10 @@ export interface PresenceUpdate {
   readonly custom?: string | undefined;
 }
 
+/** What one period of `heartbeats()` did. */
+const Beat = { Sent: 0, Idle: 1, Stop: 2 } as const;
+type Beat = (typeof Beat)[keyof typeof Beat];
+
 /** What a {@link PresenceStream} is built from (the registry supplies it). */
 export type PresenceStreamDeps = StreamDeps<PresenceOptions>;
 
@@ -55,14 +59,14 @@ function presenceEntry(e: EphemeralEntry): PresenceEntry | undefined {
   try {
     const p = decodePresence(e.data);
     if (p.user !== e.author) return undefined;
-    return {
+    return Object.freeze({
       user: p.user,
       status: presenceStatusFromByte(p.status),
       lastActive: p.lastActive,
       lastSeen: e.time,
       expiresAt: e.expiresAt,
       custom: p.custom === undefined ? undefined : decoder.decode(p.custom),
-    };
+    } satisfies PresenceEntry);
   } catch (err) {
     if (!ElaraError.isInstance(err)) throw err;
     return undefined;
@@ -80,7 +84,7 @@ function presenceEntry(e: EphemeralEntry): PresenceEntry | undefined {
  * const here = streams.presence();
  * here.presence$.subscribe((list) => showMembers(list));
  * here.join({ status: PresenceStatus.Online });
- * here.heartbeats().subscribe(); // keeps us present while subscribed
+ * here.heartbeats().subscribe({ complete: () => rejoinOrWarn() }); // present while subscribed
  * here.leave();
  */
 export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptions> {
@@ -93,6 +97,7 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
   /** What this node said last, while joined (heartbeats repeat it). */
   private mine: Uint8Array | undefined = undefined;
   private state: { status: PresenceStatus; custom: string | undefined } | undefined = undefined;
+  private refused = 0;
 
   constructor(deps: PresenceStreamDeps) {
     super(deps, presenceEntry);
@@ -104,9 +109,17 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
     return this.values;
   }
 
-  /** True while this node has said it is here (joined, not left). */
+  /**
+   * True while this node has said it is here (joined, not left, and no heartbeat of
+   * {@link heartbeats} refused since).
+   */
   get joined(): boolean {
     return this.mine !== undefined;
+  }
+
+  /** Heartbeats of {@link heartbeats} the field refused (each ended its subscription). */
+  get refusedHeartbeats(): number {
+    return this.refused;
   }
 
   /** Says this node is here (last active now). */
@@ -133,7 +146,7 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
   heartbeat(): boolean {
     this.checkOpen();
     if (this.mine === undefined) return false;
-    this.writer.ephemeral(this.atom, EventType.PresenceUpdate, { type: 'set', data: this.mine });
+    this.writeEntry(EventType.PresenceUpdate, { type: 'set', data: this.mine });
     return true;
   }
 
@@ -141,7 +154,7 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
   leave(): boolean {
     this.checkOpen();
     if (this.mine === undefined) return false;
-    this.writer.ephemeral(this.atom, EventType.PresenceUpdate, { type: 'delete' });
+    this.writeEntry(EventType.PresenceUpdate, { type: 'delete' });
     this.mine = undefined;
     this.state = undefined;
     return true;
@@ -150,8 +163,15 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
   /**
    * Sends a heartbeat every `periodMs` (default a third of the timeout) on `scheduler` while
    * subscribed, emitting how many were sent so far. Cold: each subscription has its own timer,
-   * and unsubscribing stops it (it does not leave). Periods while not joined send nothing; it
-   * completes at the first period after the registry closed.
+   * and unsubscribing stops it (it does not leave). Periods while not joined send nothing.
+   *
+   * It completes, without error, at the first period after the stream closed, and at the first
+   * heartbeat the field refuses (a named error such as state's `LocalEventRejectedError`: this
+   * node was removed from the session or may no longer write its presence). Then this node is
+   * no longer `joined` and {@link refusedHeartbeats} counts it; joining again is the
+   * application's decision. It never errors for a refusal: a timer on `asyncScheduler` whose
+   * subscriber has no error callback would otherwise crash the process. Anything else thrown
+   * (a bug) reaches the subscriber's error callback.
    */
   heartbeats(
     periodMs: number = this.options.timeoutUs / 3_000,
@@ -162,12 +182,26 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
     }
     return defer(() =>
       interval(periodMs, scheduler).pipe(
-        takeWhile(() => !this.isClosed),
-        map(() => this.heartbeat()),
-        filter(Boolean),
+        map(() => this.beat()),
+        takeWhile((b) => b !== Beat.Stop),
+        filter((b) => b === Beat.Sent),
         scan((n) => n + 1, 0),
       ),
     );
+  }
+
+  /** One period of {@link heartbeats}. */
+  private beat(): Beat {
+    if (this.isClosed) return Beat.Stop;
+    try {
+      return this.heartbeat() ? Beat.Sent : Beat.Idle;
+    } catch (err) {
+      if (!ElaraError.isInstance(err)) throw err;
+      this.refused++;
+      this.mine = undefined;
+      this.state = undefined;
+      return Beat.Stop;
+    }
   }
 
   private write(status: PresenceStatus, custom: string | undefined): void {
@@ -184,7 +218,7 @@ export class PresenceStream extends EphemeralStream<PresenceEntry, PresenceOptio
       lastActive: this.writer.stamp(),
       custom: customBytes,
     });
-    this.writer.ephemeral(this.atom, EventType.PresenceUpdate, { type: 'set', data });
+    this.writeEntry(EventType.PresenceUpdate, { type: 'set', data });
     this.mine = data;
     this.state = { status, custom };
   }

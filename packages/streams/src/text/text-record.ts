@@ -1,6 +1,10 @@
 import { ElaraError, type MessageId, messageIdFromEvent, type NodeId } from '@elara/core';
 import type { LogEntry } from '@elara/state';
 import { decodeTextMessage } from '../msp/text-message.ts';
+import { DEFAULT_STREAM_OPTIONS, type TextOptions } from '../stream-options.ts';
+
+/** The content limits a record is read against: the stream's options, the same on every replica. */
+export type RecordLimits = Pick<TextOptions, 'maxContentBytes' | 'maxReactionBytes'>;
 
 /** What one record of a text stream's log does. */
 export const RecordKind = {
@@ -39,13 +43,6 @@ export interface TextRecord {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-/**
- * Decodes a log entry into what it does. The record's author field must be the entry's (the
- * signed author), and a message's, edit's or reaction's id must be the one its event implies,
- * `MessageId::from_event(author, seq)`: no member can claim another's message or id. Anything
- * else (undecodable bytes, trailing bytes, a reaction without its target or with an edit id, an
- * empty reaction) is `Invalid`: every replica reads the same bytes and ignores it alike.
- */
 function record(
   entry: LogEntry,
   kind: RecordKind,
@@ -66,7 +63,21 @@ function record(
   };
 }
 
-export function textRecord(entry: LogEntry): TextRecord {
+/**
+ * Decodes a log entry into what it does. The record's author field must be the entry's (the
+ * signed author), and a message's, edit's or reaction's id must be the one its event implies,
+ * `MessageId::from_event(author, seq)`: no member can claim another's message or id. Anything
+ * else (undecodable bytes, trailing bytes, a reaction without its target or with an edit id, an
+ * empty reaction, content beyond `limits`: a message or edit over `maxContentBytes`, a
+ * reaction over `maxReactionBytes`) is `Invalid`: every replica reads the same bytes against
+ * the same options and ignores it alike. (The atom's `maxValueBytes` only bounds the largest
+ * of the two, so a member's own writer is not the only check: a signed 4 KB "reaction" is
+ * refused here.)
+ */
+export function textRecord(
+  entry: LogEntry,
+  limits: RecordLimits = DEFAULT_STREAM_OPTIONS.text,
+): TextRecord {
   const own = messageIdFromEvent(entry.author, BigInt(entry.number));
   let m;
   try {
@@ -81,6 +92,9 @@ export function textRecord(entry: LogEntry): TextRecord {
   if (m.author !== entry.author)
     return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
   if (m.reaction) {
+    if (m.content.length > limits.maxReactionBytes) {
+      return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
+    }
     const content = decoder.decode(m.content);
     if (m.replyTo === undefined || m.editOf !== undefined || m.id !== own || content.length === 0) {
       return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
@@ -89,7 +103,9 @@ export function textRecord(entry: LogEntry): TextRecord {
     return record(entry, kind, own, m.replyTo, undefined, content);
   }
   if (m.deleted) return record(entry, RecordKind.Delete, m.id, m.id, undefined, '');
-  if (m.id !== own) return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
+  if (m.id !== own || m.content.length > limits.maxContentBytes) {
+    return record(entry, RecordKind.Invalid, own, undefined, undefined, '');
+  }
   const content = decoder.decode(m.content);
   if (m.editOf !== undefined)
     return record(entry, RecordKind.Edit, own, m.editOf, undefined, content);

@@ -6,7 +6,13 @@ import {
   type NodeId,
   type StateId,
 } from '@elara/core';
-import { type AppendLog, type AtomChange, ChangeCause, type StateField } from '@elara/state';
+import {
+  type AppendLog,
+  type AtomChange,
+  ChangeCause,
+  type LogEntry,
+  type StateField,
+} from '@elara/state';
 import type { Observable } from 'rxjs';
 import { contentBytes } from '../content-check.ts';
 import { Feed } from '../feed.ts';
@@ -42,6 +48,11 @@ export interface TextCounters {
   readonly invalid: number;
   /** Times the projection was built from the log: 1 (at opening) unless it lost track. */
   readonly rebuilds: number;
+  /**
+   * Message ids named by the edits, deletes and reactions the log holds, whether a message
+   * holds them or not (the projection keeps one entry each: bounded by `records`).
+   */
+  readonly targets: number;
 }
 
 /** What a {@link TextStream} is built from (the registry supplies it). */
@@ -87,18 +98,25 @@ export class TextStream implements OpenStream {
   private readonly field: StateField;
   private readonly writer: LocalWriter;
   private readonly options: TextOptions;
-  private readonly projection = new TextProjection();
+  private readonly onClose: () => void;
+  private readonly projection: TextProjection;
   private readonly listFeed = new Feed<readonly Message[]>();
   private readonly changeFeed = new Feed<TextChange>();
   private closed = false;
+  /** The highest seq of this node's records the projection holds. */
+  private ownSeq = 0;
 
   constructor(deps: TextStreamDeps) {
     this.field = deps.field;
     this.writer = deps.writer;
     this.options = deps.options;
+    this.onClose = deps.onClose;
     this.key = deps.key;
     this.atom = deps.atom;
-    this.projection.rebuild(this.log(), this.version());
+    this.projection = new TextProjection(deps.options);
+    const version = this.version();
+    this.projection.rebuild(this.log(), version);
+    this.ownSeq = version?.get(this.field.self) ?? 0;
     this.messages$ = this.listFeed.observable(() => this.projection.messages());
     this.changes$ = this.changeFeed.observable();
   }
@@ -128,6 +146,7 @@ export class TextStream implements OpenStream {
       messages: this.projection.messages().length,
       invalid: this.projection.invalidRecords,
       rebuilds: this.projection.rebuildCount,
+      targets: this.projection.targetCount,
     };
   }
 
@@ -140,7 +159,7 @@ export class TextStream implements OpenStream {
       throw new UnknownMessageError(replyTo);
     }
     const self = this.field.self;
-    const env = this.writer.append(this.atom, EventType.TextAppend, (seq, time) =>
+    const seq = this.append(EventType.TextAppend, (seq, time) =>
       encodeTextMessage({
         id: messageIdFromEvent(self, BigInt(seq)),
         author: self,
@@ -152,7 +171,7 @@ export class TextStream implements OpenStream {
         content: bytes,
       }),
     );
-    return messageIdFromEvent(self, BigInt(env.seq));
+    return messageIdFromEvent(self, BigInt(seq));
   }
 
   /** Replaces the content of one of this node's messages. */
@@ -162,7 +181,7 @@ export class TextStream implements OpenStream {
     if (m.deleted) throw new MessageDeletedError(id);
     const bytes = contentBytes(content, 'message', this.options.maxContentBytes);
     const self = this.field.self;
-    this.writer.append(this.atom, EventType.TextEdit, (seq, time) =>
+    this.append(EventType.TextEdit, (seq, time) =>
       encodeTextMessage({
         id: messageIdFromEvent(self, BigInt(seq)),
         author: self,
@@ -185,7 +204,7 @@ export class TextStream implements OpenStream {
     const m = this.own(id);
     if (m.deleted) return false;
     const self = this.field.self;
-    this.writer.append(this.atom, EventType.TextDelete, (_seq, time) =>
+    this.append(EventType.TextDelete, (_seq, time) =>
       encodeTextMessage({
         id,
         author: self,
@@ -221,23 +240,63 @@ export class TextStream implements OpenStream {
     if (this.closed) return;
     let changes: TextChange[];
     if (change.cause === ChangeCause.Event && change.delta?.law === 'append-log') {
+      const entry = change.delta.entry;
+      if (entry.author === this.field.self && entry.number > this.ownSeq) {
+        this.ownSeq = entry.number;
+      }
       changes = this.projection.apply(change.delta, this.log(), this.version());
     } else if (change.cause === ChangeCause.Cleared) {
       changes = this.projection.rebuild(this.log(), this.version());
     } else {
       return;
     }
-    if (changes.length === 0) return;
-    for (const c of changes) this.changeFeed.emit(() => c);
-    this.listFeed.emit(() => this.projection.messages());
+    this.publish(changes);
   }
 
-  /** Completes the observables; later writes throw `ClosedError`. */
+  /**
+   * Completes the observables and leaves the registry (opening the same key again gives a new
+   * stream); later writes throw `ClosedError`.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.listFeed.complete();
     this.changeFeed.complete();
+    this.onClose();
+  }
+
+  private publish(changes: readonly TextChange[]): void {
+    if (changes.length === 0) return;
+    for (const c of changes) this.changeFeed.emit(() => c);
+    this.listFeed.emit(() => this.projection.messages());
+  }
+
+  /**
+   * Writes one record through the shared writer; returns its seq. The field delivers the
+   * record's change before this returns, unless the write was made from a listener while the
+   * field delivers changes: then it is applied to the projection at once (its change, when it
+   * comes, adds nothing), so the writer can edit, reply to or react to what it just wrote.
+   */
+  private append(eventType: EventType, data: (seq: number, time: number) => Uint8Array): number {
+    const seq = this.writer.append(this.atom, eventType, data).seq;
+    if (seq > this.ownSeq) {
+      this.ownSeq = seq;
+      const entry = this.ownEntry(seq);
+      if (entry !== undefined) this.publish(this.projection.insertLocal(entry));
+    }
+    return seq;
+  }
+
+  /** This node's record `seq` in the log (the newest, or nearly). */
+  private ownEntry(seq: number): LogEntry | undefined {
+    const log = this.log();
+    if (log === undefined) return undefined;
+    const self = this.field.self;
+    for (let i = log.length - 1; i >= 0; i--) {
+      const e = log.entryAt(i) as LogEntry;
+      if (e.author === self && e.number === seq) return e;
+    }
+    return undefined;
   }
 
   private reaction(id: MessageId, reaction: string, add: boolean): boolean {
@@ -250,9 +309,8 @@ export class TextStream implements OpenStream {
       return false;
     }
     const self = this.field.self;
-    const mine = m.reactions.some((r) => r.reaction === reaction && r.authors.includes(self));
-    if (mine === add) return false;
-    this.writer.append(this.atom, EventType.TextReact, (seq, time) =>
+    if (this.projection.reacting(id, reaction, self) === add) return false;
+    this.append(EventType.TextReact, (seq, time) =>
       encodeTextMessage({
         id: messageIdFromEvent(self, BigInt(seq)),
         author: self,

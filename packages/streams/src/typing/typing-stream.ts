@@ -1,6 +1,7 @@
 import { ElaraError, EventType, type NodeId } from '@elara/core';
 import type { EphemeralEntry } from '@elara/state';
 import type { Observable } from 'rxjs';
+import { NOT_SHOWN } from '../entry-projection.ts';
 import { EphemeralStream } from '../ephemeral-stream.ts';
 import { decodeTypingIndicator, encodeTypingIndicator } from '../msp/typing-indicator.ts';
 import type { StreamDeps } from '../open-stream.ts';
@@ -19,12 +20,14 @@ export interface TypingEntry {
 /** What a {@link TypingStream} is built from (the registry supplies it). */
 export type TypingStreamDeps = StreamDeps<TypingOptions>;
 
-function typingEntry(e: EphemeralEntry): TypingEntry | undefined {
+/** An entry's indicator: shown when typing, not shown when not, undefined when invalid. */
+function typingEntry(e: EphemeralEntry): TypingEntry | typeof NOT_SHOWN | undefined {
   if (e.data === undefined) return undefined;
   try {
     const t = decodeTypingIndicator(e.data);
-    if (t.user !== e.author || !t.typing) return undefined;
-    return { user: t.user, startedAt: e.time, expiresAt: e.expiresAt };
+    if (t.user !== e.author) return undefined;
+    if (!t.typing) return NOT_SHOWN; // valid: the member says it stopped
+    return Object.freeze({ user: t.user, startedAt: e.time, expiresAt: e.expiresAt });
   } catch (err) {
     if (!ElaraError.isInstance(err)) throw err;
     return undefined;
@@ -68,7 +71,7 @@ export class TypingStream extends EphemeralStream<TypingEntry, TypingOptions> {
     this.checkOpen();
     const now = this.writer.stamp();
     const mine = this.entries()?.entry(this.field.self);
-    if (mine !== undefined && typingEntry(mine) !== undefined) {
+    if (mine !== undefined && typeof typingEntry(mine) === 'object') {
       if (now - mine.time < this.options.refreshUs) return false;
     }
     const data = encodeTypingIndicator({
@@ -77,7 +80,7 @@ export class TypingStream extends EphemeralStream<TypingEntry, TypingOptions> {
       startedAt: now,
       ttlMs: Math.round(this.options.ttlUs / 1_000),
     });
-    this.writer.ephemeral(this.atom, EventType.TypingStart, { type: 'set', data });
+    this.writeEntry(EventType.TypingStart, { type: 'set', data });
     return true;
   }
 
@@ -85,7 +88,7 @@ export class TypingStream extends EphemeralStream<TypingEntry, TypingOptions> {
   stop(): boolean {
     this.checkOpen();
     if (this.entries()?.entry(this.field.self) === undefined) return false;
-    this.writer.ephemeral(this.atom, EventType.TypingStop, { type: 'delete' });
+    this.writeEntry(EventType.TypingStop, { type: 'delete' });
     return true;
   }
 }
