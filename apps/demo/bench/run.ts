@@ -19,9 +19,9 @@ const RATE = 1_000;
 const CONTENT_BYTES = 100;
 /** A durable text event with 100 bytes of content is about this long without its signature. */
 const EVENT_BYTES = 160;
-/** Session size for the memory figure: two until groups land in the runtime. */
-const GROUP = 2;
-const GROUPS = 8;
+/** Sessions for the memory figure: two of eight members (the runtime's largest group). */
+const GROUP = 8;
+const GROUPS = 2;
 
 // Digests (which acknowledge, so the local log drains) every 100 ms; logs large enough that a
 // closed loop never fills them.

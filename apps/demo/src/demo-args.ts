@@ -49,7 +49,7 @@ export const MAX_NODES = 8;
 
 /** Defaults of every flag. */
 export const DEMO_DEFAULTS = {
-  nodes: 2,
+  nodes: 4,
   durationS: 10,
   rate: 2,
   lossPercent: 0,
