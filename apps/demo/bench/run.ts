@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureInterleaved, report, type CaseResult } from '@elara/bench-kit';
 import { defaultCryptoProvider } from '@elara/crypto';
-import { closedLoop, median, openLoop, quantile } from './loops.ts';
+import { oneWayLatency, type Probe } from './latency.ts';
+import { closedLoop, median, quantile } from './loops.ts';
 import { idleMemberMemory } from './memory.ts';
 import { pingPong, rawStream, type RawStream } from './raw-udp.ts';
 import { runtimePair, type RuntimePair } from './runtime-pair.ts';
@@ -14,8 +15,11 @@ import { runtimePair, type RuntimePair } from './runtime-pair.ts';
 const ROUNDS = 7;
 const SLICE_MS = 400;
 const LATENCY_ROUNDS = 5;
-const LATENCY_MS = 1_000;
-const RATE = 1_000;
+/** Latency at the issue's moderate rate, and at a tenth of it (far from any queueing). */
+const RATES = [
+  { perS: 1_000, ms: 1_000, label: '1 k events/s' },
+  { perS: 100, ms: 2_000, label: '100 events/s' },
+] as const;
 const CONTENT_BYTES = 100;
 /** A durable text event with 100 bytes of content is about this long without its signature. */
 const EVENT_BYTES = 160;
@@ -117,63 +121,49 @@ const tComputed: CaseResult = {
   rounds: ROUNDS,
 };
 
-// ── One-way latency at 1 k events/s, open loop, beside raw ping-pong ────────────────────────
-async function runtimeLatency(p: RuntimePair): Promise<number[]> {
-  const sentAt = new Float64Array(Math.ceil((RATE * LATENCY_MS) / 1000) + 1);
-  const samples: number[] = [];
-  p.onArrival = (text) => {
-    const i = Number.parseInt(text, 10);
-    samples.push((performance.now() - (sentAt[i] as number)) * 1000);
+// ── One-way latency at 1 k events/s (and 100/s), open loop, beside the raw floors ──────────
+/** The runtime pair as a numbered probe: the number travels at the start of the content. */
+function pairProbe(p: RuntimePair): Probe {
+  const probe: Probe = {
+    send: (i) => void p.send(content(i)),
+    arrived: () => p.arrived(),
+    onArrival: undefined,
   };
-  await openLoop(
-    LATENCY_MS,
-    RATE,
-    (i) => {
-      sentAt[i] = performance.now();
-      p.send(content(i));
-    },
-    () => p.arrived(),
-  );
-  p.onArrival = undefined;
-  return samples;
-}
-async function rawLatency(r: RawStream): Promise<number[]> {
-  const sentAt = new Float64Array(Math.ceil((RATE * LATENCY_MS) / 1000) + 1);
-  const samples: number[] = [];
-  r.onArrival = (i) => samples.push((performance.now() - (sentAt[i] as number)) * 1000);
-  await openLoop(
-    LATENCY_MS,
-    RATE,
-    (i) => {
-      sentAt[i] = performance.now();
-      r.send(i);
-    },
-    () => r.arrived(),
-  );
-  r.onArrival = undefined;
-  return samples;
+  p.onArrival = (text) => probe.onArrival?.(Number.parseInt(text, 10));
+  return probe;
 }
 // A fresh pair: the throughput rounds left the first one's event store full, and its digests
 // would weigh on every tick.
 await Promise.all([verified.close(), skipped.close(), rawPlain.close()]);
 const fresh = await runtimePair(CONFIG);
-await runtimeLatency(fresh); // warm up
-const lat = { verified: [] as number[], rawSigned: [] as number[], ping: [] as number[] };
-const p50s = { verified: [] as number[], rawSigned: [] as number[], ping: [] as number[] };
-for (let r = 0; r < LATENCY_ROUNDS; r++) {
-  const runs: [keyof typeof lat, () => Promise<number[]>][] = [
-    ['verified', () => runtimeLatency(fresh)],
-    ['rawSigned', () => rawLatency(rawSigned)],
-    ['ping', () => pingPong(1_000)],
-  ];
-  for (let k = 0; k < runs.length; k++) {
-    const [key, run] = runs[(k + r) % runs.length] as (typeof runs)[number];
-    const samples = await run();
-    lat[key].push(...samples);
-    p50s[key].push(median(samples));
-  }
+const runtimeProbe = pairProbe(fresh);
+await oneWayLatency(runtimeProbe, RATES[0].perS, 500); // warm up
+
+interface LatencySamples {
+  readonly runtime: number[];
+  readonly rawSigned: number[];
 }
-const received = lat.verified.length;
+const byRate = RATES.map((): LatencySamples => ({ runtime: [], rawSigned: [] }));
+const ping: number[] = [];
+const runtimeP50s: number[][] = RATES.map(() => []);
+for (let r = 0; r < LATENCY_ROUNDS; r++) {
+  const runs: (() => Promise<void>)[] = [
+    async () => void ping.push(...(await pingPong(1_000))),
+    ...RATES.flatMap(({ perS, ms }, k) => [
+      async () => {
+        const samples = await oneWayLatency(runtimeProbe, perS, ms);
+        (byRate[k] as LatencySamples).runtime.push(...samples);
+        (runtimeP50s[k] as number[]).push(median(samples));
+      },
+      async () =>
+        void (byRate[k] as LatencySamples).rawSigned.push(
+          ...(await oneWayLatency(rawSigned, perS, ms)),
+        ),
+    ]),
+  ];
+  for (let k = 0; k < runs.length; k++)
+    await (runs[(k + r) % runs.length] as () => Promise<void>)();
+}
 await Promise.all([fresh.close(), rawSigned.close()]);
 
 // ── Heap per idle session member ────────────────────────────────────────────────────────────
@@ -219,25 +209,31 @@ const latencyCase = (name: string, samples: readonly number[], q: number): CaseR
   maxOpsPerSec: rateOf(quantile(samples, q)),
   rounds: LATENCY_ROUNDS,
 });
-const latencyRow = (q: number, label: string, base: keyof typeof lat, baseName: string) => {
-  const against = base === 'ping' ? 'vs ping-pong' : 'vs raw signed datagrams';
-  const ours = quantile(lat.verified, q);
-  const baseline = quantile(lat[base], q);
+const latencyRow = (
+  q: number,
+  rate: (typeof RATES)[number],
+  samples: LatencySamples,
+  base: 'ping' | 'rawSigned',
+) => {
+  const baseName =
+    base === 'ping' ? 'raw UDP ping-pong, RTT/2' : `raw signed sealed datagrams at ${rate.label}`;
+  const baseSamples = base === 'ping' ? ping : samples.rawSigned;
+  const ours = quantile(samples.runtime, q);
+  const baseline = quantile(baseSamples, q);
   return {
-    name: `${label} one-way latency at 1 k events/s, ${against}`,
-    ours: latencyCase('runtime, signatures verified', lat.verified, q),
-    baseline: latencyCase(baseName, lat[base], q),
+    name: `p${q * 100} one-way latency at ${rate.label}, vs ${base === 'ping' ? 'ping-pong' : 'raw signed datagrams'}`,
+    ours: latencyCase('runtime, signatures verified', samples.runtime, q),
+    baseline: latencyCase(baseName, baseSamples, q),
     ratio: baseline / ours,
     display: { ours: us(ours), baseline: `${us(baseline)} (${baseName})` },
     note: 'ratio = baseline latency / ours',
   };
 };
-const latencyRows = [
-  latencyRow(0.5, 'p50', 'ping', 'raw UDP ping-pong, RTT/2'),
-  latencyRow(0.99, 'p99', 'ping', 'raw UDP ping-pong, RTT/2'),
-  latencyRow(0.5, 'p50', 'rawSigned', 'raw signed sealed datagrams at 1 k/s'),
-  latencyRow(0.99, 'p99', 'rawSigned', 'raw signed sealed datagrams at 1 k/s'),
-];
+const latencyRows = RATES.flatMap((rate, k) =>
+  (['ping', 'rawSigned'] as const).flatMap((base) =>
+    [0.5, 0.99].map((q) => latencyRow(q, rate, byRate[k] as LatencySamples, base)),
+  ),
+);
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 const memoryRows = [
   {
@@ -257,17 +253,18 @@ for (const row of latencyRows)
   console.log(
     `${row.name} | ${row.display.ours} | ${row.display.baseline} | ${row.ratio.toFixed(2)}×`,
   );
-console.log(
-  `  (${received} events received over ${LATENCY_ROUNDS} rounds of ${LATENCY_MS} ms; per-round p50: ` +
-    `runtime ${p50s.verified.map(us).join(', ')}; ping-pong ${p50s.ping.map(us).join(', ')})`,
-);
+for (const [k, rate] of RATES.entries())
+  console.log(
+    `  (${rate.label}: ${byRate[k]?.runtime.length} events received over ${LATENCY_ROUNDS} rounds ` +
+      `of ${rate.ms} ms; the runtime's p50 per round: ${runtimeP50s[k]?.map(us).join(', ')})`,
+  );
 for (const row of memoryRows) console.log(`${row.name} | ${row.display.ours} | — | —`);
 mkdirSync('bench-results', { recursive: true });
 writeFileSync(
   join('bench-results', 'e2e-latency.json'),
   JSON.stringify(
     {
-      title: 'End to end: one-way latency at 1 k events/s, heap per idle member',
+      title: 'End to end: one-way latency at 1 k and 100 events/s, heap per idle member',
       when: new Date().toISOString(),
       rows: [...latencyRows, ...memoryRows],
     },
