@@ -43,7 +43,10 @@ describe('a node on loopback UDP, real crypto', () => {
     expect(node.status).toBe('stopped');
     expect(errors).toEqual(['the socket refused to close']);
     expect(completed).toBe(2);
-    expect(await until(() => openHandles()['UDPWrap'] === before['UDPWrap'])).toBe(true);
+    // Its socket is gone all the same.
+    expect(await until(() => (openHandles()['UDPWrap'] ?? 0) <= (before['UDPWrap'] ?? 0))).toBe(
+      true,
+    );
   });
 
   it('a wildcard-bound inviter answers each copy of the Init: the joiner counts duplicates, not errors', async () => {
