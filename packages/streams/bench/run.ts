@@ -4,7 +4,10 @@
  * - send: `text.send()` (content check, record encoding, numbering, signing, local apply,
  *   projection, emission) beside state's `LocalEvents.durable()` of the same record bytes;
  * - project: remote text events received by a field whose text stream is open (with and
- *   without a `messages$` subscriber, which gets a new list per message) beside a bare field.
+ *   without a `messages$` subscriber, which gets a new list per message) beside a bare field;
+ * - react: remote reactions and withdrawals (500 different ones, alternating) all aimed at one
+ *   message, received with the stream open, beside a bare field: the cost of a reaction must
+ *   not grow with the reactions the message already has.
  * Signatures are a constant (no crypto: state and streams never import it); the log keeps the
  * default 10 000 records, so the long runs also measure the bound's drops.
  * Run: `cd packages/streams && npx tsx --conditions=@elara/source bench/run.ts`.
@@ -76,6 +79,20 @@ function record(author: NodeId, seq: number, time: number): Uint8Array {
   });
 }
 
+/** Bob's reaction `seq` to his message 1: one of 500, reacting and withdrawing by turns. */
+function reaction(seq: number, time: number): Uint8Array {
+  return encodeTextMessage({
+    id: messageIdFromEvent(bob, BigInt(seq)),
+    author: bob,
+    timestamp: time,
+    replyTo: messageIdFromEvent(bob, 1n),
+    editOf: undefined,
+    deleted: seq % 2 === 1,
+    reaction: true,
+    content: new TextEncoder().encode(`r${seq % 500}`),
+  });
+}
+
 // Send ----------------------------------------------------------------------------------------
 
 const sendTime = ticking();
@@ -123,31 +140,42 @@ const send = measureInterleaved(
 
 /** Bob's text events, encoded once and shared by every receiver. */
 const POOL = 200_000;
-const pool: Uint8Array[] = [];
-for (let seq = 1; seq <= POOL; seq++) {
-  const time = T0 + seq * 10;
-  const env = signEnvelope(
-    session,
-    {
-      kind: EventKind.Durable,
-      author: bob,
-      seq,
-      time,
-      target: atom,
-      eventType: EventType.TextAppend,
-      dependencies: [],
-      mutation: { type: 'append', data: record(bob, seq, time) },
-    },
-    signer,
-  );
-  pool.push(encodeEnvelope(env));
+
+function events(data: (seq: number, time: number) => Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let seq = 1; seq <= POOL; seq++) {
+    const time = T0 + seq * 10;
+    const env = signEnvelope(
+      session,
+      {
+        kind: EventKind.Durable,
+        author: bob,
+        seq,
+        time,
+        target: atom,
+        eventType: EventType.TextAppend,
+        dependencies: [],
+        mutation: { type: 'append', data: data(seq, time) },
+      },
+      signer,
+    );
+    out.push(encodeEnvelope(env));
+  }
+  return out;
 }
+
+const messages = events((seq, time) => record(bob, seq, time));
+const reactions = events((seq, time) => (seq === 1 ? record(bob, 1, time) : reaction(seq, time)));
 
 /**
  * Receives the pool's events in order; at its end a fresh receiver starts over (once per
  * 200 000 events, so building it is noise).
  */
-function receiver(withStream: boolean, subscribe: boolean): (n: number) => void {
+function receiver(
+  withStream: boolean,
+  subscribe: boolean,
+  pool: readonly Uint8Array[] = messages,
+): (n: number) => void {
   let f: StateField;
   let next = POOL;
   const fresh = (): void => {
@@ -178,6 +206,20 @@ const project = measureInterleaved(
   { rounds: 7, sliceMs: 100 },
 );
 
+const react = measureInterleaved(
+  [
+    {
+      name: 'receive reactions to one message, text stream open',
+      run: receiver(true, false, reactions),
+    },
+    {
+      name: 'raw: receive them on a bare field (no stream)',
+      run: receiver(false, false, reactions),
+    },
+  ],
+  { rounds: 7, sliceMs: 100 },
+);
+
 const rows: BenchRow[] = [
   { name: 'send a message', ours: send[0]!, baseline: send[1]! },
   { name: 'project a remote message', ours: project[0]!, baseline: project[2]! },
@@ -186,6 +228,15 @@ const rows: BenchRow[] = [
     ours: project[1]!,
     baseline: project[2]!,
   },
+  {
+    name: 'project a remote reaction, all on one message (10 000 kept)',
+    ours: react[0]!,
+    baseline: react[1]!,
+  },
 ];
-report('streams', '@elara/streams: send and projection beside the bare state field', rows);
+report(
+  'streams',
+  '@elara/streams: send, projection and reactions beside the bare state field',
+  rows,
+);
 if (sink === 0.5) console.log(sink);

@@ -3,7 +3,7 @@ import { ElaraError, type MessageId, type NodeId } from '@elara/core';
 import { LinkModel, type LinkConfig } from '@elara/core/sim';
 import { EventStore } from '@elara/state';
 import { simWorld, STATISTICAL_SEEDS, type SimWorld } from '@elara/testkit';
-import type { Message } from '../src/index.ts';
+import { type Message, type StreamOptionsInput, TextProjection } from '../src/index.ts';
 import { author, canonical, replica, type Replica } from './helpers.ts';
 
 const AUTHORS = 8;
@@ -28,13 +28,17 @@ interface Node {
 }
 
 /** Eight replicas with skewed clocks, full mesh of lossy links, an event store each. */
-function build(world: SimWorld) {
+function build(world: SimWorld, options: StreamOptionsInput | undefined) {
   const ids = Array.from({ length: AUTHORS }, (_, i) => author(i));
   const nodes: Node[] = ids.map((id, i) => {
     const store = new EventStore();
     const clock = world.clockFromStart({ offsetUs: (i - 4) * 7_000, skewPpm: (i - 4) * 20 });
     return {
-      replica: replica(id, clock, { members: ids, observers: [store] }),
+      replica: replica(id, clock, {
+        members: ids,
+        observers: [store],
+        ...(options === undefined ? {} : { options }),
+      }),
       store,
       sentIds: [],
     };
@@ -134,54 +138,87 @@ const view = (m: Message) => [
   m.reactions,
 ];
 
-describe('8 authors over lossy, reordering, duplicating links, repaired through digests', () => {
-  for (const seed of STATISTICAL_SEEDS) {
-    it(`seed ${seed}: identical ordered views on every replica, each author's order kept`, () => {
-      const world = simWorld(seed);
-      const { nodes, links, transmit } = build(world);
-      const start = world.scheduler.now();
-      for (const n of nodes) {
-        for (let k = 0; k < ACTIONS_PER_AUTHOR; k++) {
-          world.scheduler.at(start + world.rng.int(0, ACTIVE_US), () => act(world, n));
-        }
-      }
-      // Anti-entropy every second while people chat, then until everyone holds everything.
-      let repaired = 0;
-      for (let t = 1_000_000; t <= ACTIVE_US; t += 1_000_000) {
-        world.scheduler.at(start + t, () => (repaired += antiEntropy(world, nodes, transmit)));
-      }
-      world.scheduler.advanceBySync(ACTIVE_US + 500_000);
-      const same = () => nodes.every((n) => canonical(n.replica) === canonical(nodes[0]!.replica));
-      let rounds = 0;
-      while (!same() && rounds < 50) {
-        repaired += antiEntropy(world, nodes, transmit);
-        world.scheduler.advanceBySync(500_000);
-        rounds++;
-      }
-      // The network really lost, reordered and duplicated, and repair really delivered.
-      const stats = [...links.values()].map((l) => l.stats);
-      expect(stats.reduce((s, x) => s + x.lost, 0)).toBeGreaterThan(0);
-      expect(stats.reduce((s, x) => s + x.duplicated, 0)).toBeGreaterThan(0);
-      expect(repaired).toBeGreaterThan(0);
+/** The stream's messages projected from scratch from `r`'s log. */
+function fromScratch(r: Replica): Message[] {
+  const t = r.streams.text('room');
+  const log = r.field.atom(t.atom)?.state;
+  const p = new TextProjection(r.streams.options.text);
+  p.rebuild(log?.kind === 'append-log' ? log : undefined);
+  return [...p.messages()];
+}
 
-      expect(same()).toBe(true);
-      const reference = nodes[0]!.replica.streams.text('room').messages().map(view);
-      expect(reference.length).toBeGreaterThan(AUTHORS * 5);
-      const touched = nodes[0]!.replica.streams.text('room').messages();
-      expect(touched.some((m) => m.edited)).toBe(true);
-      expect(touched.some((m) => m.deleted)).toBe(true);
-      expect(touched.some((m) => m.reactions.length > 0)).toBe(true);
-      for (const n of nodes) {
-        expect(n.replica.streams.text('room').messages().map(view)).toEqual(reference);
-        expect(n.replica.streams.text('room').counters().invalid).toBe(0);
-        // Each author's messages in the order it sent them.
-        const own = n.replica.streams
-          .text('room')
-          .messages()
-          .filter((m) => m.author === n.replica.self)
-          .map((m) => m.id);
-        expect(own).toEqual(n.sentIds);
-      }
-    });
-  }
-});
+/** The log's bound: the default (nothing dropped here), and small ones that drop a lot. */
+const VARIANTS: readonly { name: string; maxEntries: number | undefined }[] = [
+  { name: 'the default log', maxEntries: undefined },
+  { name: 'a 40-record log', maxEntries: 40 },
+  { name: 'a 7-record log', maxEntries: 7 },
+];
+
+describe.each(VARIANTS)(
+  '8 authors over lossy, reordering, duplicating links, repaired through digests: $name',
+  ({ maxEntries }) => {
+    const options = maxEntries === undefined ? undefined : { text: { maxEntries } };
+    for (const seed of STATISTICAL_SEEDS) {
+      it(`seed ${seed}: identical ordered views on every replica, causal and per-author order`, () => {
+        const world = simWorld(seed);
+        const { nodes, links, transmit } = build(world, options);
+        const start = world.scheduler.now();
+        for (const n of nodes) {
+          for (let k = 0; k < ACTIONS_PER_AUTHOR; k++) {
+            world.scheduler.at(start + world.rng.int(0, ACTIVE_US), () => act(world, n));
+          }
+        }
+        // Anti-entropy every second while people chat, then until everyone holds everything.
+        let repaired = 0;
+        for (let t = 1_000_000; t <= ACTIVE_US; t += 1_000_000) {
+          world.scheduler.at(start + t, () => (repaired += antiEntropy(world, nodes, transmit)));
+        }
+        world.scheduler.advanceBySync(ACTIVE_US + 500_000);
+        const same = () =>
+          nodes.every((n) => canonical(n.replica) === canonical(nodes[0]!.replica));
+        let rounds = 0;
+        while (!same() && rounds < 50) {
+          repaired += antiEntropy(world, nodes, transmit);
+          world.scheduler.advanceBySync(500_000);
+          rounds++;
+        }
+        // The network really lost, reordered and duplicated, and repair really delivered.
+        const stats = [...links.values()].map((l) => l.stats);
+        expect(stats.reduce((s, x) => s + x.lost, 0)).toBeGreaterThan(0);
+        expect(stats.reduce((s, x) => s + x.duplicated, 0)).toBeGreaterThan(0);
+        expect(repaired).toBeGreaterThan(0);
+
+        expect(same()).toBe(true);
+        const shown = nodes[0]!.replica.streams.text('room').messages();
+        const reference = shown.map(view);
+        if (maxEntries === undefined) {
+          expect(reference.length).toBeGreaterThan(AUTHORS * 5);
+          expect(shown.some((m) => m.edited)).toBe(true);
+          expect(shown.some((m) => m.deleted)).toBe(true);
+          expect(shown.some((m) => m.reactions.length > 0)).toBe(true);
+          expect(shown.some((m) => m.replyTo !== undefined)).toBe(true);
+        } else {
+          const log = nodes[0]!.replica.field.atom(nodes[0]!.replica.streams.text('room').atom);
+          expect(log?.state.kind === 'append-log' && log.state.length).toBe(maxEntries);
+        }
+        for (const n of nodes) {
+          const t = n.replica.streams.text('room');
+          const list = t.messages();
+          expect(list.map(view)).toEqual(reference);
+          expect(fromScratch(n.replica).map(view)).toEqual(reference);
+          expect(t.counters()).toMatchObject({ invalid: 0, rebuilds: 1 });
+          // Each author's messages (those the log still holds) in the order it sent them.
+          const own = list.filter((m) => m.author === n.replica.self).map((m) => m.id);
+          expect(own).toEqual(n.sentIds.filter((id) => own.includes(id)));
+          // Every reply after the message it answers, whatever the clocks said.
+          list.forEach((m, i) => {
+            if (m.replyTo === undefined) return;
+            const target = list.findIndex((x) => x.id === m.replyTo);
+            if (maxEntries === undefined) expect(target).toBeGreaterThanOrEqual(0);
+            expect(target).toBeLessThan(i); // −1 when the bound dropped it
+          });
+        }
+      });
+    }
+  },
+);

@@ -19,6 +19,7 @@ import {
   type DurableObserver,
   type FieldLimits,
   type LocalLog,
+  type MembershipSource,
   StateField,
   staticMembership,
 } from '@elara/state';
@@ -75,6 +76,8 @@ export interface Replica {
 
 export interface ReplicaOptions {
   readonly members?: readonly NodeId[];
+  /** Instead of a fixed `members` list (e.g. one a test changes). */
+  readonly membership?: MembershipSource;
   readonly options?: StreamOptionsInput;
   readonly limits?: Partial<FieldLimits>;
   /** Install the streams' atom resolver in the field (default true). */
@@ -92,7 +95,7 @@ export function replica(self: NodeId, clock: Clock, o: ReplicaOptions = {}): Rep
     self,
     time,
     verifier,
-    membership: staticMembership(members),
+    membership: o.membership ?? staticMembership(members),
     ...(o.resolver === false ? {} : { resolve: streamAtomResolver(streamOptions(o.options)) }),
     ...(o.limits === undefined ? {} : { limits: o.limits }),
     ...(o.observers === undefined ? {} : { observers: o.observers }),

@@ -125,6 +125,38 @@ describe('presence: join, update, leave, timeout in virtual time', () => {
     expect(completed).toBe(true);
   });
 
+  it('a heartbeat the field refuses (removed from the session) ends heartbeats quietly', () => {
+    const clock = new VirtualScheduler(T0);
+    const members = new Set([ALICE, BOB]);
+    const membership = { isMember: (n: NodeId) => members.has(n) };
+    const options = { presence: { timeoutUs: TIMEOUT_US } };
+    const a = replica(ALICE, clock, { membership, options });
+    const b = replica(BOB, clock, { membership, options });
+    connect([a, b]);
+    const here = a.streams.presence();
+    here.join();
+    const counts: number[] = [];
+    const ends: string[] = [];
+    here.heartbeats(100, toRxScheduler(clock)).subscribe({
+      next: (n) => counts.push(n),
+      error: (e: unknown) => ends.push(`error ${String(e)}`),
+      complete: () => ends.push('complete'),
+    });
+    clock.advanceBySync(250_000);
+    members.delete(ALICE);
+    clock.advanceBySync(500_000);
+    expect(counts).toEqual([1, 2]);
+    expect(ends).toEqual(['complete']); // no error: it would crash a process on asyncScheduler
+    expect(here.refusedHeartbeats).toBe(1);
+    expect(here.joined).toBe(false);
+    expect(here.heartbeat()).toBe(false); // not joined: nothing written
+    expect(a.sent.length).toBe(3);
+    // Bob saw the last accepted heartbeat; Alice times out there as anyone would.
+    clock.advanceBySync(TIMEOUT_US);
+    b.field.expire();
+    expect(b.streams.presence().present()).toEqual([]);
+  });
+
   it('leave removes the member at once; heartbeat and leave after it write nothing', () => {
     const { rs } = world();
     const [a, b] = rs as [Replica, Replica];
@@ -173,6 +205,44 @@ describe('presence: join, update, leave, timeout in virtual time', () => {
     a.streams.presence().join();
     expect(who(b.streams.presence().present())).toEqual([ALICE]);
     expect(b.streams.presence().invalidEntries).toBe(1);
+  });
+
+  it('follows one member at a time: the others keep their entry objects', () => {
+    const { clock, rs } = world([ALICE, BOB, CAROL]);
+    const [a, b, c] = rs as [Replica, Replica, Replica];
+    a.streams.presence().join();
+    b.streams.presence().join();
+    const p = c.streams.presence();
+    const before = p.present();
+    expect(p.present()).toBe(before); // the same frozen list until something changes
+    clock.advanceBySync(1_000);
+    b.streams.presence().heartbeat();
+    const after = p.present();
+    expect(after).not.toBe(before);
+    expect(Object.isFrozen(after)).toBe(true);
+    const [alice, bob] = [ALICE, BOB].sort((x, y) => (x < y ? -1 : 1));
+    const at = (list: readonly PresenceEntry[], n: NodeId) => list.find((e) => e.user === n);
+    expect(at(after, ALICE)).toBe(at(before, ALICE)); // Alice's entry was not read again
+    expect(at(after, BOB)).not.toBe(at(before, BOB));
+    expect(at(after, BOB)?.lastSeen).toBe(T0 + 1_000);
+    expect(Object.isFrozen(at(after, BOB))).toBe(true);
+    expect(who(after)).toEqual([alice, bob]);
+  });
+
+  it('a write from a listener shows at once', () => {
+    const { rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const seen: NodeId[][] = [];
+    b.streams.text('general').changes$.subscribe(() => {
+      b.streams.presence().join();
+      seen.push(who(b.streams.presence().present()));
+      b.streams.typing('general').start();
+      seen.push(who(b.streams.typing('general').typing()));
+    });
+    a.streams.text('general').send('anyone?');
+    expect(seen).toEqual([[BOB], [BOB]]);
+    expect(b.field.counters().listenerErrors).toBe(0);
+    expect(who(a.streams.presence().present())).toEqual([BOB]);
   });
 
   it('a flood of presence events is rate-limited by the field; the list stays one entry', () => {
@@ -271,6 +341,7 @@ describe('typing: 5 s by default, short here; expiry by the field', () => {
       encodeTypingIndicator({ user: ALICE, typing: false, startedAt: 0, ttlMs: 1 }),
     );
     expect(b.streams.typing('general').typing()).toEqual([]);
+    expect(b.streams.typing('general').invalidEntries).toBe(0); // valid: Alice is not typing
     rawSet(
       a,
       [b],
@@ -279,6 +350,7 @@ describe('typing: 5 s by default, short here; expiry by the field', () => {
       encodeTypingIndicator({ user: BOB, typing: true, startedAt: 0, ttlMs: 1 }),
     );
     expect(b.streams.typing('general').typing()).toEqual([]);
+    expect(b.streams.typing('general').invalidEntries).toBe(1); // names Bob: invalid
   });
 });
 

@@ -1,9 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DurableEnvelope, ElaraError, EventKind, type MessageId } from '@elara/core';
+import {
+  type DurableEnvelope,
+  ElaraError,
+  EventKind,
+  type MessageId,
+  messageIdFromEvent,
+  type StateId,
+} from '@elara/core';
 import { skewedClock, VirtualScheduler } from '@elara/core/sim';
 import { propertyRuns } from '@elara/test-env';
-import { type Message, TextProjection } from '../src/index.ts';
+import { encodeTextMessage, type Message, type TextMessage, TextProjection } from '../src/index.ts';
 import { appendRaw, author, canonical, connect, replica, type Replica } from './helpers.ts';
 
 const T0 = 1_800_000_000_000_000;
@@ -16,6 +23,23 @@ interface Command {
   readonly reaction: number;
   readonly dtUs: number;
 }
+
+/** Mostly reactions, withdrawals and edits, on few messages: long groups per message. */
+const busy: fc.Arbitrary<Command> = fc.record({
+  actor: fc.nat(3),
+  op: fc.oneof(
+    { arbitrary: fc.constant('send'), weight: 1 },
+    { arbitrary: fc.constant('edit'), weight: 2 },
+    { arbitrary: fc.constant('delete'), weight: 1 },
+    { arbitrary: fc.constant('react'), weight: 4 },
+    { arbitrary: fc.constant('unreact'), weight: 3 },
+    { arbitrary: fc.constant('rawReact'), weight: 3 },
+    { arbitrary: fc.constant('rawEdit'), weight: 1 },
+  ),
+  pick: fc.nat(),
+  reaction: fc.nat(2),
+  dtUs: fc.nat(20_000),
+});
 
 const command: fc.Arbitrary<Command> = fc.record({
   actor: fc.nat(3),
@@ -42,6 +66,34 @@ const show = (m: Message) => [
   m.replyTo,
   m.reactions,
 ];
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** Appends a record `w` signs with its own τs (no writer: nothing checked, nothing reordered). */
+function raw(
+  w: Replica,
+  writers: readonly Replica[],
+  atom: StateId,
+  fields: (seq: number, time: number) => Partial<TextMessage>,
+): DurableEnvelope {
+  return appendRaw(
+    w,
+    atom,
+    (seq, time) =>
+      encodeTextMessage({
+        id: messageIdFromEvent(w.self, BigInt(seq)),
+        author: w.self,
+        timestamp: time,
+        replyTo: undefined,
+        editOf: undefined,
+        deleted: false,
+        reaction: false,
+        content: utf8('x'),
+        ...fields(seq, time),
+      }),
+    writers.filter((x) => x !== w),
+  );
+}
 
 /** Runs the commands on four connected writers whose clocks differ by up to ±80 ms. */
 function write(
@@ -89,6 +141,30 @@ function write(
           break;
         case 'unreact':
           if (any) t.unreact(any.id, reaction);
+          break;
+        case 'rawReact': // stamped by the writer's own τs, not after the target: maybe before it
+          if (any) {
+            const e = raw(w, writers, t.atom, (seq, time) => ({
+              id: messageIdFromEvent(w.self, BigInt(seq)),
+              timestamp: time,
+              replyTo: any.id,
+              deleted: c.pick % 2 === 1,
+              reaction: true,
+              content: utf8(reaction),
+            }));
+            events.push(e);
+          }
+          break;
+        case 'rawEdit':
+          if (own) {
+            const e = raw(w, writers, t.atom, (seq, time) => ({
+              id: messageIdFromEvent(w.self, BigInt(seq)),
+              timestamp: time,
+              editOf: own.id,
+              content: utf8(`raw${c.pick % 1000}`),
+            }));
+            events.push(e);
+          }
           break;
         case 'garbage':
           events.push(
@@ -167,6 +243,29 @@ describe('text projection: a function of the records, whatever the delivery', ()
         },
       ),
       { numRuns: propertyRuns(60, 1_000) },
+    );
+  });
+
+  it('reaction- and edit-heavy chats through a small log: incremental equals from scratch', () => {
+    fc.assert(
+      fc.property(
+        fc.array(busy, { minLength: 20, maxLength: 120 }),
+        fc.array(fc.integer({ min: -80_000, max: 80_000 }), { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 2, max: 25 }),
+        (commands, offsets, maxEntries) => {
+          const { events } = write(commands, offsets);
+          const o = observer(maxEntries);
+          const t = o.streams.text('room');
+          for (const e of events) {
+            o.field.receive(e);
+            // After every record, not only at the end: each drop is checked.
+            expect(t.messages().map(show)).toEqual(fromScratch(o).map(show));
+          }
+          expect(t.counters().rebuilds).toBe(1);
+          expect(t.counters().targets).toBeLessThanOrEqual(t.counters().records);
+        },
+      ),
+      { numRuns: propertyRuns(40, 500) },
     );
   });
 

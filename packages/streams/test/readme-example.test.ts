@@ -4,7 +4,14 @@ import { nodeId, type NodeId, sessionId } from '@elara/core';
 import { VirtualScheduler } from '@elara/core/sim';
 import { StateField, staticMembership } from '@elara/state';
 import { TimeEngine } from '@elara/time';
-import { PresenceStatus, Streams, streamAtomResolver, streamOptions } from '../src/index.ts';
+import { toRxScheduler } from '@elara/time/rx';
+import {
+  ContentTooLargeError,
+  PresenceStatus,
+  Streams,
+  streamAtomResolver,
+  streamOptions,
+} from '../src/index.ts';
 import { signerFor, verifier } from './helpers.ts';
 
 it('two replicas: chat with a reply, an edit and a reaction; presence, typing and a timeout', () => {
@@ -22,7 +29,7 @@ it('two replicas: chat with a reply, an edit and a reaction; presence, typing an
       time,
       verifier, // Ed25519 from @elara/crypto, through the runtime
       membership: staticMembership([alice, bob]),
-      resolve: streamAtomResolver(streamOptions(options)),
+      resolve: streamAtomResolver(streamOptions(options), { text: ['general'] }),
     });
     const streams = new Streams({ field, time, signer: signerFor(self), options });
     return { field, streams };
@@ -73,5 +80,32 @@ it('two replicas: chat with a reply, an edit and a reaction; presence, typing an
   b.field.expire();
   expect(here).toEqual([[], [alice], []]); // Alice timed out (no heartbeats)
   expect(b.streams.typing('general').typing()).toEqual([]);
+
+  // Staying present: heartbeats on a scheduler; a refused one would complete them.
+  const warnings: string[] = [];
+  const warn = (w: string) => warnings.push(w);
+  const presence = a.streams.presence();
+  presence.join();
+  const beats = presence.heartbeats(10_000, toRxScheduler(clock)).subscribe({
+    complete: () => warn('you are no longer in this session'),
+  });
+  clock.advanceBySync(31_000_000);
+  a.field.expire();
+  b.field.expire();
+  // Alice is still here: her join, then a heartbeat every 10 s.
+  expect(here).toEqual([[], [alice], [], [alice], [alice], [alice], [alice]]);
+  expect(b.streams.presence().present()[0]?.lastSeen).toBe(clock.now() - 1_000_000);
+  beats.unsubscribe();
+
+  // A write refused by name writes nothing.
+  const sent = b.streams.text('general').messages();
+  try {
+    a.streams.text('general').send('x'.repeat(5_000));
+  } catch (e) {
+    if (!(e instanceof ContentTooLargeError)) throw e;
+    warn(`${e.size} bytes, at most ${e.limit}`);
+  }
+  expect(warnings).toEqual(['5000 bytes, at most 4096']);
+  expect(b.streams.text('general').messages()).toBe(sent);
   expect(JSON.stringify(b.field.snapshot())).toBe(JSON.stringify(a.field.snapshot()));
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ClosedError,
   EventKind,
   EventType,
   messageIdFromEvent,
@@ -30,6 +31,7 @@ import {
   streamAtomResolver,
   streamInstance,
   streamKindOf,
+  streamOptions,
 } from '../src/index.ts';
 import { ALICE, BOB, SESSION, connect, replica, signerFor, verifier } from './helpers.ts';
 
@@ -67,6 +69,28 @@ describe('the registry', () => {
     r.streams.typing(1);
     expect(() => r.streams.presence()).toThrow(TooManyStreamsError);
     expect(r.streams.text(1)).toBeDefined(); // already open: fine
+  });
+
+  it('closing one stream lets it go: not listed, not counted, opened again afresh', () => {
+    const clock = new VirtualScheduler(T0);
+    const r = replica(ALICE, clock, { options: { maxStreams: 2 } });
+    const t = r.streams.text('room');
+    t.send('kept by the field');
+    r.streams.presence();
+    expect(() => r.streams.typing('room')).toThrow(TooManyStreamsError);
+    t.close();
+    expect(r.streams.list().map((i) => i.kind)).toEqual([StreamKind.Presence]);
+    expect(() => t.send('late')).toThrow(ClosedError);
+    const again = r.streams.text('room');
+    expect(again).not.toBe(t);
+    expect(again.messages().map((m) => m.content)).toEqual(['kept by the field']);
+    again.send('and more');
+    expect(again.messages().map((m) => m.content)).toEqual(['kept by the field', 'and more']);
+    expect(t.messages().length).toBe(1); // the closed one no longer follows
+    r.streams.presence().close();
+    expect(r.streams.typing('room')).toBeDefined(); // room for it now
+    r.streams.close();
+    expect(r.streams.list()).toEqual([]);
   });
 
   it('an atom held with another law is not taken for a stream', () => {
@@ -124,8 +148,8 @@ describe('the registry', () => {
     ).toEqual([ALICE]);
   });
 
-  it('streamAtomResolver declares the three kinds, nothing else', () => {
-    const resolve = streamAtomResolver();
+  it('streamAtomResolver declares the three kinds, nothing else; text within its budget', () => {
+    const resolve = streamAtomResolver(streamOptions(), { text: ['general', 7] });
     expect(resolve(streamAtomId(StreamKind.Text, 1))?.law.kind).toBe('append-log');
     expect(resolve(streamAtomId(StreamKind.Presence, 0))).toMatchObject({
       stateType: StateType.Perceptual,
@@ -136,6 +160,44 @@ describe('the registry', () => {
       ttlUs: 5_000_000,
     });
     expect(resolve(stateIdFromParts(StateTypePrefix.Feed, 1))).toBeUndefined();
+    // 64 MiB by default: four 16 MiB logs not listed (stream 1 above is one), the first come.
+    for (const k of [2, 3, 4]) expect(resolve(streamAtomId(StreamKind.Text, k))).toBeDefined();
+    expect(resolve(streamAtomId(StreamKind.Text, 5))).toBeUndefined();
+    expect(resolve(streamAtomId(StreamKind.Text, 1))).toBeDefined(); // asked again: the same
+    for (const k of ['general', 7]) expect(resolve(streamAtomId(StreamKind.Text, k))).toBeDefined();
+    expect(resolve(streamAtomId(StreamKind.Presence, 99))).toBeDefined(); // never budgeted
+    // Budget 0: only the listed text streams.
+    const listed = streamAtomResolver(streamOptions(), { text: ['general'], textBudgetBytes: 0 });
+    expect(listed(streamAtomId(StreamKind.Text, 'general'))).toBeDefined();
+    expect(listed(streamAtomId(StreamKind.Text, 'random'))).toBeUndefined();
+    // The budget counts logs of the configured size.
+    const small = streamOptions({ text: { maxLogBytes: 1_024 * 1_024 } });
+    const many = streamAtomResolver(small, { textBudgetBytes: 10 * 1_024 * 1_024 });
+    const declared = Array.from({ length: 20 }, (_, k) => many(streamAtomId(StreamKind.Text, k)));
+    expect(declared.filter((x) => x !== undefined).length).toBe(10);
+    expect(() => streamAtomResolver(small, { textBudgetBytes: -1 })).toThrow(StreamOptionsError);
+  });
+
+  it('a member writing to many unopened text streams: the replica holds only the budget', () => {
+    const clock = new VirtualScheduler(T0);
+    const members = [ALICE, BOB];
+    const a = replica(ALICE, clock, { members });
+    const b = replica(BOB, clock, { members });
+    connect([a, b]);
+    for (let i = 0; i < 10; i++) a.streams.text(1_000 + i).send(`channel ${i}`);
+    const held = (k: number) => b.field.atom(streamAtomId(StreamKind.Text, k)) !== undefined;
+    const keys = Array.from({ length: 10 }, (_, i) => 1_000 + i);
+    expect(keys.filter(held)).toEqual([1_000, 1_001, 1_002, 1_003]);
+    // The fifth waits in quarantine (and Alice's later events behind it) until Bob opens it.
+    expect(b.field.quarantineStats().events).toBe(6);
+    expect(
+      b.streams
+        .text(1_004)
+        .messages()
+        .map((m) => m.content),
+    ).toEqual(['channel 4']);
+    expect(keys.filter(held)).toEqual(keys.slice(0, 5));
+    expect(b.field.quarantineStats().events).toBe(5); // now behind the sixth
   });
 
   it('a full local log fails send() with state’s LocalLogFullError: nothing applied or emitted', () => {

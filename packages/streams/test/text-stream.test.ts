@@ -8,7 +8,7 @@ import {
   type NodeId,
   nodeId,
 } from '@elara/core';
-import { VirtualScheduler } from '@elara/core/sim';
+import { skewedClock, VirtualScheduler } from '@elara/core/sim';
 import { LocalEventRejectedError } from '@elara/state';
 import {
   ContentTooLargeError,
@@ -193,6 +193,124 @@ describe('idempotence and causal order', () => {
     for (const e of [...a.sent].reverse()) b.field.receive(e, { from: ALICE });
     expect(tb.messages().map(view)).toEqual(t.messages().map(view));
     expect(canonical(b)).toBe(canonical(a));
+  });
+});
+
+describe('order under clock skew (τs not converged yet)', () => {
+  it('a reply, an edit and a reaction sort after the message they name, on every replica', () => {
+    const clock = new VirtualScheduler(T0);
+    const members = [ALICE, BOB];
+    // Alice's τs runs 100 ms ahead; Bob answers 20 ms later in real time.
+    const a = replica(ALICE, skewedClock(clock, { offsetUs: 100_000, skewPpm: 0 }), { members });
+    const b = replica(BOB, clock, { members });
+    connect([a, b]);
+    const q = a.streams.text('room').send('question?');
+    clock.advanceBySync(20_000);
+    const tb = b.streams.text('room');
+    const answer = tb.send('answer!', { replyTo: q });
+    tb.react(q, '👍');
+    tb.edit(answer, 'answer!!');
+    clock.advanceBySync(1_000);
+    const later = tb.send('and more'); // Bob's next message follows Alice's (her clock leads)
+    const question = tb.message(q)!;
+    // One µs after the newest record Bob held: a hybrid logical clock over what he saw.
+    expect(tb.message(answer)?.time).toBe(question.time + 1);
+    expect(tb.message(answer)?.editedAt).toBe(question.time + 3);
+    expect(tb.message(later)?.time).toBe(question.time + 4);
+    for (const r of [a, b]) {
+      const t = r.streams.text('room');
+      expect(t.messages().map((m) => m.content)).toEqual(['question?', 'answer!!', 'and more']);
+      expect(t.message(q)?.reactions).toEqual([{ reaction: '👍', authors: [BOB] }]);
+      // Every record of the log sorts after the one it names.
+      const log = r.field.atom(t.atom)?.state;
+      const times = log?.kind === 'append-log' ? [...log.entries()].map((e) => e.time) : [];
+      expect(times).toEqual([0, 1, 2, 3, 4].map((d) => question.time + d));
+    }
+    expect(canonical(a)).toBe(canonical(b));
+  });
+
+  it('with a clock behind, a writer keeps its own τs when that is later', () => {
+    const clock = new VirtualScheduler(T0);
+    const members = [ALICE, BOB];
+    const a = replica(ALICE, skewedClock(clock, { offsetUs: -50_000, skewPpm: 0 }), { members });
+    const b = replica(BOB, clock, { members });
+    connect([a, b]);
+    const first = b.streams.text('room').send('first');
+    clock.advanceBySync(80_000); // Alice's τs (30 ms after Bob's message) is past it: hers
+    const second = a.streams.text('room').send('second');
+    const t = a.streams.text('room');
+    expect(t.message(first)?.time).toBe(T0);
+    expect(t.message(second)?.time).toBe(T0 + 30_000);
+  });
+});
+
+describe('writes from a listener (while the field delivers changes)', () => {
+  it('see what they wrote: send, then edit, reply and react at once; every replica agrees', () => {
+    const { rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const ta = a.streams.text('general');
+    const tb = b.streams.text('general');
+    const inside: unknown[] = [];
+    const bot = tb.changes$.subscribe((c) => {
+      if (c.type !== 'added' || c.message.author !== ALICE) return;
+      const id = tb.send('answer with a typo');
+      inside.push(tb.message(id)?.content);
+      tb.edit(id, 'answer');
+      inside.push(tb.message(id)?.content);
+      tb.send('follow-up', { replyTo: id });
+      inside.push(tb.react(c.message.id, '👍'), tb.react(c.message.id, '👍'));
+      inside.push(tb.messages().map((m) => m.content));
+    });
+    ta.send('hello?');
+    bot.unsubscribe();
+    expect(inside).toEqual([
+      'answer with a typo',
+      'answer',
+      true,
+      false, // already reacted: a no-op, nothing written
+      ['hello?', 'answer', 'follow-up'],
+    ]);
+    expect(b.field.counters().listenerErrors).toBe(0);
+    expect(b.sent.length).toBe(4);
+    for (const r of rs) {
+      const t = r.streams.text('general');
+      expect(views(r)).toEqual([
+        expect.objectContaining({ content: 'hello?', reactions: [['👍', BOB]] }),
+        expect.objectContaining({ content: 'answer', edited: true }),
+        expect.objectContaining({ content: 'follow-up', replyTo: tb.messages()[1]?.id }),
+      ]);
+      expect(t.counters()).toMatchObject({ records: 5, messages: 3, rebuilds: 1 });
+      // The echo of a record applied ahead added nothing: the same as a projection from scratch.
+      const log = r.field.atom(t.atom)?.state;
+      const fresh = new TextProjection();
+      fresh.rebuild(log?.kind === 'append-log' ? log : undefined);
+      expect(fresh.messages().map(view)).toEqual(views(r));
+    }
+    expect(canonical(a)).toBe(canonical(b));
+  });
+
+  it('a write ahead of changes still on their way keeps the mirror exact (bounded log)', () => {
+    const clock = new VirtualScheduler(T0);
+    const members = [ALICE, BOB];
+    const o = { members, options: { text: { maxEntries: 3 } } };
+    const a = replica(ALICE, clock, o);
+    const b = replica(BOB, clock, o);
+    for (const text of ['one', 'two', 'three', 'four']) a.streams.text('room').send(text);
+    const tb = b.streams.text('room');
+    const [e1, e2, e3, e4] = a.sent;
+    b.field.receive(e4!, { from: ALICE });
+    b.field.receive(e3!, { from: ALICE });
+    b.field.receive(e2!, { from: ALICE });
+    // e1 releases e2..e4: four changes in one delivery; Bob answers at the first.
+    let answered = false;
+    tb.changes$.subscribe((c) => {
+      if (answered || c.type !== 'added') return;
+      answered = true;
+      tb.send('reply', { replyTo: c.message.id });
+    });
+    b.field.receive(e1!, { from: ALICE });
+    expect(tb.messages().map((m) => m.content)).toEqual(['three', 'four', 'reply']);
+    expect(tb.counters()).toMatchObject({ records: 3, rebuilds: 1 });
   });
 });
 
@@ -487,6 +605,98 @@ describe('records from others that break the rules: the same no-op on every repl
   });
 });
 
+describe('records read against the stream’s content limits (the same options everywhere)', () => {
+  it('a signed reaction or message longer than the writer allows is invalid on every replica', () => {
+    const { clock, rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const ta = a.streams.text('general');
+    const id = b.streams.text('general').send('hi');
+    clock.advanceBySync(10);
+    expect(() => ta.react(id, 'x'.repeat(65))).toThrow(ContentTooLargeError);
+    const raw = (fields: Partial<Parameters<typeof encodeTextMessage>[0]>) =>
+      appendRaw(
+        a,
+        ta.atom,
+        (seq, time) =>
+          encodeTextMessage({
+            id: messageIdFromEvent(ALICE, BigInt(seq)),
+            author: ALICE,
+            timestamp: time,
+            replyTo: undefined,
+            editOf: undefined,
+            deleted: false,
+            reaction: false,
+            content: utf8('ok'),
+            ...fields,
+          }),
+        [b],
+      );
+    // The atom takes records up to the largest limit (4 096 content bytes), so the field
+    // applies these; the projection refuses what the limits do not allow.
+    raw({ replyTo: id, reaction: true, content: utf8('🤡'.repeat(1_026)) }); // 4 104 bytes
+    raw({ replyTo: id, reaction: true, content: utf8('x'.repeat(65)) });
+    raw({ content: utf8('y'.repeat(4_097)) });
+    raw({ editOf: id, content: utf8('z'.repeat(4_097)) });
+    raw({ replyTo: id, reaction: true, content: utf8('x'.repeat(64)) }); // exactly the limit
+    raw({ content: utf8('y'.repeat(4_096)) });
+    for (const r of rs) {
+      const t = r.streams.text('general');
+      expect(t.counters()).toMatchObject({ records: 7, invalid: 4, messages: 2 });
+      expect(t.message(id)?.reactions).toEqual([{ reaction: 'x'.repeat(64), authors: [ALICE] }]);
+      expect(t.messages().map((m) => m.content.length)).toEqual([2, 4_096]);
+    }
+  });
+});
+
+describe('messages are immutable', () => {
+  it('messages, their event ids, reactions and authors are frozen; so are change events', () => {
+    const { rs } = world();
+    const [a, b] = rs as [Replica, Replica];
+    const t = a.streams.text('general');
+    const changes: TextChange[] = [];
+    t.changes$.subscribe((c) => changes.push(c));
+    const id = t.send('hello');
+    b.streams.text('general').react(id, '👍');
+    const m = t.messages()[0]!;
+    for (const x of [
+      t.messages(),
+      m,
+      m.eventId,
+      m.reactions,
+      m.reactions[0],
+      m.reactions[0]?.authors,
+    ]) {
+      expect(Object.isFrozen(x)).toBe(true);
+    }
+    expect(changes.length).toBe(2);
+    for (const c of changes) expect(Object.isFrozen(c)).toBe(true);
+    // A careless consumer cannot change what others (and the no-op checks) see.
+    expect(() => {
+      (m.reactions[0]!.authors as NodeId[]).length = 0;
+    }).toThrow(TypeError);
+    expect(t.message(id)?.reactions).toEqual([{ reaction: '👍', authors: [BOB] }]);
+    expect(b.streams.text('general').react(id, '👍')).toBe(false);
+  });
+
+  it('a reaction changes only its own entry: the others keep their objects', () => {
+    const { rs } = world([ALICE, BOB, CAROL]);
+    const [a, b, c] = rs as [Replica, Replica, Replica];
+    const id = a.streams.text('general').send('hello');
+    b.streams.text('general').react(id, '👍');
+    c.streams.text('general').react(id, '🎉');
+    const t = a.streams.text('general');
+    const before = t.message(id)!;
+    c.streams.text('general').react(id, '👍');
+    const after = t.message(id)!;
+    expect(after).not.toBe(before);
+    expect(after.reactions[0]).toBe(before.reactions[0]); // 🎉 untouched
+    expect(after.reactions[1]?.authors).toEqual([BOB, CAROL].sort((x, y) => (x < y ? -1 : 1)));
+    // A record that changes nothing shown (withdrawing what one does not have) keeps the message.
+    b.streams.text('general').unreact(id, '🎉');
+    expect(t.message(id)).toBe(after);
+  });
+});
+
 describe('tampered and flooding input', () => {
   it('a tampered record fails the signature: refused, nothing shown', () => {
     const clock = new VirtualScheduler(T0);
@@ -516,9 +726,58 @@ describe('tampered and flooding input', () => {
     for (let i = 0; i < 5_000; i++) a.streams.text('general').send(`spam ${i}`);
     for (const r of [a, b]) {
       const c = r.streams.text('general').counters();
-      expect(c).toMatchObject({ records: 100, messages: 100, rebuilds: 1 });
+      expect(c).toMatchObject({ records: 100, messages: 100, rebuilds: 1, targets: 0 });
       expect(r.streams.text('general').messages()[0]?.content).toBe('spam 4900');
     }
+  });
+
+  it('a flood of reactions, edits and garbage naming many ids: every table within the log', () => {
+    const { clock, rs } = world([ALICE, BOB], { options: { text: { maxEntries: 100 } } });
+    const [a, b] = rs as [Replica, Replica];
+    const ta = a.streams.text('general');
+    const tb = b.streams.text('general');
+    let maxTargets = 0;
+    for (let i = 0; i < 5_000; i++) {
+      clock.advanceBySync(10);
+      const k = i % 5;
+      if (k === 0) ta.send(`m${i}`);
+      else if (k === 1) {
+        // A reaction to an id no message holds: kept (as a target) while its record is.
+        appendRaw(
+          a,
+          ta.atom,
+          (seq, time) =>
+            encodeTextMessage({
+              id: messageIdFromEvent(ALICE, BigInt(seq)),
+              author: ALICE,
+              timestamp: time,
+              replyTo: messageId(BigInt(i) * 7_919n),
+              editOf: undefined,
+              deleted: false,
+              reaction: true,
+              content: utf8(`r${i}`),
+            }),
+          [b],
+        );
+      } else if (k === 2) {
+        const m = ta.messages().at(-1);
+        if (m && !m.deleted) ta.edit(m.id, `e${i}`);
+      } else if (k === 3) {
+        const m = tb.messages().at(-1);
+        if (m && !m.deleted) tb.react(m.id, `${i % 7}`);
+      } else appendRaw(a, ta.atom, () => Uint8Array.of(i & 255, 1, 2, 3), [b]);
+      maxTargets = Math.max(maxTargets, tb.counters().targets);
+    }
+    for (const t of [ta, tb]) {
+      const c = t.counters();
+      expect(c).toMatchObject({ records: 100, messages: 20, invalid: 20, rebuilds: 1 });
+      expect(c.targets).toBe(40); // the 20 reactions to nothing, the 20 messages edited and liked
+    }
+    expect(maxTargets).toBeLessThanOrEqual(100);
+    const log = b.field.atom(tb.atom)?.state;
+    const fresh = new TextProjection();
+    fresh.rebuild(log?.kind === 'append-log' ? log : undefined);
+    expect(fresh.messages().map(view)).toEqual(views(b));
   });
 });
 
