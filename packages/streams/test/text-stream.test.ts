@@ -302,13 +302,16 @@ describe('writes from a listener (while the field delivers changes)', () => {
     b.field.receive(e3!, { from: ALICE });
     b.field.receive(e2!, { from: ALICE });
     // e1 releases e2..e4: four changes in one delivery; Bob answers at the first.
+    let inside: string[] = [];
     let answered = false;
     tb.changes$.subscribe((c) => {
       if (answered || c.type !== 'added') return;
-      answered = true;
+      answered = true; // the reply's own change comes through here too
       tb.send('reply', { replyTo: c.message.id });
+      inside = tb.messages().map((m) => m.content);
     });
     b.field.receive(e1!, { from: ALICE });
+    expect(inside).toEqual(['one', 'reply']); // 'two' to 'four' are still on their way
     expect(tb.messages().map((m) => m.content)).toEqual(['three', 'four', 'reply']);
     expect(tb.counters()).toMatchObject({ records: 3, rebuilds: 1 });
   });
