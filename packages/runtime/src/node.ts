@@ -30,11 +30,19 @@ import {
   isHandshakeDatagram,
   routeHandshake,
 } from '@elara/crypto';
-import { DatagramKind, Demultiplexer, type Transport, UdpTransport } from '@elara/net';
+import {
+  DatagramKind,
+  Demultiplexer,
+  RELAY_OVERHEAD,
+  type Transport,
+  UdpTransport,
+  classifyDatagram,
+} from '@elara/net';
 import { BehaviorSubject, type Observable, Subject, type Subscription, defer } from 'rxjs';
 import { FrameSender } from './frame-sender.ts';
 import { inviteAddresses } from './internal/invite-addresses.ts';
 import type { DialTarget } from './internal/mesh-dialer.ts';
+import { NodeRelay } from './internal/node-relay.ts';
 import { type PendingHandshake, PendingHandshakes } from './internal/pending-handshakes.ts';
 import { SessionCore } from './internal/session-core.ts';
 import type { SessionHost } from './internal/session-host.ts';
@@ -106,6 +114,8 @@ export class Node {
   private readonly demux: Demultiplexer;
   private readonly sender: FrameSender;
   private readonly host: SessionHost;
+  /** The relayed path (TURN), when `turnServers` are configured. */
+  private readonly relay: NodeRelay | undefined;
   private readonly subscriptions: Subscription[] = [];
   private readonly cancels: Cancel[] = [];
   private cancelTick: Cancel | undefined;
@@ -180,6 +190,8 @@ export class Node {
       this.counterBook,
       config.limits.reassembly.maxFragmentsPerMessage,
       Number(provider.randomBytes(4).reduce((a, b) => a * 256 + b, 0)),
+      // Frames that may go through the relay leave room for its ChannelData header.
+      config.turnServers.length > 0 ? RELAY_OVERHEAD : 0,
     );
     this.host = {
       identity,
@@ -213,9 +225,26 @@ export class Node {
       this.demux.on(DatagramKind.ElaraV0, this.rejectAs(Rejection.WireVersion0)),
       this.demux.on(DatagramKind.Unknown, this.rejectAs(Rejection.UnknownDatagram)),
       this.demux.on(DatagramKind.Malformed, this.rejectAs(Rejection.UnknownDatagram)),
-      this.demux.on(DatagramKind.Stun, this.rejectAs(Rejection.UnexpectedStun)),
-      this.demux.on(DatagramKind.ChannelData, this.rejectAs(Rejection.UnexpectedStun)),
     );
+    if (config.turnServers.length > 0) {
+      // STUN and TURN traffic goes to the relay's clients, which count what they do not expect.
+      this.relay = new NodeRelay({
+        transport,
+        demux: this.demux,
+        scheduler,
+        random: { fill: (t) => (t.set(provider.randomBytes(t.length)), t) },
+        servers: config.turnServers,
+        onScheduler: config.scheduler !== undefined,
+        receive: (d, via) => this.receive(d, via),
+        report: (e) => this.report(e),
+      });
+      void this.relay.start();
+    } else {
+      this.cancels.push(
+        this.demux.on(DatagramKind.Stun, this.rejectAs(Rejection.UnexpectedStun)),
+        this.demux.on(DatagramKind.ChannelData, this.rejectAs(Rejection.UnexpectedStun)),
+      );
+    }
     this.subscriptions.push(
       transport.errors$.subscribe({ next: (e) => this.errorsSubject.next(e) }),
       this.demux.errors$.subscribe({ next: (e) => this.errorsSubject.next(e) }),
@@ -231,6 +260,14 @@ export class Node {
   /** The address the transport is bound to. */
   get localAddress(): Endpoint {
     return this.transport.localAddress;
+  }
+
+  /**
+   * The address of this node's TURN allocation (peers that cannot reach it directly reach it
+   * there), once made; undefined without `turnServers`, or before the allocation.
+   */
+  get relayedAddress(): Endpoint | undefined {
+    return this.relay?.relayedAddress;
   }
 
   /** `running`, `stopping` or `stopped`. */
@@ -369,7 +406,8 @@ export class Node {
         sessionId: id,
         addresses: decoded.addresses,
         remote: undefined,
-        onResult: (result, remote) => {
+        via: undefined,
+        onResult: (result, remote, via) => {
           signal?.removeEventListener('abort', onAbort);
           this.pending.remove(handshake);
           let core: SessionCore | undefined;
@@ -377,7 +415,7 @@ export class Node {
             // The inviter founded the session (only founders invite; see Session.invite).
             core = new SessionCore(this.host, id, 'joiner', decoded.inviter, decoded.addresses);
             this.sessions.set(id, core);
-            if (!core.attach(result, remote, this.scheduler.now(), this.transport, false)) {
+            if (!core.attach(result, remote, this.scheduler.now(), via, via !== this.transport)) {
               core.close();
               this.counterBook.failed++;
               reject(new NodeCapacityError('peers', this.config.maxPeers));
@@ -415,8 +453,7 @@ export class Node {
       this.counterBook.initiated++;
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const init = initiator.start(now);
-        for (const address of decoded.addresses) this.sender.sendRaw(init, address);
+        this.sendInit(initiator.start(now), decoded.addresses, false);
       } catch (e) {
         handshake.onFailure(e);
       }
@@ -425,11 +462,16 @@ export class Node {
 
   // The per-datagram path -------------------------------------------------------------------
 
-  private readonly onFrame = (d: Datagram): void => {
+  private readonly onFrame = (d: Datagram): void => this.receive(d, this.transport);
+
+  /** One Elara datagram, from the node's socket or (`via`) the relay. */
+  private receive(d: Datagram, via: Transport): void {
     this.counterBook.datagramsIn++;
     this.counterBook.bytesIn += d.data.length;
     try {
-      if (isHandshakeDatagram(d.data)) this.receiveHandshake(d);
+      if (via !== this.transport && classifyDatagram(d.data) !== DatagramKind.ElaraV1) {
+        this.counterBook.reject(Rejection.UnknownDatagram);
+      } else if (isHandshakeDatagram(d.data)) this.receiveHandshake(d, via);
       else {
         const header = decodeHeaderV1(d.data);
         const session = this.sessions.get(header.sessionId);
@@ -439,15 +481,15 @@ export class Node {
     } catch (e) {
       this.reject(e);
     }
-  };
+  }
 
-  private receiveHandshake(d: Datagram): void {
+  private receiveHandshake(d: Datagram, via: Transport): void {
     const route = routeHandshake(d.data);
     const now = this.scheduler.now();
     if (route.toResponder) {
       const step = this.responder.receive(d.data, d.from, now);
-      if (step.reply !== undefined) this.sender.sendRaw(step.reply, d.from);
-      if (step.result !== undefined) this.accepted(step.result, d.from, now);
+      if (step.reply !== undefined) this.sender.sendRaw(step.reply, d.from, via);
+      if (step.result !== undefined) this.accepted(step.result, d.from, now, via);
       return;
     }
     const handshake = this.pending.byHandshakeId(route.handshakeId);
@@ -473,12 +515,13 @@ export class Node {
       throw e;
     }
     handshake.remote = d.from;
-    for (const out of step.send) this.sender.sendRaw(out, d.from);
-    if (step.result !== undefined) handshake.onResult(step.result, d.from);
+    handshake.via = via;
+    for (const out of step.send) this.sender.sendRaw(out, d.from, via);
+    if (step.result !== undefined) handshake.onResult(step.result, d.from, via);
   }
 
   /** The responder completed a handshake: attach the channel to its session. */
-  private accepted(result: HandshakeResult, from: Endpoint, now: number): void {
+  private accepted(result: HandshakeResult, from: Endpoint, now: number, via: Transport): void {
     const session = this.sessions.get(result.sessionId);
     if (session === undefined) {
       result.sendKey.fill(0);
@@ -498,7 +541,9 @@ export class Node {
       result.receiveKey.fill(0);
       return;
     }
-    if (session.attach(result, from, now, this.transport, false)) this.counterBook.accepted++;
+    if (session.attach(result, from, now, via, via !== this.transport)) {
+      this.counterBook.accepted++;
+    }
   }
 
   /**
@@ -604,11 +649,12 @@ export class Node {
       sessionId: session.sessionId,
       addresses: target.addresses,
       remote: undefined,
-      onResult: (result, remote) => {
+      via: undefined,
+      onResult: (result, remote, via) => {
         this.pending.remove(handshake);
         session.dialEnded(member.id, this.scheduler.now());
         this.counterBook.completed++;
-        session.attach(result, remote, this.scheduler.now(), this.transport, false);
+        session.attach(result, remote, this.scheduler.now(), via, via !== this.transport);
       },
       onFailure: () => {
         if (!this.pending.remove(handshake)) return;
@@ -621,10 +667,31 @@ export class Node {
     this.counterBook.initiated++;
     session.dialStarted(member.id);
     try {
-      const init = initiator.start(now);
-      for (const address of target.addresses) this.sender.sendRaw(init, address);
+      this.sendInit(initiator.start(now), target.addresses, false);
     } catch (e) {
       handshake.onFailure(e);
+    }
+  }
+
+  /**
+   * Sends a handshake's Init to each of `addresses` directly and, with `relayed` (an attempt
+   * after one that found no answer), through the relay too where it has a permission, asking
+   * for the permissions it lacks so the next attempt has them. A first attempt asks for none: a
+   * permission lets the peer's own dials in through the relay, and a peer that answers directly
+   * should keep a direct channel.
+   */
+  private sendInit(
+    datagrams: Uint8Array | readonly Uint8Array[],
+    addresses: readonly Endpoint[],
+    relayed: boolean,
+  ): void {
+    const list = datagrams instanceof Uint8Array ? [datagrams] : datagrams;
+    for (const address of addresses) {
+      for (const datagram of list) this.sender.sendRaw(datagram, address);
+      const relay = relayed ? this.relay?.reach(address) : undefined;
+      if (relay !== undefined) {
+        for (const datagram of list) this.sender.sendRaw(datagram, address, relay);
+      }
     }
   }
 
@@ -638,8 +705,9 @@ export class Node {
       handshake.onFailure(e);
       return;
     }
-    const to = handshake.remote === undefined ? handshake.addresses : [handshake.remote];
-    for (const datagram of out) for (const address of to) this.sender.sendRaw(datagram, address);
+    const remote = handshake.remote;
+    if (remote === undefined) this.sendInit(out, handshake.addresses, true);
+    else for (const datagram of out) this.sender.sendRaw(datagram, remote, handshake.via);
   }
 
   // Lifecycle and bookkeeping -----------------------------------------------------------------
@@ -654,6 +722,8 @@ export class Node {
       }
       for (const session of [...this.sessions.values()]) session.leave(false);
       for (const cancel of this.cancels.splice(0)) cancel();
+      // The allocation is released while the socket can still say so.
+      await this.relay?.close();
       this.demux.close();
       if (this.config.transport === undefined) {
         try {

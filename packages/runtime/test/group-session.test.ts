@@ -190,3 +190,32 @@ describe('a session of several members', () => {
     expect(core(joined).peerCount).toBe(3);
   });
 });
+
+describe('time in a session', () => {
+  it("a joiner steps its τs onto the session's once, at its join, and every member's τs follows", async () => {
+    sim = simNodes(36, { latencyUs: 10_000 });
+    const founder = await sim.add();
+    // Clocks 2 s ahead and 1.5 s behind, running 80 ppm fast and 60 ppm slow.
+    const ahead = await sim.add({
+      clock: sim.world.clockFromStart({ offsetUs: 2_000_000, skewPpm: 80 }),
+    });
+    const behind = await sim.add({
+      clock: sim.world.clockFromStart({ offsetUs: -1_500_000, skewPpm: -60 }),
+    });
+    const room = await founder.createSession();
+    const a = fulfilled(await sim.settle(ahead.joinSession(room.invite())));
+    // Aligned before joinSession resolved: the first event it writes is on the session's time.
+    expect(a.time.stateClock.joinOpen).toBe(false);
+    expect(Math.abs(a.time.now() - room.time.now())).toBeLessThan(2_000);
+    const b = fulfilled(await sim.settle(behind.joinSession(room.invite())));
+    expect(Math.abs(b.time.now() - room.time.now())).toBeLessThan(2_000);
+    b.text('general').send('on time');
+    // A minute later, with 140 ppm between their crystals, all three still agree.
+    for (let i = 0; i < 60; i++) {
+      await advance(1_000_000);
+      const taus = [room, a, b].map((s) => s.time.now());
+      expect(Math.max(...taus) - Math.min(...taus)).toBeLessThan(2_000);
+    }
+    expect(contents(room)).toEqual(['on time']);
+  });
+});

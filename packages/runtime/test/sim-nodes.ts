@@ -59,7 +59,11 @@ export function simNodes(seed: number, link?: LinkConfig): SimNodes {
       return outcome;
     },
     async close() {
-      await Promise.all(nodes.map((n) => n.stop()));
+      // A node with a relay says goodbye to its TURN server: virtual time runs while it does.
+      let stopped = false;
+      const stopping = Promise.all(nodes.map((n) => n.stop())).then(() => (stopped = true));
+      await world.scheduler.runUntil(() => stopped, 10_000_000);
+      await stopping;
       await Promise.all(transports.map((t) => t.close()));
       await net.close();
     },

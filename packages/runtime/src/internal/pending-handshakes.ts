@@ -1,5 +1,6 @@
 import type { Endpoint, SessionId } from '@elara/core';
 import type { HandshakeInitiator, HandshakeResult } from '@elara/crypto';
+import type { Transport } from '@elara/net';
 import { NodeCapacityError } from '../runtime-errors.ts';
 
 /** A handshake this node initiates, from its first Init to its result or failure. */
@@ -10,7 +11,9 @@ export interface PendingHandshake {
   readonly addresses: readonly Endpoint[];
   /** The address the responder answered from; later messages go only there. */
   remote: Endpoint | undefined;
-  readonly onResult: (result: HandshakeResult, remote: Endpoint) => void;
+  /** The transport its answer came on (the node's socket, or the relay); later messages too. */
+  via: Transport | undefined;
+  readonly onResult: (result: HandshakeResult, remote: Endpoint, via: Transport) => void;
   readonly onFailure: (error: unknown) => void;
 }
 

@@ -404,7 +404,12 @@ export class SessionCore {
         link.settled = true;
         this.sync.markSettled(link.nodeId, clockNow);
       }
-      if (!link.stale) {
+      // A peer that has written nothing may still be making its own join step: sampling it
+      // now would pull our τs toward a clock about to jump. It is sampled once settled, or once
+      // its join must have ended (it aligns within twice the join deadline).
+      const joinOver =
+        link.settled || now - link.establishedAt >= 2 * config.timeSync.joinDeadlineUs;
+      if (!link.stale && joinOver) {
         const request = this.sync.request(link.nodeId, clockNow);
         if (request !== undefined) this.sendControl(link, request, now);
       }
@@ -422,6 +427,11 @@ export class SessionCore {
           now,
         );
         this.sendAck(link, now);
+        // Not sampled for clock sync yet: a plain probe still measures its round trip.
+        if (!joinOver && !link.stale) {
+          const t1 = this.host.clock.now();
+          this.sendControl(link, { type: 'time-sync-request', id: link.startProbe(t1), t1 }, now);
+        }
       }
       if (link.digestDue) this.repair.sendDigest(link, now);
     }
@@ -594,6 +604,13 @@ export class SessionCore {
         return;
       case 'time-sync-response': {
         const arrival = this.host.clock.now();
+        if (link.matchProbe(message.id, message.t1)) {
+          this.time.onRtt(
+            link.nodeId,
+            exchangeDelayUs(message.t1, message.t2, message.t3, arrival),
+          );
+          return;
+        }
         const verdict = this.sync.onResponse(link.nodeId, message, arrival);
         if (verdict === SyncVerdict.Unsolicited) {
           this.host.counters.reject(Rejection.Unsolicited);
