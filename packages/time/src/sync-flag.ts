@@ -13,7 +13,9 @@ export const SyncFlag = {
   /**
    * Its τs stays more than `suspectUs` away from the session's consensus for `suspectAfterUs` or
    * longer, after our own join (a clock that answers consistently but wrongly, e.g. ±10 s).
-   * Reported, still counted: the trimmed mean ignores one such peer anyway.
+   * Reported, still counted in the offset (the trimmed mean ignores one such peer anyway, and
+   * excluding whoever looks far would let two honest groups exclude each other for good); left
+   * out of the frequency.
    */
   Outlier: 2,
 } as const;

@@ -75,6 +75,21 @@ function joinedAndSlewedOnly(world: World): void {
   expect(world.maxSlewPpm).toBeLessThanOrEqual(10_000 + 1e-6);
 }
 
+/**
+ * The honest nodes hold the no-liar bound, joined once and only slewed since, and every one of
+ * them flags the liar (the last node; with `flag` if given) and nobody else.
+ */
+function liarLeftOut(world: World, flag?: SyncFlag): void {
+  expect(figures(world).p99).toBeLessThanOrEqual(BOUND_US);
+  joinedAndSlewedOnly(world);
+  const liarNode = world.nodes.at(-1) as SimNode;
+  for (const node of world.nodes) {
+    if (!node.honest) continue;
+    if (flag !== undefined) expect(node.sync.status(liarNode.id)?.flag).toBe(flag);
+    expect(node.sync.flagged()).toEqual([liarNode.id]);
+  }
+}
+
 describe('8 nodes, symmetric paths', () => {
   it('disagree by at most 5 ms (p99, 10–60 s) on every seed; τs never goes back after alignAtJoin', () => {
     scenario('8 nodes, symmetric, jitter ≤ 100 ms', { nodes: 8, durationUs: MINUTE }, (world) => {
@@ -183,15 +198,7 @@ describe('one liar among 8 answering random values within ±300 ms', () => {
       scenario(
         `7 honest + random ±300 ms liar, ${who}`,
         { nodes: 8, durationUs: MINUTE, liar: 'random-300ms', liarAsks },
-        (world) => {
-          expect(figures(world).p99).toBeLessThanOrEqual(BOUND_US);
-          joinedAndSlewedOnly(world);
-          const liarNode = world.nodes[7] as SimNode;
-          for (const node of world.nodes) {
-            if (!node.honest) continue;
-            expect(node.sync.flagged()).toEqual([liarNode.id]);
-          }
-        },
+        (world) => liarLeftOut(world),
       );
     });
   }
@@ -207,16 +214,7 @@ describe('one liar among 8 answering random values within ±150 ms, syncing its 
     scenario(
       '7 honest + random ±150 ms liar, syncing its own clock',
       { nodes: 8, durationUs: MINUTE, liar: 'random-150ms', liarAsks: true },
-      (world) => {
-        expect(figures(world).p99).toBeLessThanOrEqual(BOUND_US);
-        joinedAndSlewedOnly(world);
-        const liarNode = world.nodes[7] as SimNode;
-        for (const node of world.nodes) {
-          if (!node.honest) continue;
-          expect(node.sync.status(liarNode.id)?.flag).toBe(SyncFlag.Inconsistent);
-          expect(node.sync.flagged()).toEqual([liarNode.id]);
-        }
-      },
+      (world) => liarLeftOut(world, SyncFlag.Inconsistent),
     );
   });
 });
@@ -228,14 +226,7 @@ describe('f = 1: the smallest sessions that tolerate one liar', () => {
     scenario(
       '2 honest + liar 150 ms ahead, syncing its own clock (n = 3)',
       { nodes: 3, durationUs: MINUTE, liar: 'plus-150ms', liarAsks: true },
-      (world) => {
-        expect(figures(world).p99).toBeLessThanOrEqual(BOUND_US);
-        joinedAndSlewedOnly(world);
-        const liarNode = world.nodes[2] as SimNode;
-        for (const node of world.nodes.slice(0, 2)) {
-          expect(node.sync.flagged()).toEqual([liarNode.id]);
-        }
-      },
+      (world) => liarLeftOut(world, SyncFlag.Outlier),
     );
   });
 
