@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { STATISTICAL_SEEDS, simWorld } from '@elara/testkit';
 import type { Prng } from '@elara/core/sim';
-import { type DurableEnvelope, EventType, type NodeId, StateType } from '@elara/core';
+import {
+  decodeEnvelope,
+  type DurableEnvelope,
+  EventType,
+  type NodeId,
+  StateType,
+} from '@elara/core';
 import {
   AuthorityScope,
   DeltaLaw,
@@ -80,6 +86,16 @@ function held(store: EventStore): Set<string> {
   return out;
 }
 
+/** The sorted `author:seq` ids of encoded durable envelopes. */
+function idsOf(events: readonly Uint8Array[]): string[] {
+  return events
+    .map((b) => {
+      const e = decodeEnvelope(b) as DurableEnvelope;
+      return `${e.author}:${e.seq}`;
+    })
+    .sort();
+}
+
 /** Everything `from` answers to `digest`, page by page (bytes of durable envelopes). */
 function answer(from: Replica, digest: Digest): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -117,13 +133,14 @@ describe('anti-entropy', () => {
       for (;;) {
         const [heldA, heldB] = [held(a.store), held(b.store)];
         const [digestA, digestB] = [a.store.digest(), b.store.digest()];
-        const aLacks = [...heldB].filter((k) => !heldA.has(k)).length;
-        const bLacks = [...heldA].filter((k) => !heldB.has(k)).length;
+        const aLacks = [...heldB].filter((k) => !heldA.has(k)).sort();
+        const bLacks = [...heldA].filter((k) => !heldB.has(k)).sort();
         // both answer the digests they got, then both apply what they received
         const toB = answer(a, digestB);
         const toA = answer(b, digestA);
-        expect(toB.length).toBe(bLacks);
-        expect(toA.length).toBe(aLacks);
+        // exactly the set difference: the same ids, each once
+        expect(idsOf(toB)).toEqual(bLacks);
+        expect(idsOf(toA)).toEqual(aLacks);
         for (const e of toB) b.field.receiveBytes(e, { from: a.field.self });
         for (const e of toA) a.field.receiveBytes(e, { from: b.field.self });
         total += toB.length + toA.length;

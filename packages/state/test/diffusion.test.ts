@@ -66,4 +66,23 @@ describe('interest registry', () => {
     expect(r.isInterested(P, VOICE)).toBe(false);
     expect(r.size).toBe(1);
   });
+
+  it('forgets the interests of nodes that left, freeing their places', () => {
+    const r = new InterestRegistry({ maxMembers: 1 });
+    r.declare(P, [VOICE]);
+    expect(() => r.declare(Q, [VOICE])).toThrow(InterestLimitError);
+    expect(r.retain([SELF, Q])).toBe(1);
+    expect(r.size).toBe(0);
+    r.declare(Q, [VOICE]);
+    expect(r.isInterested(Q, TYPING)).toBe(false);
+  });
+});
+
+describe('diffusion: duplicates', () => {
+  it('lists each member once however often members() names it, call after call', () => {
+    const d = new Diffusion({ self: SELF, members: () => [P, Q, P, SELF, Q, R] });
+    const e = new Writer(SELF).durable(CHAT, { type: 'append', data: bytes(1) });
+    expect(d.recipients(e)).toEqual([P, Q, R]);
+    expect(d.recipients(e)).toEqual([P, Q, R]);
+  });
 });

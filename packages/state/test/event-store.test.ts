@@ -9,6 +9,7 @@ import {
   encodeEnvelope,
   MAX_EVENT_SEQ,
   type NodeId,
+  OutOfRangeError,
   type RepairRequestMessage,
   StateType,
 } from '@elara/core';
@@ -416,5 +417,203 @@ describe('event store: fed by the field', () => {
     for (const e of chain) alone.add(e);
     expect(alone.forget(a, 2)).toBe(true);
     expect(alone.digest().gaps).toEqual([{ author: a, from: 2, to: 2 }]);
+  });
+});
+
+describe('event store: review findings', () => {
+  it("never evicts this node's unacknowledged events while anything else can go", () => {
+    const self = node(10);
+    const peer = node(11);
+    const z = node(12);
+    const acks = new AckTable();
+    acks.setMembers([peer]);
+    const store = new EventStore({ acks, limits: { maxEvents: 50 } });
+    // `self` comes from the field the store observes
+    const { field } = makeField(self, { observers: [store] });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [self, z] },
+    });
+    const ws = new Writer(self);
+    for (let i = 0; i < 5; i++)
+      field.applyLocal(ws.durable(LOG, { type: 'append', data: bytes(i) }));
+    const wz = new Writer(z);
+    for (let i = 0; i < 60; i++) field.receive(wz.durable(LOG, { type: 'append', data: bytes(i) }));
+    expect(store.size).toBe(50);
+    expect(store.seqsOf(self)).toEqual([1, 2, 3, 4, 5]);
+    // the peer holds all of z and nothing of ours: it gets ours from us
+    const page = store.missing({ heads: new Map([[z, 60]]), gaps: [] });
+    expect(ids(page.events)).toEqual([1, 2, 3, 4, 5].map((s) => key(self, s)));
+    // acknowledged, they go first like anyone's
+    acks.record(peer, self, 5);
+    field.receive(wz.durable(LOG, { type: 'append', data: bytes(61) }));
+    expect(store.seqsOf(self)).toEqual([2, 3, 4, 5]);
+    expect(store.counters().evictedUnacknowledgedOwn).toBe(0);
+  });
+
+  it('stays within its bounds when only unacknowledged own events are left (counted)', () => {
+    const self = node(10);
+    const acks = new AckTable();
+    acks.setMembers([node(11)]);
+    const store = new EventStore({ acks, self, limits: { maxEvents: 3 } });
+    const w = new Writer(self);
+    for (let i = 0; i < 5; i++) store.add(w.durable(LOG, { type: 'append', data: bytes(i) }));
+    expect(store.seqsOf(self)).toEqual([3, 4, 5]);
+    expect(store.counters().evictedUnacknowledgedOwn).toBe(2);
+  });
+
+  it('stops claiming a held event the store evicted once the quarantine drops it too', () => {
+    const store = new EventStore({ limits: { maxEvents: 10 } });
+    const [x, y, z] = [node(1), node(2), node(3)];
+    const { field, time } = makeField(node(50), { observers: [store] });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [x, y, z] },
+    });
+    const wy = new Writer(y);
+    const wz = new Writer(z);
+    const y1 = wy.durable(LOG, { type: 'append', data: bytes(1) });
+    const x1 = new Writer(x).durable(
+      LOG,
+      { type: 'append', data: bytes(2) },
+      { deps: [{ author: y, seq: 1 }] },
+    );
+    expect(field.receive(x1).status).toBe('quarantined');
+    expect(store.digest().heads.get(x)).toBe(1);
+    for (let i = 0; i < 10; i++) field.receive(wz.durable(LOG, { type: 'append', data: bytes(i) }));
+    expect(store.has(x, 1)).toBe(false); // evicted from the store, still in quarantine
+    time.t += field.limits.quarantineAgeUs + 1;
+    expect(field.expire().evicted).toBe(1);
+    expect(store.digest().heads.has(x)).toBe(false);
+    // a peer holding both answers with both
+    const peer = new EventStore();
+    peer.add(y1);
+    peer.add(x1);
+    expect(ids(peer.missing(store.digest()).events).sort()).toEqual([key(x, 1), key(y, 1)]);
+  });
+
+  it('claims what the field processed even when the store refused it as oversized', () => {
+    const a = AUTHORS[0] as NodeId;
+    const store = new EventStore({ limits: { maxBytesPerAuthor: 600 } });
+    const { field } = makeField(node(50), { observers: [store] });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [a] },
+    });
+    const w = new Writer(a);
+    expect(field.receive(w.durable(LOG, { type: 'append', data: new Uint8Array(1000) }))).toEqual({
+      status: 'applied',
+    });
+    expect(field.receive(w.durable(LOG, { type: 'append', data: bytes(1) }))).toEqual({
+      status: 'applied',
+    });
+    expect(store.counters().oversized).toBe(1);
+    expect(store.seqsOf(a)).toEqual([2]);
+    expect(store.digest()).toEqual({ heads: new Map([[a, 2]]), gaps: [] });
+  });
+
+  it('gives no author slot to an event it refuses as oversized', () => {
+    const store = new EventStore({ limits: { maxAuthors: 2, maxBytesPerAuthor: 600 } });
+    for (const a of [node(1), node(2)]) {
+      expect(
+        store.add(new Writer(a).durable(LOG, { type: 'append', data: new Uint8Array(1000) })),
+      ).toBe('oversized');
+    }
+    expect(store.add(new Writer(node(3)).durable(LOG, { type: 'append', data: bytes(1) }))).toBe(
+      'stored',
+    );
+    expect(store.digest().heads.size).toBe(1);
+  });
+
+  it('shares the gap budget fairly: one author full of holes does not starve the others', () => {
+    const store = new EventStore();
+    const [a, b] = [node(1), node(2)];
+    const wa = new Writer(a);
+    for (let s = 1; s <= 600; s++) {
+      const e = wa.durable(LOG, { type: 'append', data: bytes(1) });
+      if (s % 2 === 1) store.add(e);
+    }
+    const wb = new Writer(b);
+    const bAll: DurableEnvelope[] = [];
+    for (let s = 1; s <= 5000; s++) {
+      const e = wb.durable(LOG, { type: 'append', data: bytes(1) });
+      bAll.push(e);
+      if (s !== 2) store.add(e);
+    }
+    const d = store.digest();
+    expect(d.gaps.length).toBe(255);
+    expect(d.heads.get(b)).toBe(5000);
+    expect(d.gaps.filter((g) => g.author === b)).toEqual([{ author: b, from: 2, to: 2 }]);
+    expect(d.gaps.filter((g) => g.author === a)).toHaveLength(254);
+    for (const k of claimed(d)) expect(held(store).has(k) || k.startsWith(`${b}:`)).toBe(true);
+    const peer = new EventStore();
+    for (const e of bAll) peer.add(e);
+    expect(ids(peer.missing(d, { maxEvents: 10_000 }).events)).toEqual([key(b, 2)]);
+  });
+
+  it('gives every author with holes at least its equal share of the gap budget', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 60 }),
+        (holes, maxGaps) => {
+          const store = new EventStore();
+          holes.forEach((n, i) => {
+            const w = new Writer(node(i + 1));
+            // n holes of one event each: every other seq held
+            for (let s = 1; s <= 2 * n + 1; s++) {
+              const e = w.durable(LOG, { type: 'append', data: bytes(1) });
+              if (s % 2 === 1) store.add(e);
+            }
+          });
+          const d = store.digest({ maxGaps });
+          expect(d.gaps.length).toBeLessThanOrEqual(maxGaps);
+          const wanting = holes.filter((n) => n > 0).length;
+          const fair = wanting === 0 ? 0 : Math.floor(maxGaps / wanting);
+          holes.forEach((n, i) => {
+            const listed = d.gaps.filter((g) => g.author === node(i + 1)).length;
+            expect(listed).toBeGreaterThanOrEqual(Math.min(n, fair));
+          });
+          if (holes.reduce((x, y) => x + y, 0) > maxGaps) expect(d.gaps.length).toBe(maxGaps);
+        },
+      ),
+      { numRuns: propertyRuns(100, 1_000) },
+    );
+  });
+
+  it('refuses paging and digest options that cannot work with OutOfRangeError', () => {
+    const store = storeOf(chains(5), () => true);
+    const empty: Digest = { heads: new Map(), gaps: [] };
+    for (const maxEvents of [0, -1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => store.missing(empty, { maxEvents })).toThrow(OutOfRangeError);
+    }
+    for (const maxBytes of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => store.missing(empty, { maxBytes })).toThrow(OutOfRangeError);
+    }
+    const a = AUTHORS[0] as NodeId;
+    expect(() => store.missing(empty, { after: new Map([[a, -1]]) })).toThrow(OutOfRangeError);
+    expect(() =>
+      store.missing(empty, { after: { get: () => 1 } as unknown as Map<NodeId, number> }),
+    ).toThrow(OutOfRangeError);
+    expect(() => store.digest({ maxGaps: -1 })).toThrow(OutOfRangeError);
+    expect(() => store.digest({ maxGapSpan: 0 })).toThrow(OutOfRangeError);
+    // overlapping gaps running past the head, and an `after` beyond the head, still work
+    const d: Digest = {
+      heads: new Map([[a, 3]]),
+      gaps: [
+        { author: a, from: 1, to: 2 },
+        { author: a, from: 2, to: 3 },
+        { author: a, from: 3, to: 900 },
+      ],
+    };
+    expect(ids(store.missing(d).events).filter((k) => k.startsWith(`${a}:`))).toHaveLength(5);
+    const beyond = store.missing(
+      { heads: new Map([[a, 1]]), gaps: [] },
+      { after: new Map([[a, 4]]) },
+    );
+    expect(ids(beyond.events).filter((k) => k.startsWith(`${a}:`))).toEqual([key(a, 5)]);
   });
 });

@@ -1,14 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { type DurableEnvelope, EventType, StateType, verifyEnvelope } from '@elara/core';
+import {
+  type DurableEnvelope,
+  encodeEnvelope,
+  EventType,
+  StateType,
+  verifyEnvelope,
+  verifyEnvelopeBytes,
+} from '@elara/core';
 import {
   AckTable,
   DeltaLaw,
+  EventStore,
   LocalEventRejectedError,
   LocalEvents,
   LocalLog,
   LocalLogFullError,
   LocalNumberingError,
   LocalSequenceError,
+  membershipEventType,
+  membershipMutation,
 } from '../src/index.ts';
 import {
   atomId,
@@ -235,5 +245,110 @@ describe('local events', () => {
     for (const e of [second.envelope, first.envelope, add]) other.field.receive(e);
     expect(other.field.counters().rejected.Unauthorized).toBe(0);
     expect(other.field.processedOf(X)).toBe(2);
+  });
+});
+
+describe('local events: review findings', () => {
+  it('number a write made from a change listener after the one being applied', () => {
+    const { field, log, local } = writerSetup();
+    local.durable(text(1));
+    let inner: number | undefined;
+    field.onChange(() => {
+      if (inner === undefined && field.processedOf(SELF) < 3)
+        inner = local.durable({ ...text(9), target: LOG }).envelope.seq;
+    });
+    expect(local.durable(text(2)).envelope.seq).toBe(2);
+    expect(inner).toBe(3);
+    expect(field.counters().listenerErrors).toBe(0);
+    expect(field.processedOf(SELF)).toBe(3);
+    expect(log.pendingSeqs()).toEqual([1, 2, 3]);
+    expect(local.durable(text(4)).envelope.seq).toBe(4);
+    expect(log.pendingSeqs()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('encode a durable event once: the log and the store keep the bytes it returns', () => {
+    const store = new EventStore();
+    const { field, time } = makeField(SELF, { observers: [store] });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [SELF] },
+    });
+    const { log } = twoMembers({});
+    const local = new LocalEvents({ field, signer: toySigner(SELF), now: () => time.now(), log });
+    const written = local.durable(text(1));
+    expect(written.bytes).toEqual(encodeEnvelope(written.envelope));
+    expect(store.get(SELF, 1)).toBe(written.bytes);
+    expect(log.pendingFor(P)[0]).toBe(written.bytes);
+    expect(verifyEnvelopeBytes(SESSION, written.bytes, toyVerifier([SELF]))).toBe(true);
+  });
+
+  it('keep an entry that adds the first other member until it acknowledges it', () => {
+    const r = membershipReplica(node(10), node(10));
+    const acks = new AckTable();
+    const log = new LocalLog({ self: node(10), acks });
+    r.field.onChange((c) => {
+      if (c.atom === r.log.atom) {
+        acks.setMembers(
+          r.log
+            .members()
+            .map((m) => m.id)
+            .filter((id) => id !== node(10)),
+        );
+      }
+    });
+    const local = new LocalEvents({
+      field: r.field,
+      signer: toySigner(node(10)),
+      now: () => T0,
+      log,
+    });
+    const entry = addEntry(P);
+    local.durable({
+      target: r.log.atom,
+      eventType: membershipEventType(entry),
+      mutation: membershipMutation(entry),
+    });
+    expect(log.pendingSeqs()).toEqual([1]);
+    acks.record(P, node(10), 1);
+    expect(log.size).toBe(0);
+  });
+});
+
+describe('ack table', () => {
+  it('ignores and counts acknowledgements of non-members, out of range, beyond its bounds', () => {
+    const t = new AckTable({ maxMembers: 2, maxAuthors: 2 });
+    t.setMembers([P, Q]);
+    expect(t.record(node(9), SELF, 3)).toBe(false);
+    for (const bad of [-1, 0.5, Number.NaN, 2 ** 32]) expect(t.record(P, SELF, bad)).toBe(false);
+    expect(t.ignored).toBe(5);
+    expect(t.record(P, node(5), 1)).toBe(false); // Q has not acknowledged node 5 yet
+    t.record(P, node(6), 1);
+    expect(t.record(P, node(7), 1)).toBe(false); // a third author for P
+    expect(t.ignored).toBe(6);
+    expect(t.acked(P, node(7))).toBe(0);
+    expect(t.record(Q, node(5), 4)).toBe(true);
+    expect(t.ackedByAll(node(5))).toBe(1);
+    // lower acknowledgements are ignored (not counted): they only grow
+    expect(t.record(Q, node(5), 2)).toBe(false);
+    expect(t.acked(Q, node(5))).toBe(4);
+  });
+
+  it('holds everything back while more members than it tracks are in the session', () => {
+    const t = new AckTable({ maxMembers: 2 });
+    const log = new LocalLog({ self: SELF, acks: t });
+    t.setMembers([P, Q]);
+    for (const e of events(3)) log.append(e);
+    t.record(P, SELF, 3);
+    t.record(Q, SELF, 1);
+    expect(log.pendingSeqs()).toEqual([2, 3]);
+    t.setMembers([P, Q, node(9)]); // node 9 is not tracked: it may lack anything
+    expect(t.ignored).toBe(1);
+    expect(t.ackedByAll(SELF)).toBe(0);
+    t.record(Q, SELF, 3);
+    expect(log.pendingSeqs()).toEqual([2, 3]);
+    t.setMembers([P, Q]); // fits again: what both hold drains
+    expect(t.ackedByAll(SELF)).toBe(3);
+    expect(log.size).toBe(0);
   });
 });

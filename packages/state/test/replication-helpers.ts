@@ -16,6 +16,7 @@ import {
   membershipMutation,
   type StateField,
   type DurableObserver,
+  type FieldLimits,
   MemberRole,
 } from '../src/index.ts';
 import { atomId, bytes, makeField, toySigner, Writer } from './helpers.ts';
@@ -95,10 +96,12 @@ export function membershipReplica(
     maxEntriesPerSigner?: number;
     ownerReserve?: number;
     observers?: DurableObserver[];
+    /** Verify signatures with the log's keys (`log.verifier`) instead of the toy verifier. */
     verifier?: boolean;
+    limits?: Partial<FieldLimits>;
   } = {},
 ): { field: StateField; log: MembershipLog } {
-  const { observers, verifier, ...bounds } = options;
+  const { observers, verifier, limits, ...bounds } = options;
   const log = new MembershipLog({
     founder: { id: founder, ...keysOf(founder) },
     checkKeys: toyCheckKeys,
@@ -108,6 +111,7 @@ export function membershipReplica(
     membership: log,
     observers: [log, ...(observers ?? [])],
     ...(verifier === true ? { verifier: log.verifier(toyKeyVerify) } : {}),
+    ...(limits === undefined ? {} : { limits }),
   });
   field.define(log.atom, log.atomSpec());
   field.define(CHAT, {
