@@ -1,9 +1,12 @@
-// Event store benchmarks: digest() and missing() on stores of 10 k and 100 k events, beside a
-// raw baseline measured in the same run: sorting and diffing plain arrays of the same ids
-// (what a store without per-author sorted arrays would do for each digest and each answer).
+// Event store benchmarks: add(), digest() and missing() on stores of 10 k and 100 k events,
+// beside raw baselines measured in the same run: sorting and diffing plain arrays of the same
+// ids (what a store without per-author sorted arrays would do for each digest and each answer),
+// the same scans over ids kept sorted already (the fair comparison: the store keeps its arrays
+// sorted too), and for add() encoding each event and pushing it onto plain arrays.
 import { type BenchRow, type CaseResult, measureInterleaved, report } from '@elara/bench-kit';
 import {
   type DurableEnvelope,
+  encodeEnvelope,
   EventKind,
   EventType,
   type NodeId,
@@ -16,6 +19,8 @@ const AUTHORS = Array.from({ length: 8 }, (_, i) => nodeId(0x1000 + i));
 const TARGET = stateIdFromParts(0x0001, 1);
 const SIGNATURE = new Uint8Array(64);
 let sink = 0;
+/** One page for everything. */
+const ALL = Number.MAX_SAFE_INTEGER;
 
 function event(author: NodeId, seq: number): DurableEnvelope {
   return {
@@ -38,6 +43,14 @@ interface Shape {
   readonly store: EventStore;
   /** The same events' ids, in the order they were stored. */
   readonly ids: Float64Array;
+  /** The same ids, sorted (outside the timed code). */
+  readonly sorted: Float64Array;
+  /** The events, in the order they were stored. */
+  readonly events: DurableEnvelope[];
+}
+
+function limitsFor(n: number) {
+  return { maxEvents: n, maxEventsPerAuthor: n, maxBytes: 2 ** 40, maxBytesPerAuthor: 2 ** 40 };
 }
 
 /**
@@ -45,24 +58,30 @@ interface Shape {
  * make gaps).
  */
 function build(n: number, keep: (a: number, seq: number) => boolean): Shape {
-  const store = new EventStore({
-    limits: { maxEvents: n, maxEventsPerAuthor: n, maxBytes: 2 ** 40, maxBytesPerAuthor: 2 ** 40 },
-  });
+  const store = new EventStore({ limits: limitsFor(n) });
   const ids: number[] = [];
+  const events: DurableEnvelope[] = [];
   const per = n / AUTHORS.length;
   for (let seq = 1; seq <= per; seq++) {
     for (let a = 0; a < AUTHORS.length; a++) {
       if (!keep(a, seq)) continue;
-      store.add(event(AUTHORS[a] as NodeId, seq));
+      const e = event(AUTHORS[a] as NodeId, seq);
+      store.add(e);
+      events.push(e);
       ids.push(idOf(a, seq));
     }
   }
-  return { store, ids: Float64Array.from(ids) };
+  const all = Float64Array.from(ids);
+  return { store, ids: all, sorted: all.slice().sort(), events };
 }
 
-/** Raw digest: sort the ids, then per author the highest seq and the holes below it. */
+/** Raw digest: sort the ids, then scan them. */
 function rawDigest(ids: Float64Array): number {
-  const sorted = ids.slice().sort();
+  return rawScan(ids.slice().sort());
+}
+
+/** Per author of sorted ids, the highest seq and the holes below it. */
+function rawScan(sorted: Float64Array): number {
   let gaps = 0;
   let heads = 0;
   let author = -1;
@@ -84,8 +103,11 @@ function rawDigest(ids: Float64Array): number {
 
 /** Raw missing: sort both sides' ids and diff them (ours not in theirs). */
 function rawMissing(ours: Float64Array, theirs: Float64Array): number {
-  const a = ours.slice().sort();
-  const b = theirs.slice().sort();
+  return rawDiff(ours.slice().sort(), theirs.slice().sort());
+}
+
+/** The sorted ids of `a` that sorted `b` lacks. */
+function rawDiff(a: Float64Array, b: Float64Array): number {
   const out: number[] = [];
   let j = 0;
   for (let i = 0; i < a.length; i++) {
@@ -111,11 +133,33 @@ export function benchEventStore(progress: (what: string) => void = () => {}): vo
     // a holey store: 10 % of its events missing (more holes than a digest lists)
     const holey = build(n, (a, seq) => (seq * 2654435761 + a) % 10 !== 3 || seq === 1);
     const peerDigest: Digest = peer.store.digest();
-    const lacking = full.store.missing(peerDigest, { maxEvents: Infinity, maxBytes: Infinity });
+    const lacking = full.store.missing(peerDigest, { maxEvents: ALL, maxBytes: ALL });
     if (lacking.events.length !== rawMissing(full.ids, peer.ids)) {
       throw new Error('missing() and the raw diff disagree');
     }
     const cases = [
+      {
+        name: `add() ${n / 1000} k`,
+        run: (k: number) =>
+          repeat(k, () => {
+            const store = new EventStore({ limits: limitsFor(n) });
+            for (const e of full.events) store.add(e);
+            return store.size;
+          }),
+      },
+      {
+        name: `raw encode+push ${n / 1000} k`,
+        run: (k: number) =>
+          repeat(k, () => {
+            const ids: number[] = [];
+            const data: Uint8Array[] = [];
+            for (const e of full.events) {
+              data.push(encodeEnvelope(e));
+              ids.push(e.seq);
+            }
+            return data.length + ids.length;
+          }),
+      },
       {
         name: `digest() ${n / 1000} k`,
         run: (k: number) => repeat(k, () => full.store.digest().heads.size),
@@ -137,41 +181,73 @@ export function benchEventStore(progress: (what: string) => void = () => {}): vo
         run: (k: number) =>
           repeat(
             k,
-            () =>
-              full.store.missing(peerDigest, { maxEvents: Infinity, maxBytes: Infinity }).events
-                .length,
+            () => full.store.missing(peerDigest, { maxEvents: ALL, maxBytes: ALL }).events.length,
           ),
       },
       {
         name: `raw sort+diff ${n / 1000} k`,
         run: (k: number) => repeat(k, () => rawMissing(full.ids, peer.ids)),
       },
+      {
+        name: `raw scan sorted ${n / 1000} k`,
+        run: (k: number) => repeat(k, () => rawScan(full.sorted)),
+      },
+      {
+        name: `raw scan sorted holey ${n / 1000} k`,
+        run: (k: number) => repeat(k, () => rawScan(holey.sorted)),
+      },
+      {
+        name: `raw diff sorted ${n / 1000} k`,
+        run: (k: number) => repeat(k, () => rawDiff(full.sorted, peer.sorted)),
+      },
     ];
     const r = measureInterleaved(cases, { rounds: 5, sliceMs: 150 });
+    const c = (i: number): CaseResult => r[i] as CaseResult;
     const label = `${n / 1000} k events, 8 authors`;
     rows.push(
       {
-        name: `digest(), ${label}, contiguous (calls/s)`,
-        ours: r[0] as CaseResult,
-        baseline: r[1] as CaseResult,
+        name: `add() of ${label} into an empty store (stores/s)`,
+        ours: c(0),
+        baseline: c(1),
+        note: 'the raw baseline encodes and pushes; ours also sorts, bounds and indexes',
       },
       {
-        name: `digest(), ${label}, 10 % holes (calls/s)`,
-        ours: r[2] as CaseResult,
-        baseline: r[3] as CaseResult,
+        name: `digest(), ${label}, contiguous, vs sort + scan (calls/s)`,
+        ours: c(2),
+        baseline: c(3),
+      },
+      {
+        name: `digest(), ${label}, contiguous, vs a scan of ids kept sorted (calls/s)`,
+        ours: c(2),
+        baseline: c(8),
+      },
+      {
+        name: `digest(), ${label}, 10 % holes, vs sort + scan (calls/s)`,
+        ours: c(4),
+        baseline: c(5),
         note: 'the digest lists at most 255 gaps; the raw scan finds every hole',
       },
       {
-        name: `missing(), ${label}, peer lacks ${lacking.events.length} (calls/s)`,
-        ours: r[4] as CaseResult,
-        baseline: r[5] as CaseResult,
+        name: `digest(), ${label}, 10 % holes, vs a scan of ids kept sorted (calls/s)`,
+        ours: c(4),
+        baseline: c(9),
+      },
+      {
+        name: `missing(), ${label}, peer lacks ${lacking.events.length}, vs sort + diff (calls/s)`,
+        ours: c(6),
+        baseline: c(7),
         note: 'ours returns the stored bytes; the raw diff returns ids only',
+      },
+      {
+        name: `missing(), ${label}, peer lacks ${lacking.events.length}, vs a diff of ids kept sorted (calls/s)`,
+        ours: c(6),
+        baseline: c(10),
       },
     );
   }
   report(
     'state-store',
-    'State event store: digest() and missing() vs sorting and diffing plain id arrays (calls/s)',
+    'State event store: add(), digest() and missing() vs plain id arrays, sorted per call or kept sorted',
     rows,
   );
   if (sink === 0.5) console.log(sink);

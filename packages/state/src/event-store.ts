@@ -584,8 +584,19 @@ export class EventStore implements DurableObserver {
       throw new OutOfRangeError(`maxGaps ${maxGaps} is not a non-negative integer`);
     }
     const authors = this.sortedAuthors();
-    const needs = authors.map((a) => holeRanges(a, maxGapSpan, maxGaps + 1, undefined));
-    const shares = fairShares(needs, maxGaps);
+    // Holes are counted up to an even share first; again, fully, only for an author whose
+    // share might go beyond it (others needed less).
+    const even = Math.ceil(maxGaps / Math.max(1, authors.length)) + 1;
+    const needs = authors.map((a) => holeRanges(a, maxGapSpan, even, undefined));
+    let shares = fairShares(needs, maxGaps);
+    let recount = false;
+    for (let i = 0; i < authors.length; i++) {
+      if (needs[i] === even && shares[i] === even) {
+        needs[i] = holeRanges(authors[i] as AuthorEvents, maxGapSpan, maxGaps + 1, undefined);
+        recount = true;
+      }
+    }
+    if (recount) shares = fairShares(needs, maxGaps);
     const heads = new Map<NodeId, number>();
     const gaps: SeqRange[] = [];
     for (let i = 0; i < authors.length; i++) {

@@ -6,7 +6,7 @@
  * | Owner    | yes                                            | add, remove and change the role of anyone but the founder        |
  * | Admin    | yes                                            | add, remove and change the role of members and observers, never giving more than Member |
  * | Member   | yes                                            | its own removal (leaving)                                        |
- * | Observer | no (receives every durable event)              | none                                                             |
+ * | Observer | no durable event on any atom, owned or granted ones included (it receives every durable event) | its own removal (leaving) |
  *
  * The founder (the session's creator, named in every replica's config) is an owner from the
  * start and can be neither removed nor demoted. The numeric order is privilege: where
@@ -25,7 +25,7 @@ export function isMemberRole(value: unknown): value is MemberRole {
   return value === 0 || value === 1 || value === 2 || value === 3;
 }
 
-/** True when the role may write (every role but Observer). */
+/** True when the role may write (every role but Observer; an observer may only leave). */
 export function roleCanWrite(role: MemberRole | undefined): boolean {
   return role !== undefined && role >= MemberRole.Member;
 }

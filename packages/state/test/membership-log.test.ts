@@ -249,7 +249,7 @@ describe('membership authorisation', () => {
     expect(r.log.size).toBe(1);
   });
 
-  it('holds at most maxEntries entries (the rest refused and counted)', () => {
+  it('refuses an entry whose causal past holds maxEntries entries (counted)', () => {
     const r = membershipReplica(SELF, F, { maxEntries: 2 });
     const wf = new Writer(F);
     expect(r.field.receive(entryEvent(wf, r.log, addEntry(A)))).toEqual(Outcome.Applied);
