@@ -149,7 +149,10 @@ export {
   BeyondWindowError,
   StaleEpochError,
   FutureEpochError,
+  EpochsExhaustedError,
   TooFarAheadError,
+  ConsumedKeysError,
+  EpochPolicyError,
   UnknownSenderError,
   ChannelMismatchError,
 } from './channel/channel-errors.ts';
@@ -163,6 +166,7 @@ export { ReplayWindow, MAX_REPLAY_WINDOW } from './channel/replay-window.ts';
 export {
   type EpochPolicy,
   MAX_EPOCH_MESSAGES,
+  DEFAULT_MAX_SKIP,
   DEFAULT_EPOCH_POLICIES,
   epochPolicies,
 } from './channel/epoch-policy.ts';
@@ -173,7 +177,6 @@ export {
   type ChannelOpenedFrame,
   CHANNEL_HEADER_SIZE,
   CHANNEL_MAX_PLAINTEXT,
-  DEFAULT_MAX_SKIP,
 } from './channel/secure-channel.ts';
 export {
   eventSigner,

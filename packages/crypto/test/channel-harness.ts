@@ -6,7 +6,11 @@ import {
   SecureChannel,
 } from '../src/index.ts';
 
-/** Two handshake results that mirror each other, from random roots (no public-key work). */
+/**
+ * Two handshake results that mirror each other, from random roots (no public-key work). Each
+ * holds its own copies of the roots, as real handshakes hand over: a channel takes its result's
+ * roots and zeroes them.
+ */
 export function mirroredResults(
   crypto: CryptoProvider,
   fields: { session?: SessionId; a?: NodeId; b?: NodeId; channelId?: bigint } = {},
@@ -31,8 +35,22 @@ export function mirroredResults(
     agreementPublicKey: new Uint8Array(32),
   });
   return [
-    { ...common, role: 'initiator', local: a, peer: publicOf(b), sendKey: ab, receiveKey: ba },
-    { ...common, role: 'responder', local: b, peer: publicOf(a), sendKey: ba, receiveKey: ab },
+    {
+      ...common,
+      role: 'initiator',
+      local: a,
+      peer: publicOf(b),
+      sendKey: ab.slice(),
+      receiveKey: ba.slice(),
+    },
+    {
+      ...common,
+      role: 'responder',
+      local: b,
+      peer: publicOf(a),
+      sendKey: ba.slice(),
+      receiveKey: ab.slice(),
+    },
   ];
 }
 

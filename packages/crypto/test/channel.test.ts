@@ -12,6 +12,8 @@ import {
 } from '@elara/core';
 import {
   BeyondWindowError,
+  DEFAULT_MAX_SKIP,
+  EpochsExhaustedError,
   CHANNEL_HEADER_SIZE,
   CHANNEL_MAX_PLAINTEXT,
   ChannelMismatchError,
@@ -26,6 +28,7 @@ import {
 } from '../src/index.ts';
 import { channelKeyMaterial } from '../src/channel/channel-inspection.ts';
 import { channelPair, mirroredResults, outcome } from './channel-harness.ts';
+import { rawOpen, referenceSchedule } from './channel-reference.ts';
 import { handshake, node } from './handshake-harness.ts';
 import { bothProviders } from './providers.ts';
 
@@ -65,41 +68,127 @@ describe('a channel from a real handshake', () => {
       UnknownSenderError,
     );
   });
+
+  it.each([
+    ['native', 'native'],
+    ['portable', 'native'],
+  ] as const)(
+    '%s/%s: a peer keeping all its past state opens nothing of a later handshake between the same identities',
+    (ka, kb) => {
+      const a = node(ka, 21);
+      const b = node(kb, 22);
+      const first = handshake(a, b);
+      const ra = first.initiatorResult;
+      const rb = first.responderResult;
+      if (ra === undefined || rb === undefined) throw new Error('handshake failed');
+      // b keeps copies of its roots (the channel zeroes the result's) and never closes.
+      const kept = [rb.sendKey.slice(), rb.receiveKey.slice()];
+      const oldA = new SecureChannel(a.provider, ra);
+      const oldB = new SecureChannel(b.provider, rb);
+      const oldFrames = [0, 1, 2, 3, 4].map((i) =>
+        oldA.seal(frameOf(PacketClass.Core, payloadOf(i))),
+      );
+      for (const f of oldFrames.slice(0, 4)) oldB.open(f);
+      oldA.close();
+      const second = handshake(a, b);
+      const ra2 = second.initiatorResult;
+      const rb2 = second.responderResult;
+      if (ra2 === undefined || rb2 === undefined) throw new Error('handshake failed');
+      expect(ra2.channelId).not.toBe(ra.channelId);
+      expect(toHex(rb2.receiveKey)).not.toBe(toHex(kept[1]!));
+      const newA = new SecureChannel(a.provider, ra2);
+      const fresh = [0, 1, 2, 3, 4, 1].map((c) =>
+        newA.seal(frameOf(c as PacketClass, payloadOf(c, 30))),
+      );
+      // The old channel refuses them by channel, and with the old RatchetId patched in, by tag.
+      const oldTag = Number(BigInt.asUintN(32, ra.channelId));
+      for (const f of fresh) {
+        expect(outcome(() => oldB.open(f))).toBe('ChannelMismatchError');
+        const patched = f.slice();
+        new DataView(patched.buffer).setUint32(32, oldTag, true);
+        // Refused by the window (seq 0 of Core was seen) or by the tag, never opened.
+        expect(outcome(() => oldB.open(patched))).toMatch(
+          /^(AuthenticationError|DuplicateFrameError)$/,
+        );
+      }
+      // Every key the kept roots derive (both directions, every class, epochs 0..7 and
+      // positions 0..39, as message key) opens none of them. Positive control: the same keys
+      // open the old frame b never received.
+      let tried = 0;
+      for (const root of kept) {
+        for (const c of [0, 1, 2, 3, 4]) {
+          const ref = referenceSchedule(root, c);
+          for (let e = 0; e < 8; e++) {
+            for (let i = 0; i < 40; i++) {
+              const key = ref.mk(e, i);
+              for (const f of fresh) {
+                if (f[20] !== c) continue;
+                tried++;
+                expect(rawOpen(f, key)).toBeUndefined();
+              }
+            }
+          }
+        }
+      }
+      expect(tried).toBe(2 * 8 * 40 * fresh.length);
+      const control = referenceSchedule(kept[1]!, PacketClass.Core).mk(0, 4);
+      expect(toHex(rawOpen(oldFrames[4]!, control) ?? new Uint8Array(0))).toBe(toHex(payloadOf(4)));
+    },
+  );
 });
 
 describe.each(bothProviders(3))('secure channel on the $name provider', (crypto) => {
   const slowOrFew = crypto.name === 'native' ? propertyRuns(40, 300) : propertyRuns(5, 40);
 
-  it('loss, reordering and duplication within the window: each authentic frame opens once', () => {
+  it('loss, reordering and duplication, within the window and past it: each authentic frame opens at most once, the rest refused by name', () => {
+    const window = 16;
+    let beyond = 0;
+    let opens = 0;
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 60 }),
+        // size 'max': fast-check's default size would keep arrays to about 10 frames.
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 60, size: 'max' }),
         fc.integer(),
-        (copies, seed) => {
-          const { a, b } = channelPair(crypto);
+        fc.integer({ min: 1, max: 40 }),
+        (copies, seed, depth) => {
+          const { a, b } = channelPair(crypto, { replayWindow: window });
           const frames = copies.map((_, i) => a.seal(frameOf(PacketClass.Core, payloadOf(i))));
           const deliveries = copies.flatMap((n, i) => Array.from({ length: n }, () => i));
-          // Deterministic shuffle from the seed.
+          // A deterministic shuffle from the seed, each delivery moving up to `depth` places:
+          // within the window (16) in some runs, past it in others.
           let s = seed >>> 0;
           for (let i = deliveries.length - 1; i > 0; i--) {
             s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-            const j = s % (i + 1);
+            const j = i - ((s >>> 8) % Math.min(depth, i + 1));
             [deliveries[i], deliveries[j]] = [deliveries[j] as number, deliveries[i] as number];
           }
+          // The window's rules: older than the window (from the highest opened) is refused as
+          // such, whether it opened before or not; otherwise a second copy is a duplicate.
           const opened = new Set<number>();
+          let highest = -1;
           for (const i of deliveries) {
-            if (opened.has(i)) {
-              expect(() => b.open(frames[i] as Uint8Array)).toThrow(DuplicateFrameError);
+            const frame = frames[i] as Uint8Array;
+            if (highest - i >= window) {
+              expect(() => b.open(frame)).toThrow(BeyondWindowError);
+              beyond++;
+            } else if (opened.has(i)) {
+              expect(() => b.open(frame)).toThrow(DuplicateFrameError);
             } else {
-              expect(toHex(b.open(frames[i] as Uint8Array).plaintext)).toBe(toHex(payloadOf(i)));
+              expect(toHex(b.open(frame).plaintext)).toBe(toHex(payloadOf(i)));
               opened.add(i);
+              highest = Math.max(highest, i);
+              opens++;
             }
           }
-          expect(opened.size).toBe(copies.filter((n) => n > 0).length);
+          expect(b.cachedReceiveKeys).toBeLessThan(window);
         },
       ),
-      { numRuns: slowOrFew },
+      // One run surely past the window (and the random ones around it).
+      { numRuns: slowOrFew, examples: [[Array.from({ length: 60 }, () => 1), 7, 40]] },
     );
+    // Both sides of the window were exercised.
+    expect(beyond).toBeGreaterThan(0);
+    expect(opens).toBeGreaterThan(0);
   });
 
   it('a frame older than the window is refused by name and changes nothing', () => {
@@ -121,22 +210,32 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
   });
 
   it('flipping any single bit of a sealed frame fails by name and leaves window, chain and caches unchanged', () => {
-    const { a, b } = channelPair(crypto);
-    const sent = [0, 1, 2, 3, 4, 5].map((i) =>
-      a.seal({ ...frameOf(PacketClass.Perceptual, payloadOf(i, 20)), timeHint: -5 }),
+    const { a, b } = channelPair(crypto, { overlapEpochs: 1 });
+    const P = PacketClass.Perceptual;
+    const e0 = Array.from({ length: 8 }, (_, i) =>
+      a.seal({ ...frameOf(P, payloadOf(i, 20)), timeHint: -5 }),
     );
-    a.rekey(PacketClass.Perceptual);
-    sent.push(a.seal(frameOf(PacketClass.Perceptual, payloadOf(6, 20))));
-    b.open(sent[0] as Uint8Array);
-    b.open(sent[3] as Uint8Array); // 1 and 2 are now cached skipped keys
-    const state = () =>
-      `${b.describeReceiveState()} ${b[channelKeyMaterial]().receive.flat().map(toHex).join(',')}`;
-    const before = state();
+    a.rekey(P);
+    const e1 = Array.from({ length: 4 }, (_, i) => a.seal(frameOf(P, payloadOf(100 + i, 20))));
+    // Epoch 0 opened at 0 and 3 (1 and 2 cached, head 4), then epoch 1 at 0: epoch 0 kept.
+    for (const f of [e0[0], e0[3], e1[0]]) b.open(f as Uint8Array);
+    const committed = () => {
+      const m = b[channelKeyMaterial]();
+      return `${b.describeReceiveState()} ${[...m.receive.flat(), ...m.send.flat()].map(toHex).join(',')}`;
+    };
+    const before = committed();
     expect(b.cachedReceiveKeys).toBe(2);
-    // A cached key's frame, a frame that skips ahead, a frame of the next epoch.
+    // Every way a frame opens: the older epoch from its cache, at its head, skipping ahead;
+    // the newest epoch at its head, skipping ahead.
+    const paths: [string, Uint8Array, number][] = [
+      ['older epoch, cached', e0[1] as Uint8Array, 1],
+      ['older epoch, head', e0[4] as Uint8Array, 4],
+      ['older epoch, skip', e0[6] as Uint8Array, 6],
+      ['newest epoch, head', e1[1] as Uint8Array, 101],
+      ['newest epoch, skip', e1[3] as Uint8Array, 103],
+    ];
     const step = crypto.name === 'native' || isSlowRun() ? 1 : 5;
-    for (const i of [1, 5, 6]) {
-      const frame = sent[i] as Uint8Array;
+    for (const [name, frame] of paths) {
       for (let bit = 0; bit < frame.length * 8; bit += step) {
         const bad = frame.slice();
         bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7));
@@ -146,13 +245,14 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
         } catch (e) {
           threw = e;
         }
-        expect(threw, `frame ${i} bit ${bit}`).toBeInstanceOf(ElaraError);
-        expect(state()).toBe(before);
+        expect(threw, `${name}, bit ${bit}`).toBeInstanceOf(ElaraError);
+        expect(committed(), `${name}, bit ${bit}`).toBe(before);
       }
     }
-    for (const i of [1, 5, 6, 2, 4]) {
-      expect(toHex(b.open(sent[i] as Uint8Array).plaintext)).toBe(toHex(payloadOf(i, 20)));
+    for (const [, frame, i] of paths) {
+      expect(toHex(b.open(frame).plaintext)).toBe(toHex(payloadOf(i, 20)));
     }
+    for (const [, frame] of paths) expect(() => b.open(frame)).toThrow(DuplicateFrameError);
   });
 
   it('re-keying on demand keeps the previous epoch open; older epochs are stale', () => {
@@ -179,7 +279,7 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
     const { a, b } = channelPair(crypto, {
       epochPolicies: {
         [PacketClass.Core]: { messages: 4, bytes: 1 << 20 },
-        [PacketClass.Repair]: { messages: 1000, bytes: 100 },
+        [PacketClass.Repair]: { messages: 500, bytes: 100 },
       },
       overlapEpochs: 2,
     });
@@ -260,24 +360,22 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
     expect(b.describeReceiveState()).toBe(before);
   });
 
-  it('closing erases the keys; a new handshake makes a channel the old state cannot open', () => {
+  it('closing erases every key; later calls are ClosedError', () => {
     const { a, b } = channelPair(crypto);
-    const [, rb] = mirroredResults(crypto);
     b.open(a.seal(frameOf(PacketClass.Core, payloadOf(0))));
-    a.close();
-    expect(() => a.seal(frameOf(PacketClass.Core, payloadOf(1)))).toThrow(ClosedError);
-    expect(() => a.open(new Uint8Array(60))).toThrow(ClosedError);
-    // The peer keeps all its past state (b, never closed); the new channel (same NodeIds and
-    // session, new handshake) is opaque to it: refused by channel or by tag, whatever b holds.
-    const { a: newA } = channelPair(crypto);
-    const fresh = newA.seal(frameOf(PacketClass.Core, payloadOf(2)));
-    expect(() => b.open(fresh)).toThrow(ChannelMismatchError);
-    const tagTwin = channelPair(crypto, {}, { channelId: b.channelId }).a;
-    tagTwin.seal(frameOf(PacketClass.Core, payloadOf(2))); // seq 0, which b has seen
-    expect(() => b.open(tagTwin.seal(frameOf(PacketClass.Core, payloadOf(2))))).toThrow(
-      AuthenticationError,
-    );
-    expect(rb.sendKey).toHaveLength(32);
+    const frame = a.seal(frameOf(PacketClass.Core, payloadOf(1)));
+    for (const c of [a, b]) c.close();
+    b.close(); // idempotent
+    for (const c of [a, b]) {
+      expect(
+        c[channelKeyMaterial]()
+          .buffers.flat()
+          .every((k) => k.every((x) => x === 0)),
+      ).toBe(true);
+      expect(() => c.seal(frameOf(PacketClass.Core, payloadOf(1)))).toThrow(ClosedError);
+      expect(() => c.open(frame)).toThrow(ClosedError);
+      expect(() => c.rekey()).toThrow(ClosedError);
+    }
   });
 
   it('sizes, flags and the target are checked by name', () => {
@@ -307,6 +405,152 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
     const next = a.seal(frameOf(PacketClass.Core, payloadOf(7)));
     expect(decodeFrameV1(next).header.seq).toBe(2); // after the 1343-byte frame and sealInto
     expect(toHex(b.open(next).plaintext)).toBe(toHex(payloadOf(7)));
+  });
+
+  it('a loss burst longer than maxSkip stalls nothing: every later authentic frame opens', () => {
+    // Default epochs (512 frames) never outgrow maxSkip + 1 (513), so after any burst the
+    // next frame is at most maxSkip from its chain's head or from the start of its epoch.
+    const { a, b } = channelPair(crypto);
+    const P = PacketClass.Perceptual;
+    const total = crypto.name === 'native' ? 2600 : 1400;
+    const bursts =
+      crypto.name === 'native'
+        ? [
+            [100, 700],
+            [900, 2000],
+          ]
+        : [[100, 700]];
+    const lost = (i: number) => bursts.some(([from, to]) => i >= from! && i < to!);
+    const codes = new Map<string, number>();
+    let epochs = 0;
+    for (let i = 0; i < total; i++) {
+      const f = a.seal(frameOf(P, payloadOf(i, 8)));
+      expect(decodeFrameV1(f).header.seq).toBeLessThanOrEqual(DEFAULT_MAX_SKIP);
+      epochs = Math.max(epochs, decodeFrameV1(f).extensions.keyEpoch ?? 0);
+      if (lost(i)) continue;
+      const r = outcome(() => expect(toHex(b.open(f).plaintext)).toBe(toHex(payloadOf(i, 8))));
+      codes.set(r, (codes.get(r) ?? 0) + 1);
+    }
+    expect([...codes.keys()]).toEqual(['ok']);
+    expect(epochs).toBeGreaterThanOrEqual(2); // the bursts crossed epochs
+    expect(b.receiveEpoch(P)).toBe(a.sendEpoch(P));
+  });
+
+  it('the constructor takes the roots: zeroes them, refuses taken, zeroed or shared roots by name', () => {
+    const zero = (k: Uint8Array) => k.every((x) => x === 0);
+    const [ra, rb] = mirroredResults(crypto);
+    const a = new SecureChannel(crypto, ra);
+    expect(zero(ra.sendKey) && zero(ra.receiveKey)).toBe(true);
+    // One handshake, one channel: the same result, a copy of it holding the same arrays, a
+    // result with a zeroed root, one array for both roots.
+    expect(outcome(() => new SecureChannel(crypto, ra))).toBe('ConsumedKeysError');
+    expect(outcome(() => new SecureChannel(crypto, { ...ra }))).toBe('ConsumedKeysError');
+    const [other] = mirroredResults(crypto);
+    for (const bad of [
+      { ...other, sendKey: new Uint8Array(32) },
+      { ...other, receiveKey: new Uint8Array(32) },
+      { ...other, receiveKey: other.sendKey },
+    ]) {
+      expect(outcome(() => new SecureChannel(crypto, bad))).toBe('ConsumedKeysError');
+    }
+    // A constructor that refuses its options leaves the roots as they were.
+    const roots = toHex(rb.sendKey) + toHex(rb.receiveKey);
+    expect(outcome(() => new SecureChannel(crypto, rb, { overlapEpochs: 99 }))).toBe(
+      'OutOfRangeError',
+    );
+    expect(toHex(rb.sendKey) + toHex(rb.receiveKey)).toBe(roots);
+    const b = new SecureChannel(crypto, rb);
+    expect(toHex(b.open(a.seal(frameOf(PacketClass.Core, payloadOf(1)))).plaintext)).toBe(
+      toHex(payloadOf(1)),
+    );
+    expect(toHex(a.open(b.seal(frameOf(PacketClass.Core, payloadOf(2)))).plaintext)).toBe(
+      toHex(payloadOf(2)),
+    );
+  });
+
+  it('options: null means none; unknown classes and malformed policies are refused by name', () => {
+    const build = (options: unknown) =>
+      outcome(() => new SecureChannel(crypto, mirroredResults(crypto)[0], options as never));
+    expect(build(null)).toBe('ok');
+    expect(build({ epochPolicies: null })).toBe('ok');
+    expect(build({ epochPolicies: { [PacketClass.Repair]: { messages: 4, bytes: 4 } } })).toBe(
+      'ok',
+    );
+    for (const policies of [
+      { 9: { messages: 4, bytes: 4 } },
+      { core: { messages: 4, bytes: 4 } },
+      { [PacketClass.Core]: 5 },
+      { [PacketClass.Core]: { messages: 4 } },
+      { [PacketClass.Core]: { messages: 0, bytes: 4 } },
+      { [PacketClass.Core]: { messages: 40_000, bytes: 4 } },
+      { [PacketClass.Core]: { messages: 4, bytes: Number.NaN } },
+      'often',
+    ]) {
+      expect(build({ epochPolicies: policies }), JSON.stringify(policies)).toBe('EpochPolicyError');
+    }
+    expect(build(5)).toBe('OutOfRangeError');
+  });
+
+  it('a payload under the header is refused by name; in place or past the header it seals right', () => {
+    const { a, b } = channelPair(crypto);
+    const m = payloadOf(3, 40);
+    const size = CHANNEL_HEADER_SIZE + m.length + 16;
+    for (const at of [0, 10, 40, 50]) {
+      // Frame at 10: the header is [10, 51). Payload at 0 and 10 overlaps it, at 50 only its
+      // last byte, at 51 it is in place.
+      const buf = new Uint8Array(200);
+      buf.set(m, at);
+      const before = toHex(buf);
+      const payload = buf.subarray(at, at + m.length);
+      expect(outcome(() => a.sealInto(frameOf(PacketClass.Core, payload), buf, 10))).toBe(
+        'OutOfRangeError',
+      );
+      expect(toHex(buf)).toBe(before); // nothing written
+    }
+    for (const at of [51, 60, 120]) {
+      const buf = new Uint8Array(200);
+      buf.set(m, at);
+      const end = a.sealInto(frameOf(PacketClass.Core, buf.subarray(at, at + m.length)), buf, 10);
+      expect(end).toBe(10 + size);
+      expect(toHex(b.open(buf.slice(10, end)).plaintext)).toBe(toHex(m));
+    }
+    // The refusals consumed no seq: the three sealed frames are 0, 1, 2.
+    expect(decodeFrameV1(a.seal(frameOf(PacketClass.Core, m))).header.seq).toBe(3);
+  });
+});
+
+describe('the last epoch of a class', () => {
+  it('rekey() there and the seal past it fail by name, before anything is written', () => {
+    const crypto = bothProviders(9)[0]!; // the path is the same on both; native is fast
+    const { a, b } = channelPair(crypto, {
+      epochPolicies: { [PacketClass.Repair]: { messages: 2, bytes: 1 << 20 } },
+    });
+    const R = PacketClass.Repair;
+    const m = payloadOf(1, 4);
+    // One frame per epoch up to the last (65 535), which then has room for one more.
+    let last: Uint8Array = new Uint8Array(0);
+    for (let e = 0; e < 0xffff; e++) {
+      a.rekey(R);
+      last = a.seal(frameOf(R, m));
+      if (e % 8 === 0) b.open(last); // the receiver follows (within maxEpochSkip)
+    }
+    expect(a.sendEpoch(R)).toBe(0xffff);
+    expect(decodeFrameV1(last).extensions.keyEpoch).toBe(0xffff);
+    expect(b.open(last).epoch).toBe(0xffff);
+    expect(() => a.rekey(R)).toThrow(EpochsExhaustedError);
+    // rekey() for every class refuses as a whole: no class moves.
+    expect(() => a.rekey()).toThrow(EpochsExhaustedError);
+    expect(decodeFrameV1(a.seal(frameOf(PacketClass.Core, m))).extensions.keyEpoch).toBe(0);
+    const second = a.seal(frameOf(R, m)); // the last epoch's room is still there
+    expect(decodeFrameV1(second).header.seq).toBe(1);
+    expect(b.open(second).epoch).toBe(0xffff);
+    const target = new Uint8Array(100).fill(0xee);
+    expect(() => a.sealInto(frameOf(R, m), target, 0)).toThrow(EpochsExhaustedError);
+    expect(target.every((x) => x === 0xee)).toBe(true);
+    expect(() => a.seal(frameOf(R, m))).toThrow(EpochsExhaustedError);
+    // The other classes go on.
+    a.rekey(PacketClass.Core);
+    expect(b.open(a.seal(frameOf(PacketClass.Core, m))).epoch).toBe(1);
   });
 });
 

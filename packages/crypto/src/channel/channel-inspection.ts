@@ -9,11 +9,22 @@ export const channelKeyMaterial: unique symbol = Symbol('elara.channel.keyMateri
 export interface ChannelKeyMaterial {
   /** Per class: the chain key of the next frame, then the next epoch's key. */
   readonly send: readonly (readonly Uint8Array[])[];
-  /** Per class: the next epoch's key, then per kept epoch its chain key and cached keys. */
+  /**
+   * Per class, the receiver's committed keys: per kept epoch its head chain key and cached
+   * skipped keys. Only an authenticated frame changes them.
+   */
   readonly receive: readonly (readonly Uint8Array[])[];
   /**
-   * Per class: the buffers keys are derived into and used from (the sender's message key, each
-   * kept receive chain's message key and next chain key), which hold no key between frames.
+   * Per class, the receiver's derivation cache: the next epoch key to derive, the chains of
+   * epochs ahead, and each chain's frontier, checkpoints and last derived position; all of it
+   * derivable from the committed keys (forged frames may make it grow).
+   */
+  readonly cache: readonly (readonly Uint8Array[])[];
+  /**
+   * Per class: the buffers keys are derived into and used from (the sender's message key, the
+   * receiver's derivation scratch), which hold no key between frames.
    */
   readonly scratch: readonly (readonly Uint8Array[])[];
+  /** Per class: every buffer a key can be in, held or not (all zero once closed). */
+  readonly buffers: readonly (readonly Uint8Array[])[];
 }

@@ -1,11 +1,11 @@
 import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH } from '../crypto-provider.ts';
-import { FutureEpochError } from './channel-errors.ts';
+import { EpochsExhaustedError } from './channel-errors.ts';
 import { channelChainStep, channelEpochStep, splitChannelStep } from './channel-key-schedule.ts';
 import type { EpochPolicy } from './epoch-policy.ts';
 
 /** The last epoch: the KeyEpoch extension is a u16. */
-const LAST_EPOCH = 0xffff;
+export const LAST_EPOCH = 0xffff;
 
 /**
  * The sending side of one packet class of one channel: the chain key of the next frame's
@@ -46,9 +46,19 @@ export class ClassSender {
     return this.nextSeq;
   }
 
-  /** Moves to the next epoch before the next frame. */
+  /** Moves to the next epoch before the next frame; `EpochsExhaustedError` at the last one. */
   requestRekey(): void {
+    this.checkNotLast();
     this.rekeyAsked = true;
+  }
+
+  /** Throws `EpochsExhaustedError` if this class is at its last epoch. */
+  checkNotLast(): void {
+    if (this.epochNumber >= LAST_EPOCH) {
+      throw new EpochsExhaustedError(
+        `channel: epoch ${LAST_EPOCH} is this class's last; a new handshake carries it further`,
+      );
+    }
   }
 
   /**
@@ -56,7 +66,8 @@ export class ClassSender {
    * when due: returns its (epoch, seq) and message key, and steps the chain past it. The key
    * is the sender's reused buffer: the caller seals with it, then zeroes it. The chain moves
    * before the seal, so a seal that failed would leave a gap (a lost frame to the receiver),
-   * never a key used twice.
+   * never a key used twice. `EpochsExhaustedError` when the last epoch is used up (nothing
+   * moves).
    */
   next(bytes: number): { epoch: number; seq: number; key: Uint8Array } {
     if (
@@ -64,9 +75,7 @@ export class ClassSender {
       this.nextSeq >= this.policy.messages ||
       this.bytesSent >= this.policy.bytes
     ) {
-      if (this.epochNumber >= LAST_EPOCH) {
-        throw new FutureEpochError('channel: every epoch of this class is used; handshake again');
-      }
+      this.checkNotLast();
       const step = channelEpochStep(this.provider, this.nextEpochKey);
       splitChannelStep(step, this.chainKey, this.nextEpochKey);
       this.epochNumber++;

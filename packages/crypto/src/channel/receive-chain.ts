@@ -2,59 +2,75 @@ import type { CryptoProvider } from '../crypto-provider.ts';
 import { KEY_LENGTH } from '../crypto-provider.ts';
 import { DuplicateFrameError, TooFarAheadError } from './channel-errors.ts';
 import { channelChainStep, splitChannelStep } from './channel-key-schedule.ts';
+import type { DerivationScratch } from './derivation-scratch.ts';
 import { ReplayWindow } from './replay-window.ts';
 import { SkippedKeys } from './skipped-keys.ts';
 
-const NONE: readonly Uint8Array[] = [];
+/**
+ * Chain positions between two checkpoints of a chain's derivation cache: a frame at a position
+ * the cache has gone past costs at most this many HMAC-SHA512 (the walk from the checkpoint
+ * below it), while the checkpoints cost 32 bytes per 16 positions.
+ */
+export const CHECKPOINT_SPACING = 16;
 
 /**
- * What opening one frame of a chain needs, derived without touching the chain's keys, and what
- * to install if the frame authenticates. Keys in here that the chain does not keep are zeroed
- * by `commit` or `discard`.
+ * One open in progress (a class receiver reuses one): where the frame's keys are, and what to
+ * cache if it authenticates. The keys themselves are in the receiver's `DerivationScratch`.
  */
-export interface ChainStep {
-  readonly seq: number;
-  /**
-   * The frame's message key: the chain's cached key of a skipped position, or the chain's
-   * message key buffer (derived for this frame, zeroed by `commit` or `discard`).
-   */
-  readonly messageKey: Uint8Array;
-  /** True when `messageKey` is the chain's cached key of a skipped position. */
-  readonly cached: boolean;
-  /** Message keys of the positions skipped on the way, from `skippedFrom` up to `seq − 1`. */
-  readonly skipped: readonly Uint8Array[];
-  readonly skippedFrom: number;
+export class ChainStep {
+  /** The chain the frame belongs to. */
+  chain: ReceiveChain | undefined = undefined;
+  seq = 0;
+  /** True when the message key came from the chain's skipped-key cache. */
+  cached = false;
+  /** Positions `[skippedFrom, seq)`: their message keys are in the scratch, in order. */
+  skippedFrom = 0;
+  /** Positions `[missingFrom, skippedFrom)`: to cache too, derived at commit. */
+  missingFrom = 0;
 }
 
 /**
- * The receiving side of one epoch of one class: a symmetric ratchet. It holds the chain key of
- * the next position not yet derived (`head`), the message keys of skipped positions still in
- * the replay window, and the window itself. Every position below `head` was opened (its key
- * zeroed, and the chain key that derived it overwritten), is cached, or left the window; so
- * nothing held derives the key of a frame that already opened.
+ * The receiving side of one epoch of one class: a symmetric ratchet. Its **committed state**
+ * is the chain key at `head` (the position after the highest frame opened), the message keys
+ * of skipped positions still in the replay window, and the window; only an authenticated frame
+ * changes it. Every position below `head` was opened (its key zeroed, the chain key that
+ * derived it overwritten), is cached, or left the window: nothing held derives the key of a
+ * frame that already opened.
  *
- * Deriving for a frame writes only two buffers of the chain's own, reused for every frame and
- * all zero between frames: the frame's message key and the chain key after it. Committing
- * swaps the latter in as the chain key and zeroes the old one, so an in-order frame allocates
- * nothing beyond the provider's 64-byte output, which is zeroed as soon as it is split.
+ * Its **derivation cache** keeps what walking ahead of `head` cost, so no frame, forged or not,
+ * pays for the same walk twice: the chain key at `frontier` (the furthest position derived so
+ * far, at most `maxSkip + 1` past `head`), a checkpoint chain key every
+ * {@link CHECKPOINT_SPACING} positions in between, and the message key and next chain key of
+ * the last position derived. Every key in it is `CK(p)` or `MK(p)` for some `p ≥ head`, fixed
+ * by the committed chain key alone: the cache is a pure function of the committed state (a
+ * forged frame can make it reach further, never hold anything else), and it derives nothing
+ * already opened. A commit drops what falls below the new `head`.
  */
 export class ReceiveChain {
   readonly window: ReplayWindow;
   private readonly skippedKeys: SkippedKeys;
-  private chainKey: Uint8Array;
-  private nextChainKey: Uint8Array = new Uint8Array(KEY_LENGTH);
-  private readonly messageKey = new Uint8Array(KEY_LENGTH);
+  private readonly headKey: Uint8Array;
   private head = 0;
+  private frontier = 0;
+  private readonly frontierKey = new Uint8Array(KEY_LENGTH);
+  private readonly checkpointSlots: number;
+  private checkpoints: Uint8Array | undefined;
+  private checkpointAt: Int32Array | undefined;
+  private lastTarget = -1;
+  private readonly lastStep = new Uint8Array(2 * KEY_LENGTH);
 
-  /** `firstChainKey` (32 bytes) is taken over and becomes the chain's key buffer. */
+  /** `firstChainKey` (32 bytes) is taken over and becomes the chain's head key buffer. */
   constructor(
     readonly epoch: number,
     firstChainKey: Uint8Array,
     windowSize: number,
+    maxSkip: number,
   ) {
     this.window = new ReplayWindow(windowSize);
     this.skippedKeys = new SkippedKeys(windowSize);
-    this.chainKey = firstChainKey;
+    this.headKey = firstChainKey;
+    // Checkpoints lie in (head, frontier), at most maxSkip + 1 positions: this many fit.
+    this.checkpointSlots = Math.floor(maxSkip / CHECKPOINT_SPACING) + 2;
   }
 
   /** Keys of skipped positions held (at most the window size). */
@@ -63,86 +79,213 @@ export class ReceiveChain {
   }
 
   /**
-   * Checks `seq` against the window and finds its key, changing no key the chain keeps: from
-   * the cache for a skipped position, otherwise by walking the chain forward, at most
-   * `maxSkip` positions past `head` (one HMAC-SHA512 per position walked, one for the frame's
-   * own). Throws `DuplicateFrameError`, `BeyondWindowError` or `TooFarAheadError`.
+   * Checks `seq` against the window and puts its message key and the chain key after it into
+   * `scratch`, changing no committed state: from the skipped-key cache, from the derivation
+   * cache, or by walking forward (one HMAC-SHA512 per position), at most `maxSkip` positions
+   * past `head`. The walk extends the derivation cache. Throws `DuplicateFrameError`,
+   * `BeyondWindowError` or `TooFarAheadError`, the last two before any derivation.
    */
-  prepare(provider: CryptoProvider, seq: number, maxSkip: number): ChainStep {
+  prepare(
+    provider: CryptoProvider,
+    seq: number,
+    maxSkip: number,
+    scratch: DerivationScratch,
+    step: ChainStep,
+  ): void {
     this.window.check(seq);
+    step.chain = this;
+    step.seq = seq;
     if (seq < this.head) {
-      const key = this.skippedKeys.get(seq);
       // The window refuses opened and departed positions first; kept for safety all the same.
-      if (key === undefined) throw new DuplicateFrameError(`seq ${seq}: no key left`);
-      return { seq, messageKey: key, cached: true, skipped: NONE, skippedFrom: seq };
+      if (!this.skippedKeys.copyTo(seq, scratch.messageKey)) {
+        throw new DuplicateFrameError(`seq ${seq}: no key left`);
+      }
+      step.cached = true;
+      step.skippedFrom = step.missingFrom = seq;
+      return;
     }
     if (seq - this.head > maxSkip) {
       throw new TooFarAheadError(
         `epoch ${this.epoch} seq ${seq}: more than ${maxSkip} positions past ${this.head}`,
       );
     }
-    const skippedFrom = Math.max(this.head, seq - this.window.size + 1);
-    // The usual frame, the next position, allocates no list.
-    const skipped: Uint8Array[] = seq === this.head ? (NONE as Uint8Array[]) : [];
-    // Each step overwrites the two buffers: a skipped position's message key is copied out
-    // if it will stay in the window, and overwritten (erased) otherwise.
-    let key = this.chainKey;
-    for (let position = this.head; ; position++) {
-      splitChannelStep(channelChainStep(provider, key), this.messageKey, this.nextChainKey);
-      key = this.nextChainKey;
-      if (position === seq) break;
-      if (position >= skippedFrom) skipped.push(new Uint8Array(this.messageKey));
+    step.cached = false;
+    step.missingFrom = Math.max(this.head, seq - this.window.size + 1);
+    if (seq === this.lastTarget) {
+      scratch.messageKey.set(this.lastStep.subarray(0, KEY_LENGTH));
+      scratch.nextChainKey.set(this.lastStep.subarray(KEY_LENGTH));
+      step.skippedFrom = seq;
+      return;
     }
-    return { seq, messageKey: this.messageKey, cached: false, skipped, skippedFrom };
+    // Past the frontier: walk on from it (new ground, checkpoints kept on the way). Below it:
+    // walk from the checkpoint below (fewer than CHECKPOINT_SPACING steps).
+    const fresh = seq >= this.frontier;
+    let position = fresh ? this.frontier : this.checkpointBelow(seq);
+    let key =
+      position === this.head ? this.headKey : fresh ? this.frontierKey : this.checkpoint(position);
+    const from = Math.max(position, step.missingFrom);
+    step.skippedFrom = from;
+    const skipped = seq > from ? scratch.skipped : undefined;
+    for (; ; position++) {
+      if (fresh && position > this.head && position % CHECKPOINT_SPACING === 0) {
+        this.keepCheckpoint(position, key);
+      }
+      splitChannelStep(channelChainStep(provider, key), scratch.messageKey, scratch.nextChainKey);
+      key = scratch.nextChainKey;
+      if (position === seq) break;
+      // A skipped position's key is kept if it will still be in the window, else overwritten.
+      if (position >= from) skipped?.set(scratch.messageKey, (position - from) * KEY_LENGTH);
+    }
+    if (fresh) {
+      this.frontier = seq + 1;
+      this.frontierKey.set(scratch.nextChainKey);
+    }
+    this.lastTarget = seq;
+    this.lastStep.set(scratch.messageKey, 0);
+    this.lastStep.set(scratch.nextChainKey, KEY_LENGTH);
   }
 
   /**
    * Records an authenticated frame: moves the window, deletes the frame's key, and for a frame
-   * at or past `head` caches the skipped keys, drops keys that left the window and installs
-   * the chain key after the frame (the one before it, which derived its key, is zeroed).
+   * at or past `head` caches the skipped keys still in the window (deriving those the walk did
+   * not pass), drops keys that left the window, installs the chain key after the frame over
+   * the old head key, and drops the derivation cache below the new head. Zeroes the scratch.
    */
-  commit(step: ChainStep): void {
-    this.window.accept(step.seq);
+  commit(provider: CryptoProvider, step: ChainStep, scratch: DerivationScratch): void {
+    const seq = step.seq;
+    this.window.accept(seq);
     if (step.cached) {
-      this.skippedKeys.delete(step.seq);
+      this.skippedKeys.delete(seq);
+      scratch.clear(0);
       return;
     }
-    this.messageKey.fill(0);
-    this.skippedKeys.dropBelow(step.seq - this.window.size + 1);
-    step.skipped.forEach((k, i) => this.skippedKeys.put(step.skippedFrom + i, k));
-    const old = this.chainKey;
-    this.chainKey = this.nextChainKey;
-    this.nextChainKey = old;
-    old.fill(0);
-    this.head = step.seq + 1;
+    this.skippedKeys.dropBelow(seq - this.window.size + 1);
+    if (step.missingFrom < step.skippedFrom) {
+      this.cacheMissing(provider, step.missingFrom, step.skippedFrom, scratch);
+    }
+    for (let p = step.skippedFrom; p < seq; p++) {
+      this.skippedKeys.put(p, scratch.skipped, (p - step.skippedFrom) * KEY_LENGTH);
+    }
+    this.headKey.set(scratch.nextChainKey);
+    this.head = seq + 1;
+    this.dropCacheBelowHead();
+    scratch.clear(seq - step.skippedFrom);
   }
 
-  /** Forgets a failed attempt: zeroes what it derived, leaves the chain as it was. */
-  discard(step: ChainStep): void {
-    if (step.cached) return;
-    this.messageKey.fill(0);
-    this.nextChainKey.fill(0);
-    for (const k of step.skipped) k.fill(0);
+  /** Forgets a failed attempt: zeroes the scratch; committed state and cache stay as they are. */
+  discard(step: ChainStep, scratch: DerivationScratch): void {
+    scratch.clear(step.cached ? 0 : step.seq - step.skippedFrom);
   }
 
-  /** Zeroes every key held (the derivation buffers are zero between frames already). */
+  /** Zeroes every key held, committed and cached. */
   erase(): void {
-    this.chainKey.fill(0);
+    this.headKey.fill(0);
     this.skippedKeys.erase();
+    this.frontierKey.fill(0);
+    this.checkpoints?.fill(0);
+    this.checkpointAt?.fill(-1);
+    this.lastStep.fill(0);
+    this.lastTarget = -1;
   }
 
-  /** Epoch, window, head and cached positions (no key bytes), for tests and diagnostics. */
+  /** Epoch, window, head and cached positions (no key bytes): the committed state. */
   describe(): string {
     return `${this.epoch}@${this.window.describe()}>${this.head}[${this.skippedKeys.heldPositions().join(',')}]`;
   }
 
-  /** Copies of every key held (chain key first), for the test-only inspector. */
-  keyMaterial(): Uint8Array[] {
-    return [new Uint8Array(this.chainKey), ...this.skippedKeys.copies()];
+  /** The derivation cache: frontier, checkpoint positions, last position derived. */
+  describeCache(): string {
+    const held = [...(this.checkpointAt ?? [])].filter((p) => p >= 0).sort((a, b) => a - b);
+    return `${this.epoch}:${this.frontier}(${held.join(',')})${this.lastTarget}`;
   }
 
-  /** Copies of the two derivation buffers (all zero between frames), for the inspector. */
-  scratchMaterial(): Uint8Array[] {
-    return [new Uint8Array(this.messageKey), new Uint8Array(this.nextChainKey)];
+  /** Copies of the committed keys (head chain key first, then cached skipped keys). */
+  keyMaterial(): Uint8Array[] {
+    return [new Uint8Array(this.headKey), ...this.skippedKeys.copies()];
+  }
+
+  /** Copies of the derivation cache's keys. */
+  cacheMaterial(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (this.frontier > this.head) out.push(new Uint8Array(this.frontierKey));
+    const at = this.checkpointAt ?? [];
+    for (let slot = 0; slot < at.length; slot++) {
+      if ((at[slot] as number) >= 0) out.push(this.checkpointCopy(slot));
+    }
+    if (this.lastTarget >= 0) {
+      out.push(this.lastStep.slice(0, KEY_LENGTH), this.lastStep.slice(KEY_LENGTH));
+    }
+    return out;
+  }
+
+  /** Copies of every buffer a key can be in, held or not, for erasure checks. */
+  buffers(): Uint8Array[] {
+    return [
+      new Uint8Array(this.headKey),
+      new Uint8Array(this.frontierKey),
+      new Uint8Array(this.lastStep),
+      this.checkpoints?.slice() ?? new Uint8Array(0),
+      this.skippedKeys.slabCopy(),
+    ];
+  }
+
+  /** The greatest checkpoint position in `(head, seq]`, or `head`. */
+  private checkpointBelow(seq: number): number {
+    const p = seq - (seq % CHECKPOINT_SPACING);
+    const slot = (p / CHECKPOINT_SPACING) % this.checkpointSlots;
+    return p > this.head && this.checkpointAt?.[slot] === p ? p : this.head;
+  }
+
+  private checkpoint(position: number): Uint8Array {
+    const slot = (position / CHECKPOINT_SPACING) % this.checkpointSlots;
+    return (this.checkpoints as Uint8Array).subarray(slot * KEY_LENGTH, (slot + 1) * KEY_LENGTH);
+  }
+
+  private checkpointCopy(slot: number): Uint8Array {
+    return (this.checkpoints as Uint8Array).slice(slot * KEY_LENGTH, (slot + 1) * KEY_LENGTH);
+  }
+
+  private keepCheckpoint(position: number, key: Uint8Array): void {
+    this.checkpoints ??= new Uint8Array(this.checkpointSlots * KEY_LENGTH);
+    this.checkpointAt ??= new Int32Array(this.checkpointSlots).fill(-1);
+    const slot = (position / CHECKPOINT_SPACING) % this.checkpointSlots;
+    this.checkpoints.set(key, slot * KEY_LENGTH);
+    this.checkpointAt[slot] = position;
+  }
+
+  /** Caches the message keys of `[from, to)`, walking from the best key at or below `from`. */
+  private cacheMissing(
+    provider: CryptoProvider,
+    from: number,
+    to: number,
+    scratch: DerivationScratch,
+  ): void {
+    let position = this.checkpointBelow(from);
+    let key = position === this.head ? this.headKey : this.checkpoint(position);
+    for (; position < to; position++) {
+      splitChannelStep(channelChainStep(provider, key), scratch.messageKey, scratch.walkKey);
+      key = scratch.walkKey;
+      if (position >= from) this.skippedKeys.put(position, scratch.messageKey, 0);
+    }
+  }
+
+  private dropCacheBelowHead(): void {
+    if (this.frontier <= this.head) {
+      this.frontier = this.head;
+      this.frontierKey.fill(0);
+    }
+    if (this.lastTarget >= 0 && this.lastTarget < this.head) {
+      this.lastStep.fill(0);
+      this.lastTarget = -1;
+    }
+    const at = this.checkpointAt;
+    if (at === undefined) return;
+    for (let slot = 0; slot < at.length; slot++) {
+      const p = at[slot] as number;
+      if (p >= 0 && p <= this.head) {
+        (this.checkpoints as Uint8Array).fill(0, slot * KEY_LENGTH, (slot + 1) * KEY_LENGTH);
+        at[slot] = -1;
+      }
+    }
   }
 }

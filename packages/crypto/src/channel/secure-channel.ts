@@ -24,12 +24,17 @@ import { KEY_LENGTH, NONCE_LENGTH, TAG_LENGTH } from '../crypto-provider.ts';
 import type { HandshakeResult } from '../handshake/handshake-result.ts';
 import { checkBytes, checkLength } from '../internal/check-bytes.ts';
 import { checkU64 } from '../internal/check-u64.ts';
-import { ChannelMismatchError, UnknownSenderError } from './channel-errors.ts';
+import { ChannelMismatchError, ConsumedKeysError, UnknownSenderError } from './channel-errors.ts';
 import { channelEpochZeroKey, writeChannelNonce } from './channel-key-schedule.ts';
 import { type ChannelKeyMaterial, channelKeyMaterial } from './channel-inspection.ts';
 import { ClassReceiver } from './class-receiver.ts';
 import { ClassSender } from './class-sender.ts';
-import { type EpochPolicy, MAX_EPOCH_MESSAGES, epochPolicies } from './epoch-policy.ts';
+import {
+  DEFAULT_MAX_SKIP,
+  type EpochPolicy,
+  MAX_EPOCH_MESSAGES,
+  epochPolicies,
+} from './epoch-policy.ts';
 import { MAX_REPLAY_WINDOW } from './replay-window.ts';
 
 /** Extension bytes every channel frame carries: RatchetId (6), KeyEpoch (4), End (1). */
@@ -49,10 +54,16 @@ const CALLER_FLAGS =
   FrameFlags.Priority |
   FrameFlags.Compressed;
 
-/** How a channel re-keys and what it keeps. All optional. */
+/**
+ * How a channel re-keys and what it keeps. All optional; both ends of a channel must use the
+ * same values (the receiver's `maxSkip` bounds the sender's epochs).
+ */
 export interface ChannelOptions {
-  /** Per-class epoch policies over `DEFAULT_EPOCH_POLICIES`. */
-  readonly epochPolicies?: Partial<Record<PacketClass, EpochPolicy>>;
+  /**
+   * Per-class epoch policies over `DEFAULT_EPOCH_POLICIES`, keyed by class byte; at most
+   * `maxSkip + 1` frames per epoch. An unknown class is an `EpochPolicyError`.
+   */
+  readonly epochPolicies?: Partial<Record<PacketClass, EpochPolicy>> | null;
   /**
    * Replay window per (class, epoch), 1..1024, which also sizes the cache of skipped keys;
    * default: each class's effective window (64 or 32).
@@ -64,14 +75,16 @@ export interface ChannelOptions {
   readonly maxEpochSkip?: number;
   /**
    * How many chain positions one frame may skip (lost or not yet arrived frames before it in
-   * its epoch), 1..32 768; default 512. Bounds the HMACs a frame costs before its tag is
-   * checked; a frame further ahead is a `TooFarAheadError`.
+   * its epoch), 1..32 768; default `DEFAULT_MAX_SKIP` (512). It bounds the chain positions
+   * frames can make a receiver derive ahead of the newest one opened, and every epoch policy
+   * must keep epochs within `maxSkip + 1` frames, so an authentic frame is never further than
+   * that: a frame further ahead is a `TooFarAheadError`.
    */
   readonly maxSkip?: number;
 }
 
-/** Default {@link ChannelOptions.maxSkip}. */
-export const DEFAULT_MAX_SKIP = 512;
+/** Results and root arrays a channel has taken (and zeroed): one handshake, one channel. */
+const consumedRoots = new WeakSet<object>();
 
 /** One frame to seal. */
 export interface ChannelFrameInput {
@@ -97,10 +110,12 @@ export interface ChannelOpenedFrame {
  * key per frame (deleted once used), a bounded cache of skipped keys and a replay window per
  * class and epoch. See the README ("Secure channels") for the key schedule and the bytes.
  *
- * Opening checks, in this order, and changes nothing unless all pass: parse (core's
+ * Opening checks, in this order, and changes no committed state unless all pass: parse (core's
  * `decodeFrameV1`), session, sender, channel (RatchetId), epoch, replay window (read only),
  * chain distance, AEAD over the header and extensions exactly as received; only then the
- * window, the chain and the skipped-key cache move. Every refusal is a named error.
+ * window, the chain and the skipped-key cache move. What deriving the key cost is kept in a
+ * derivation cache (a pure function of the committed state), so no frame pays for the same
+ * derivation twice. Every refusal is a named error.
  *
  * @example
  * const channel = new SecureChannel(crypto, handshakeResult);
@@ -117,12 +132,20 @@ export class SecureChannel {
   private readonly senders: ClassSender[];
   private readonly receivers: ClassReceiver[];
   private readonly nonce = new Uint8Array(NONCE_LENGTH);
+  /** The header of the frame being sealed, built (and checked) before the chain moves. */
+  private readonly header = new Uint8Array(CHANNEL_HEADER_SIZE);
   private closed = false;
 
+  /**
+   * Takes over the handshake's roots: derives every class's epoch-0 keys, then zeroes
+   * `keys.sendKey` and `keys.receiveKey`. A result (or root array) already taken, or all-zero
+   * roots, is a `ConsumedKeysError`; options out of range an `OutOfRangeError` (policies an
+   * `EpochPolicyError`). A constructor that throws leaves the roots as they were.
+   */
   constructor(
     private readonly provider: CryptoProvider,
     keys: HandshakeResult,
-    options: ChannelOptions = {},
+    options: ChannelOptions | null = {},
   ) {
     checkLength(keys?.sendKey, KEY_LENGTH, 'channel send key');
     checkLength(keys.receiveKey, KEY_LENGTH, 'channel receive key');
@@ -130,17 +153,22 @@ export class SecureChannel {
     checkU64(keys.sessionId, 'channel session id');
     checkU64(keys.local, 'channel local node id');
     checkU64(keys.peer?.nodeId, 'channel peer node id');
+    const opts: ChannelOptions = options ?? {};
+    if (typeof opts !== 'object') {
+      throw new OutOfRangeError(`secure channel: options must be an object, got ${typeof opts}`);
+    }
+    const overlap = bounded(opts.overlapEpochs ?? 1, 0, 8, 'overlapEpochs');
+    const maxEpochSkip = bounded(opts.maxEpochSkip ?? 16, 1, 64, 'maxEpochSkip');
+    const maxSkip = bounded(opts.maxSkip ?? DEFAULT_MAX_SKIP, 1, MAX_EPOCH_MESSAGES, 'maxSkip');
+    const policies = epochPolicies(opts.epochPolicies, maxSkip);
+    const window = opts.replayWindow;
+    if (window !== undefined) bounded(window, 1, MAX_REPLAY_WINDOW, 'replayWindow');
+    checkRootsUnused(keys);
     this.channelId = keys.channelId;
     this.sessionId = keys.sessionId;
     this.local = keys.local;
     this.peer = keys.peer.nodeId;
     this.tag = Number(BigInt.asUintN(32, keys.channelId));
-    const policies = epochPolicies(options.epochPolicies);
-    const overlap = bounded(options.overlapEpochs ?? 1, 0, 8, 'overlapEpochs');
-    const maxEpochSkip = bounded(options.maxEpochSkip ?? 16, 1, 64, 'maxEpochSkip');
-    const maxSkip = bounded(options.maxSkip ?? DEFAULT_MAX_SKIP, 1, MAX_EPOCH_MESSAGES, 'maxSkip');
-    const window = options.replayWindow;
-    if (window !== undefined) bounded(window, 1, MAX_REPLAY_WINDOW, 'replayWindow');
     this.senders = PACKET_CLASSES.map(
       (c) =>
         new ClassSender(
@@ -158,6 +186,11 @@ export class SecureChannel {
           maxSkip,
         }),
     );
+    keys.sendKey.fill(0);
+    keys.receiveKey.fill(0);
+    consumedRoots.add(keys);
+    consumedRoots.add(keys.sendKey);
+    consumedRoots.add(keys.receiveKey);
   }
 
   /** True once {@link SecureChannel.close} ran. */
@@ -178,11 +211,17 @@ export class SecureChannel {
   /**
    * Moves `packetClass` (or every class) to its next epoch before its next frame. The peer
    * keeps the previous epoch open for frames still in flight, so traffic is not interrupted.
+   * A class at its last epoch (65 535) is an `EpochsExhaustedError` (for every class at once:
+   * if any is, none moves): only a new handshake carries it further.
    */
   rekey(packetClass?: PacketClass): void {
     this.checkOpen();
-    if (packetClass === undefined) for (const s of this.senders) s.requestRekey();
-    else (this.senders[packetClassFromByte(packetClass)] as ClassSender).requestRekey();
+    if (packetClass === undefined) {
+      for (const s of this.senders) s.checkNotLast();
+      for (const s of this.senders) s.requestRekey();
+    } else {
+      (this.senders[packetClassFromByte(packetClass)] as ClassSender).requestRekey();
+    }
   }
 
   /** Seals one frame into a new array of exactly its size. */
@@ -194,11 +233,14 @@ export class SecureChannel {
   }
 
   /**
-   * Seals one frame into `target` at `offset` and returns the offset after it: header (41 bytes,
-   * written in place), then ciphertext ‖ tag. Beyond the cipher's own buffers and the one
-   * 64-byte HMAC-SHA512 output the chain step returns (zeroed once split), nothing is allocated
-   * for keys: they are derived into the channel's reused buffers.
-   * A payload over 1343 bytes is a `TooLargeError`; a field out of range an `OutOfRangeError`.
+   * Seals one frame into `target` at `offset` and returns the offset after it: header (41
+   * bytes), then ciphertext ‖ tag. The payload may sit in `target` itself (at `offset + 41`
+   * to seal in place, or anywhere past the header) but not under the header's 41 bytes
+   * (`OutOfRangeError`). Beyond the cipher's own buffers and the one 64-byte HMAC-SHA512 output
+   * the chain step returns (zeroed once split), nothing is allocated for keys: they are derived
+   * into the channel's reused buffers. A payload over 1343 bytes is a `TooLargeError`; a field
+   * out of range an `OutOfRangeError`; a class past its last epoch an `EpochsExhaustedError`.
+   * Nothing is written into `target` unless the frame is sealed.
    */
   sealInto(input: ChannelFrameInput, target: Uint8Array, offset = 0): number {
     this.checkOpen();
@@ -216,9 +258,21 @@ export class SecureChannel {
     if (!Number.isInteger(flags) || (flags & ~CALLER_FLAGS) !== 0) {
       throw new OutOfRangeError(`channel frame flags: ${flags}`);
     }
+    const headerAt = target.byteOffset + offset;
+    if (
+      payload.length > 0 &&
+      payload.buffer === target.buffer &&
+      payload.byteOffset < headerAt + CHANNEL_HEADER_SIZE &&
+      headerAt < payload.byteOffset + payload.length
+    ) {
+      throw new OutOfRangeError(
+        'channel frame payload: overlaps the header it would be sealed under',
+      );
+    }
     const packetClass = packetClassFromByte(input.packetClass);
-    // The header first (it checks profile and time hint), so a frame that cannot be built
-    // moves no epoch; seq and epoch are written once the sender has given them.
+    // The header first, aside (it checks profile and time hint), so a frame that cannot be
+    // built moves no epoch; seq and epoch are added once the sender has given them.
+    const header = this.header;
     encodeHeader(
       {
         version: WireVersion.V1,
@@ -233,15 +287,16 @@ export class SecureChannel {
         window: 0,
         seq: 0,
       },
-      target,
-      offset,
+      header,
+      0,
     );
     const sender = this.senders[packetClass] as ClassSender;
     const { epoch, seq, key } = sender.next(payload.length);
     try {
-      target[offset + SEQ_OFFSET] = seq & 0xff;
-      target[offset + SEQ_OFFSET + 1] = seq >>> 8;
-      writeChannelExtensions(target, offset + FIXED_HEADER_SIZE, this.tag, epoch);
+      header[SEQ_OFFSET] = seq & 0xff;
+      header[SEQ_OFFSET + 1] = seq >>> 8;
+      writeChannelExtensions(header, FIXED_HEADER_SIZE, this.tag, epoch);
+      target.set(header, offset);
       const headerEnd = offset + CHANNEL_HEADER_SIZE;
       this.provider.aeadSeal(
         key,
@@ -260,7 +315,8 @@ export class SecureChannel {
    * Opens one datagram from the peer. Errors: core's wire errors (malformed),
    * `SessionMismatchError`, `UnknownSenderError`, `ChannelMismatchError`, `StaleEpochError`,
    * `FutureEpochError`, `DuplicateFrameError`, `BeyondWindowError`, `TooFarAheadError`,
-   * `AuthenticationError`, `ClosedError`; none of them changes any state.
+   * `AuthenticationError`, `ClosedError`; none of them changes the committed state (windows,
+   * chain heads, cached skipped keys), only perhaps the derivation cache.
    */
   open(bytes: Uint8Array): ChannelOpenedFrame {
     this.checkOpen();
@@ -293,7 +349,7 @@ export class SecureChannel {
     let plaintext: Uint8Array;
     try {
       plaintext = this.provider.aeadOpen(
-        pending.step.messageKey,
+        receiver.messageKey,
         writeChannelNonce(this.nonce, keyEpoch, header.seq, header.packetClass),
         bytes.subarray(header.headerLen),
         bytes.subarray(0, header.headerLen),
@@ -316,10 +372,19 @@ export class SecureChannel {
 
   /**
    * Per class: the kept receive epochs, their windows, chain heads and cached skipped positions
-   * (no key bytes), for tests and logs.
+   * (no key bytes): the committed state, which only authentic frames change. For tests and logs.
    */
   describeReceiveState(): string {
     return this.receivers.map((r, c) => `${c}[${r.describe()}]`).join(' ');
+  }
+
+  /**
+   * Per class: the receiver's derivation cache (no key bytes): per chain, kept epochs then
+   * epochs ahead, `epoch:frontier(checkpoint positions)last position derived`. Forged frames
+   * may move it forward; it only ever holds what the committed state derives.
+   */
+  describeDerivationCache(): string {
+    return this.receivers.map((r, c) => `${c}[${r.describeCache()}]`).join(' ');
   }
 
   /** Message keys of skipped positions held for the peer's frames, over every class and epoch. */
@@ -334,9 +399,15 @@ export class SecureChannel {
     return {
       send: this.senders.map((s) => s.keyMaterial()),
       receive: this.receivers.map((r) => r.keyMaterial()),
+      cache: this.receivers.map((r) => r.cacheMaterial()),
       scratch: this.senders.map((s, c) => [
         ...s.scratchMaterial(),
         ...(this.receivers[c] as ClassReceiver).scratchMaterial(),
+      ]),
+      buffers: this.senders.map((s, c) => [
+        ...s.keyMaterial(),
+        ...s.scratchMaterial(),
+        ...(this.receivers[c] as ClassReceiver).buffers(),
       ]),
     };
   }
@@ -360,6 +431,26 @@ function writeChannelExtensions(target: Uint8Array, at: number, tag: number, epo
   target[at + 8] = epoch & 0xff;
   target[at + 9] = epoch >>> 8;
   target[at + 10] = 0xff;
+}
+
+/** Refuses roots a channel already took, all-zero roots, and one array for both directions. */
+function checkRootsUnused(keys: HandshakeResult): void {
+  const { sendKey, receiveKey } = keys;
+  if (consumedRoots.has(keys) || consumedRoots.has(sendKey) || consumedRoots.has(receiveKey)) {
+    throw new ConsumedKeysError('secure channel: this handshake result already made a channel');
+  }
+  if (sendKey === receiveKey) {
+    throw new ConsumedKeysError('secure channel: send and receive roots are one array');
+  }
+  let sendBits = 0;
+  let receiveBits = 0;
+  for (let i = 0; i < KEY_LENGTH; i++) {
+    sendBits |= sendKey[i] as number;
+    receiveBits |= receiveKey[i] as number;
+  }
+  if (sendBits === 0 || receiveBits === 0) {
+    throw new ConsumedKeysError('secure channel: all-zero roots (already taken, or zeroed)');
+  }
 }
 
 function bounded(value: number, min: number, max: number, what: string): number {

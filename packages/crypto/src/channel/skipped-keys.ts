@@ -1,35 +1,39 @@
+import { KEY_LENGTH } from '../crypto-provider.ts';
+
 /**
  * The message keys of one epoch's chain positions that were derived but not opened yet:
  * positions the chain went past because a later frame arrived first, still inside the replay
- * window. One slot per window position (`seq mod size`), so it never holds more than `size`
- * keys whatever the traffic; a key is zeroed when its frame opens or when it leaves the window.
+ * window. One 32-byte slot per window position (`seq mod size`) in a single slab, allocated at
+ * the first key held, so it never holds more than `size` keys whatever the traffic and costs no
+ * object per key; a key is zeroed when its frame opens or when it leaves the window.
  */
 export class SkippedKeys {
-  private readonly keys: (Uint8Array | undefined)[];
-  private readonly positions: Int32Array;
+  private slab: Uint8Array | undefined;
+  private positions: Int32Array | undefined;
   private held = 0;
 
-  constructor(readonly size: number) {
-    this.keys = new Array<Uint8Array | undefined>(size).fill(undefined);
-    this.positions = new Int32Array(size).fill(-1);
-  }
+  constructor(readonly size: number) {}
 
   /** How many keys are held. */
   get count(): number {
     return this.held;
   }
 
-  /** The key of position `seq`, if held (it stays held). */
-  get(seq: number): Uint8Array | undefined {
+  /** Copies the key of position `seq` into `out` (it stays held); false if not held. */
+  copyTo(seq: number, out: Uint8Array): boolean {
     const slot = seq % this.size;
-    return this.positions[slot] === seq ? this.keys[slot] : undefined;
+    if (this.slab === undefined || this.positions?.[slot] !== seq) return false;
+    out.set(this.slab.subarray(slot * KEY_LENGTH, (slot + 1) * KEY_LENGTH));
+    return true;
   }
 
-  /** Holds `key` for position `seq` (zeroing whatever the slot held). */
-  put(seq: number, key: Uint8Array): void {
+  /** Holds the 32 bytes at `from[at..]` as the key of position `seq` (zeroing the slot first). */
+  put(seq: number, from: Uint8Array, at: number): void {
+    this.slab ??= new Uint8Array(this.size * KEY_LENGTH);
+    this.positions ??= new Int32Array(this.size).fill(-1);
     const slot = seq % this.size;
     this.clear(slot);
-    this.keys[slot] = key;
+    this.slab.set(from.subarray(at, at + KEY_LENGTH), slot * KEY_LENGTH);
     this.positions[slot] = seq;
     this.held++;
   }
@@ -37,12 +41,12 @@ export class SkippedKeys {
   /** Zeroes and forgets the key of position `seq`. */
   delete(seq: number): void {
     const slot = seq % this.size;
-    if (this.positions[slot] === seq) this.clear(slot);
+    if (this.positions?.[slot] === seq) this.clear(slot);
   }
 
   /** Zeroes and forgets every key of a position below `floor` (it left the window). */
   dropBelow(floor: number): void {
-    if (this.held === 0) return;
+    if (this.held === 0 || this.positions === undefined) return;
     for (let slot = 0; slot < this.size; slot++) {
       const seq = this.positions[slot] as number;
       if (seq >= 0 && seq < floor) this.clear(slot);
@@ -51,28 +55,38 @@ export class SkippedKeys {
 
   /** Zeroes every key. */
   erase(): void {
-    for (let slot = 0; slot < this.size; slot++) this.clear(slot);
+    this.slab?.fill(0);
+    this.positions?.fill(-1);
+    this.held = 0;
   }
 
   /** The positions held, ascending (no key bytes), for diagnostics. */
   heldPositions(): number[] {
     const out: number[] = [];
-    for (const seq of this.positions) if (seq >= 0) out.push(seq);
+    for (const seq of this.positions ?? []) if (seq >= 0) out.push(seq);
     return out.sort((a, b) => a - b);
   }
 
   /** Copies of the keys held, for the test-only inspector. */
   copies(): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const k of this.keys) if (k !== undefined) out.push(new Uint8Array(k));
+    if (this.slab === undefined || this.positions === undefined) return out;
+    for (let slot = 0; slot < this.size; slot++) {
+      if ((this.positions[slot] as number) >= 0) {
+        out.push(this.slab.slice(slot * KEY_LENGTH, (slot + 1) * KEY_LENGTH));
+      }
+    }
     return out;
   }
 
+  /** The slab itself (all zero where no key is held), for the test-only inspector. */
+  slabCopy(): Uint8Array {
+    return this.slab?.slice() ?? new Uint8Array(0);
+  }
+
   private clear(slot: number): void {
-    const key = this.keys[slot];
-    if (key === undefined) return;
-    key.fill(0);
-    this.keys[slot] = undefined;
+    if (this.positions?.[slot] === -1 || this.positions === undefined) return;
+    this.slab?.fill(0, slot * KEY_LENGTH, (slot + 1) * KEY_LENGTH);
     this.positions[slot] = -1;
     this.held--;
   }
