@@ -1,0 +1,63 @@
+import { nodeId } from '@elara/core';
+import { describe, expect, it } from 'vitest';
+import { GapTracker } from '../src/internal/gap-tracker.ts';
+
+describe('GapTracker', () => {
+  it('asks after the hold, again after each retry, until the gap closes', () => {
+    const gaps = new GapTracker(8);
+    let processed = 2;
+    const asked: [number, number, number][] = [];
+    const walk = (now: number): void =>
+      gaps.due(
+        now,
+        () => processed,
+        (_author, from, to, _source, tries) => {
+          asked.push([from, to, tries]);
+          return 500;
+        },
+      );
+    gaps.learn(nodeId(7), 5, processed, nodeId(9), 1_000, 100);
+    walk(1_050);
+    expect(asked).toEqual([]);
+    walk(1_100);
+    expect(asked).toEqual([[3, 5, 0]]);
+    // More is known meanwhile: the same gap grows, on the same schedule.
+    gaps.learn(nodeId(7), 8, processed, undefined, 1_200, 100);
+    walk(1_500);
+    expect(asked.length).toBe(1);
+    walk(1_600);
+    expect(asked.at(-1)).toEqual([3, 8, 1]);
+    processed = 8;
+    walk(5_000);
+    expect(gaps.size).toBe(0);
+    expect(asked.length).toBe(2);
+  });
+
+  it('ignores what is already held, and tracks at most its bound of authors', () => {
+    const gaps = new GapTracker(2);
+    gaps.learn(nodeId(1), 4, 4, undefined, 0, 0);
+    expect(gaps.size).toBe(0);
+    for (let a = 1; a <= 5; a++) gaps.learn(nodeId(a), 10, 0, undefined, 0, 0);
+    expect(gaps.size).toBe(2);
+    gaps.forget(nodeId(1));
+    gaps.learn(nodeId(5), 10, 0, undefined, 0, 0);
+    expect(gaps.size).toBe(2);
+  });
+
+  it('waits without counting a try when nobody can be asked', () => {
+    const gaps = new GapTracker(4);
+    gaps.learn(nodeId(3), 2, 0, undefined, 0, 0);
+    const tries: number[] = [];
+    gaps.due(
+      0,
+      () => 0,
+      () => undefined,
+    );
+    gaps.due(
+      10,
+      () => 0,
+      (_a, _f, _t, _s, n) => (tries.push(n), 100),
+    );
+    expect(tries).toEqual([0]);
+  });
+});

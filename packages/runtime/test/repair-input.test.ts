@@ -1,0 +1,188 @@
+import {
+  EventKind,
+  EventType,
+  PacketClass,
+  PayloadKind,
+  type RepairRequestMessage,
+  type RepairResponseMessage,
+  decodeControlMessage,
+  encodeControlMessage,
+  encodeEventBatch,
+  nodeId,
+  signEnvelope,
+} from '@elara/core';
+import { eventSigner } from '@elara/crypto';
+import { StreamKind, streamAtomId } from '@elara/streams';
+import { MalformedDigestError } from '@elara/state';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Rejection, type Node, type Session } from '../src/index.ts';
+import { puppetJoin, type PuppetPeer } from './puppet-peer.ts';
+import { simNodes, type SimNodes } from './sim-nodes.ts';
+
+let sim: SimNodes;
+afterEach(async () => {
+  await sim.close();
+});
+
+const advance = (us: number): Promise<void> => sim.world.scheduler.advanceBy(us);
+
+interface Setup {
+  readonly alice: Node;
+  readonly room: Session;
+  readonly puppet: PuppetPeer;
+}
+
+/** Alice with ten messages of her own, and a member the test drives. */
+async function setup(seed: number, quarantineAgeUs?: number): Promise<Setup> {
+  sim = simNodes(seed, { latencyUs: 5_000 });
+  const alice = await sim.add({
+    heartbeatIntervalUs: 200_000,
+    peerTimeoutUs: 1_000_000,
+    ...(quarantineAgeUs === undefined ? {} : { limits: { field: { quarantineAgeUs } } }),
+  });
+  const room = await alice.createSession();
+  for (let i = 0; i < 10; i++) room.text('general').send(`m${i}`);
+  const puppet = await puppetJoin(sim, alice, room);
+  await advance(500_000);
+  return { alice, room, puppet };
+}
+
+/** The repair responses the puppet received since `from` (an index into its received list). */
+function responses(puppet: PuppetPeer, from: number): RepairResponseMessage[] {
+  return puppet.received
+    .slice(from)
+    .filter((b) => b[0] === PayloadKind.Control)
+    .map((b) => decodeControlMessage(b))
+    .filter((m): m is RepairResponseMessage => m.type === 'repair-response');
+}
+
+/** The repair requests the puppet received since `from`. */
+function requests(puppet: PuppetPeer, from: number): RepairRequestMessage[] {
+  return puppet.received
+    .slice(from)
+    .filter((b) => b[0] === PayloadKind.Control)
+    .map((b) => decodeControlMessage(b))
+    .filter((m): m is RepairRequestMessage => m.type === 'repair-request');
+}
+
+describe('gaps', () => {
+  it('an event ahead of its author is held and its missing seqs asked for; an eviction asks again, for it too', async () => {
+    const { alice, room, puppet } = await setup(74, 400_000);
+    const author = puppet.identity.nodeId;
+    const sign = eventSigner(puppet.identity);
+    const third = signEnvelope(
+      room.sessionId,
+      {
+        kind: EventKind.Durable,
+        author,
+        seq: 3,
+        time: sim.world.scheduler.now(),
+        target: streamAtomId(StreamKind.Text, 'general'),
+        eventType: EventType.TextAppend,
+        dependencies: [],
+        mutation: { type: 'append', data: Uint8Array.of(1) },
+      },
+      sign,
+    );
+    const before = puppet.received.length;
+    puppet.send(encodeEventBatch([third]));
+    await advance(100_000);
+    expect(alice.counters().quarantine.events).toBe(1);
+    // Asked of its author, for exactly what is missing: 1 and 2 (3 is held).
+    const asked = requests(puppet, before).filter((r) => r.digest.size === 0);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked[0]?.ranges).toEqual([{ author, from: 1, to: 2 }]);
+    // The puppet never answers: the quarantine gives up on seq 3, which is asked for again.
+    await advance(600_000);
+    expect(alice.counters().quarantine.events).toBe(0);
+    const later = requests(puppet, before)
+      .filter((r) => r.digest.size === 0)
+      .at(-1) as RepairRequestMessage;
+    expect(later.ranges).toEqual([{ author, from: 1, to: 3 }]);
+  });
+});
+
+describe('repair requests from a member', () => {
+  it('a targeted request is answered with exactly the events of its ranges, signatures intact', async () => {
+    const { alice, puppet } = await setup(71);
+    const before = puppet.received.length;
+    puppet.send(
+      encodeControlMessage({
+        type: 'repair-request',
+        requestId: 77,
+        ranges: [
+          { author: alice.nodeId, from: 3, to: 5 },
+          { author: alice.nodeId, from: 9, to: 9 },
+        ],
+        digest: new Map(),
+      }),
+      PacketClass.Repair,
+    );
+    await advance(20_000);
+    const answers = responses(puppet, before).filter((m) => m.requestId === 77);
+    const seqs = answers.flatMap((m) => m.events.map((e) => [e.author, e.seq]));
+    expect(seqs).toEqual([3, 4, 5, 9].map((seq) => [alice.nodeId, seq]));
+    expect(answers.at(-1)?.final).toBe(true);
+    for (const m of answers) for (const e of m.events) expect(e.signature.length).toBe(64);
+    expect(alice.counters().repair.requestsIn).toBeGreaterThan(0);
+  });
+
+  it('a flood of requests is answered at the peer rate and the rest counted by name', async () => {
+    const { alice, puppet } = await setup(72);
+    const request = encodeControlMessage({
+      type: 'repair-request',
+      requestId: 1,
+      ranges: [{ author: alice.nodeId, from: 1, to: 1024 }],
+      digest: new Map(),
+    });
+    const before = alice.counters();
+    for (let i = 0; i < 500; i++) puppet.send(request, PacketClass.Repair);
+    await advance(10_000);
+    const after = alice.counters();
+    const answered = after.repair.requestsIn - before.repair.requestsIn;
+    const refused =
+      (after.rejected[Rejection.RepairRateLimited] ?? 0) -
+      (before.rejected[Rejection.RepairRateLimited] ?? 0);
+    // The burst (40, less what the join already used), then nothing more within 10 ms.
+    expect(answered).toBeLessThanOrEqual(41);
+    expect(answered + refused).toBe(500 - (after.rejected['DuplicateFrameError'] ?? 0));
+    // Each answer is bounded: at most the events Alice holds, here 12.
+    expect(after.repair.eventsOut - before.repair.eventsOut).toBeLessThanOrEqual(answered * 12);
+  });
+
+  it('a malformed digest is refused by name, acks for unknown authors are ignored, and the session goes on', async () => {
+    const { alice, room, puppet } = await setup(73);
+    const before = alice.counters().rejected;
+    // A digest whose head is beyond any seq.
+    puppet.send(
+      encodeControlMessage({
+        type: 'repair-request',
+        requestId: 2,
+        ranges: [],
+        digest: new Map([[alice.nodeId, 1n << 40n]]),
+      }),
+      PacketClass.Repair,
+    );
+    // Acknowledgements for an author nobody knows, and beyond anything written.
+    puppet.send(
+      encodeControlMessage({
+        type: 'ack',
+        upTo: [
+          { author: nodeId(12345), seq: 9 },
+          { author: alice.nodeId, seq: 4_000_000 },
+        ],
+      }),
+    );
+    await advance(20_000);
+    const after = alice.counters().rejected;
+    expect((after[MalformedDigestError.code] ?? 0) - (before[MalformedDigestError.code] ?? 0)).toBe(
+      1,
+    );
+    // The session goes on: Alice still writes, the member still gets her events.
+    const seen = puppet.received.length;
+    room.text('general').send('still fine');
+    await advance(100_000);
+    expect(puppet.received.length).toBeGreaterThan(seen);
+    expect(alice.counters().rejected[Rejection.UnexpectedError]).toBeUndefined();
+  });
+});
