@@ -46,9 +46,6 @@ export class PeerLink {
   previous: SecureChannel | undefined;
   /** When {@link previous} is closed, once the peer was heard on the current channel. */
   previousUntil = Number.POSITIVE_INFINITY;
-  /** An outstanding round-trip probe (a time-sync request not for clock sync), if any. */
-  private probe: { readonly id: number; readonly t1: number } | undefined;
-  private probes = 0;
 
   constructor(
     readonly channel: SecureChannel,
@@ -104,24 +101,6 @@ export class PeerLink {
       if (this.previous === undefined || !isMismatch(e)) throw e;
       return this.previous.open(data);
     }
-  }
-
-  /**
-   * Starts a round-trip probe at local time `t1` and returns its id, replacing any older one.
-   * Probe ids have the top bit set, apart from clock sync's requests (which count from 1).
-   */
-  startProbe(t1: number): number {
-    this.probes = (this.probes + 1) & 0x7fff_ffff;
-    this.probe = { id: (0x8000_0000 | this.probes) >>> 0, t1 };
-    return this.probe.id;
-  }
-
-  /** True (once) when an answer echoes the outstanding probe; a stale or forged echo is false. */
-  matchProbe(id: number, t1: number): boolean {
-    const p = this.probe;
-    if (p === undefined || p.id !== id || p.t1 !== t1) return false;
-    this.probe = undefined;
-    return true;
   }
 
   /** Keeps `channel` for opening only (a replaced or crossed channel), closing any older one. */

@@ -28,18 +28,13 @@ import {
 import type { Transport } from '@elara/net';
 import { MemberRole, type Outcome, memberRoleName } from '@elara/state';
 import { StreamKind } from '@elara/streams';
-import {
-  ClockSync,
-  type PathConditions,
-  SyncVerdict,
-  TimeEngine,
-  exchangeDelayUs,
-} from '@elara/time';
+import { ClockSync, type PathConditions, TimeEngine } from '@elara/time';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { Rejection } from '../node-counters.ts';
 import { CannotInviteError } from '../runtime-errors.ts';
 import type { Participant } from '../participant.ts';
 import { PeerLink } from '../peer-link.ts';
+import { ClockExchanges } from './clock-exchanges.ts';
 import { EventOutbox } from './event-outbox.ts';
 import { checkedInviteAddresses } from './invite-addresses.ts';
 import { InviteAdmissions } from './invite-admissions.ts';
@@ -93,6 +88,7 @@ export class SessionCore {
   readonly time: TimeEngine;
   /** Clock synchronisation: τs follows the session's time (time's `ClockSync`). */
   readonly sync: ClockSync;
+  private readonly exchanges: ClockExchanges;
   readonly replica: SessionReplica;
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly reassembler: Reassembler;
@@ -132,6 +128,12 @@ export class SessionCore {
       members: (p) => this.replica.inSession(p),
     });
     this.sync = new ClockSync(host.clock, this.time.stateClock, config.timeSync);
+    this.exchanges = new ClockExchanges(
+      this.sync,
+      this.time.stateClock,
+      host.clock,
+      config.timeSync.requestIntervalUs,
+    );
     // The founder's clock starts the session's time: it never steps onto a joiner's.
     if (role === 'creator') this.time.stateClock.closeJoin();
     this.replica = new SessionReplica({
@@ -404,14 +406,9 @@ export class SessionCore {
         link.settled = true;
         this.sync.markSettled(link.nodeId, clockNow);
       }
-      // A peer that has written nothing may still be making its own join step: sampling it
-      // now would pull our τs toward a clock about to jump. It is sampled once settled, or once
-      // its join must have ended (it aligns within twice the join deadline).
-      const joinOver =
-        link.settled || now - link.establishedAt >= 2 * config.timeSync.joinDeadlineUs;
-      if (!link.stale && joinOver) {
-        const request = this.sync.request(link.nodeId, clockNow);
-        if (request !== undefined) this.sendControl(link, request, now);
+      if (!link.stale) {
+        const message = this.exchanges.next(link.nodeId, now, this.sampled(link, now));
+        if (message !== undefined) this.sendControl(link, message, now);
       }
       if (now >= link.nextHeartbeatAt) {
         link.nextHeartbeatAt = now + config.heartbeatIntervalUs;
@@ -427,11 +424,6 @@ export class SessionCore {
           now,
         );
         this.sendAck(link, now);
-        // Not sampled for clock sync yet: a plain probe still measures its round trip.
-        if (!joinOver && !link.stale) {
-          const t1 = this.host.clock.now();
-          this.sendControl(link, { type: 'time-sync-request', id: link.startProbe(t1), t1 }, now);
-        }
       }
       if (link.digestDue) this.repair.sendDigest(link, now);
     }
@@ -441,6 +433,7 @@ export class SessionCore {
       const turn = this.repair.digestPeer();
       if (turn !== undefined) this.repair.sendDigest(turn, now);
     }
+    this.exchanges.update();
     this.repair.requestGaps(now);
     this.wakeAligned(now);
     if (this.dirty || (this.heardSince && now - this.lastPublishAt >= config.heartbeatIntervalUs)) {
@@ -599,29 +592,24 @@ export class SessionCore {
         // Its latest event may not have reached us (a lost last message): the gap tracker asks.
         this.repair.heartbeat(link.nodeId, message.lastSeq, now);
         return;
-      case 'time-sync-request':
-        this.sendControl(link, this.sync.respond(message, this.host.clock.now()), now);
+      case 'time-sync-request': {
+        const answer = this.exchanges.request(link.nodeId, message, this.host.clock.now());
+        this.sendControl(link, answer, now);
         return;
+      }
       case 'time-sync-response': {
-        const arrival = this.host.clock.now();
-        if (link.matchProbe(message.id, message.t1)) {
-          this.time.onRtt(
-            link.nodeId,
-            exchangeDelayUs(message.t1, message.t2, message.t3, arrival),
-          );
-          return;
-        }
-        const verdict = this.sync.onResponse(link.nodeId, message, arrival);
-        if (verdict === SyncVerdict.Unsolicited) {
-          this.host.counters.reject(Rejection.Unsolicited);
-        } else if (verdict === SyncVerdict.Invalid) {
+        const outcome = this.exchanges.response(
+          link.nodeId,
+          message,
+          this.host.clock.now(),
+          this.sampled(link, now),
+        );
+        if (outcome.refused === 'unsolicited') this.host.counters.reject(Rejection.Unsolicited);
+        else if (outcome.refused === 'invalid') {
           this.host.counters.reject(Rejection.InvalidTimeSync);
-        } else if (verdict === SyncVerdict.Accepted || verdict === SyncVerdict.Stepped) {
+        } else if (outcome.rttUs === outcome.rttUs) {
           // Shown with the next emission (`heardSince`: once per heartbeat interval at most).
-          this.time.onRtt(
-            link.nodeId,
-            exchangeDelayUs(message.t1, message.t2, message.t3, arrival),
-          );
+          this.time.onRtt(link.nodeId, outcome.rttUs);
         }
         return;
       }
@@ -657,6 +645,16 @@ export class SessionCore {
   private crossWindowUs(): number {
     const t = this.host.config.limits.initiator;
     return t.retryIntervalUs * t.maxAttempts;
+  }
+
+  /**
+   * Whether `link`'s peer feeds clock sync. A peer that has written nothing may still be making
+   * its own join step: sampling it now would pull our τs toward a clock about to jump. It is
+   * sampled once settled, or once its join must have ended (it aligns within twice the join
+   * deadline); probes measure its round trip meanwhile.
+   */
+  private sampled(link: PeerLink, now: number): boolean {
+    return link.settled || now - link.establishedAt >= 2 * this.host.config.timeSync.joinDeadlineUs;
   }
 
   private hasLiveLink(): boolean {
@@ -695,6 +693,7 @@ export class SessionCore {
         this.links.delete(peer);
         this.outbox.forget(peer);
         this.sync.forget(peer);
+        this.exchanges.forget(peer);
         this.repair.forget(peer);
         this.dialer.forget(peer);
       }

@@ -110,6 +110,8 @@ describe('a two-node session over loopback UDP, real crypto', () => {
     expect(await until(() => contents(room).length === 2 && contents(joined).length === 2)).toBe(
       true,
     );
+    // Heartbeats, acknowledgements and clock-sync exchanges too, for the replays below.
+    expect(await until(() => wire.length > 6)).toBe(true);
     for (const off of taps) off();
     // Not one byte of the text crossed the wire in the clear.
     const needle = new TextEncoder().encode('secret words');
