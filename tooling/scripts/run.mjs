@@ -1,5 +1,6 @@
 // The README's two commands. `npm run demo` and `npm test` need only Node.js 20 and npm:
 // this script installs the pinned pnpm's workspace, then runs the demo or every check and test.
+// `install` alone is the install step `npm run bench` (bench-all.mjs) shares.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,7 @@ const [command, ...args] = process.argv.slice(2);
 function run(step, cmd, cmdArgs, extraEnv = {}) {
   console.log(`\n▶ ${step}`);
   const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  if (r.error) console.error(`✖ ${step}: ${r.error.message}`);
   return r.status ?? 1;
 }
 
@@ -40,8 +42,13 @@ function install() {
   ]);
 }
 
-if (command === 'demo') {
+if (command === 'install') {
   install();
+} else if (command === 'demo') {
+  install();
+  // Ctrl-C reaches the demo from the terminal: it stops its chat, prints the verdict so far and
+  // exits 130 (a second Ctrl-C exits at once). This script waits for it meanwhile.
+  process.on('SIGINT', () => {});
   const status = run('demo', 'node', [
     '--conditions=@elara/source',
     '--import',
@@ -99,6 +106,6 @@ if (command === 'demo') {
   console.log(`\nTests: ${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && status === 0 ? 0 : 1);
 } else {
-  console.error('usage: node tooling/scripts/run.mjs demo|build|test [--quick]');
+  console.error('usage: node tooling/scripts/run.mjs install|demo|build|test [--quick]');
   process.exit(2);
 }

@@ -34,27 +34,26 @@ export async function closedLoop(
 
 /**
  * Sends `ratePerS` events a second for `ms` (on time: each turn sends what is due by now), then
- * waits (at most 2 s) for stragglers. `send(i)` sends event `i`; the receiver records latencies
- * itself. Returns how many were sent.
+ * waits (at most 2 s) until `arrived()` (events of this run arrived) reaches the count sent.
+ * The receiver records latencies itself. Returns how many were sent.
  */
 export async function openLoop(
   ms: number,
   ratePerS: number,
-  send: (i: number) => void,
+  send: () => void,
   arrived: () => number,
 ): Promise<number> {
   const start = performance.now();
-  const first = arrived();
   let sent = 0;
   for (;;) {
     const elapsed = performance.now() - start;
     if (elapsed >= ms) break;
     const due = Math.floor((elapsed * ratePerS) / 1000);
-    while (sent < due) send(sent++);
+    for (; sent < due; sent++) send();
     await turn();
   }
   const drainBy = performance.now() + 2_000;
-  while (arrived() - first < sent && performance.now() < drainBy) await turn();
+  while (arrived() < sent && performance.now() < drainBy) await turn();
   return sent;
 }
 

@@ -1,5 +1,5 @@
-// Heap held by idle session members: nodes in sessions, joined, doing nothing but their
-// heartbeats, with collections forced before each reading.
+// Memory held by idle session members: nodes in sessions, joined, doing nothing but their
+// heartbeats, with collections forced before each reading; and the datagrams they send idle.
 import { Node } from '@elara/runtime';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -7,44 +7,93 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function heapAfterGc(): number {
+/**
+ * Bytes held after forced collections: the JS heap and the ArrayBuffers outside it (packet
+ * buffers, keys, socket buffers Node.js allocates), which the heap figure alone misses.
+ */
+function bytesAfterGc(): number {
   for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
-/** Heap per member, bytes: with its node (socket, identity, tables), and for the session alone. */
-export interface MemberMemory {
-  readonly members: number;
+/** Idle seconds after the joins at which memory is read; stops early once two readings agree. */
+export const IDLE_READINGS_S = [2.5, 15, 30, 45, 60] as const;
+/** Two readings this close (relative) count as settled. */
+const AGREE = 0.05;
+
+/** Memory per member at one idle time, bytes (heap + ArrayBuffers). */
+export interface MemoryReading {
+  /** Seconds idle after the last join. */
+  readonly idleS: number;
+  /** With its node (socket, identity, tables) and its session. */
   readonly perMemberWithNode: number;
+  /** The session alone: what joining added to nodes already made. */
   readonly perMemberSessionOnly: number;
 }
 
+/** What idle members of sessions of one size hold and send. */
+export interface MemberMemory {
+  readonly size: number;
+  readonly members: number;
+  /** At each idle time read, in order. */
+  readonly readings: readonly MemoryReading[];
+  /** The last two readings agree within 5 %. */
+  readonly settled: boolean;
+  /** Datagrams each member sent per second while idle, on average. */
+  readonly idleDatagramsPerS: number;
+  /** Datagrams each session's founder sent per second while idle, on average. */
+  readonly founderIdleDatagramsPerS: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * `sessions` sessions of `size` members each on loopback (each member its own node); heap
- * before the nodes, after the nodes, and after the sessions formed and idled `idleMs`.
+ * `sessions` sessions of `size` members each on loopback (each member its own node). Memory is
+ * read before the nodes, after the nodes, and after the sessions formed at each of
+ * {@link IDLE_READINGS_S} until two successive readings agree within 5 %; datagrams sent are
+ * counted over the same idle time.
  */
-export async function idleMemberMemory(
-  sessions: number,
-  size: number,
-  idleMs: number,
-): Promise<MemberMemory> {
+export async function idleMemberMemory(sessions: number, size: number): Promise<MemberMemory> {
   const members = sessions * size;
-  const before = heapAfterGc();
+  const before = bytesAfterGc();
   const nodes: Node[] = [];
   for (let i = 0; i < members; i++) nodes.push(await Node.create());
-  const withNodes = heapAfterGc();
+  const withNodes = bytesAfterGc();
+  const founders = nodes.filter((_, i) => i % size === 0);
+  const sentBy = (ns: readonly Node[]): number =>
+    ns.reduce((sum, n) => sum + n.counters().datagramsOut, 0);
   try {
     for (let s = 0; s < sessions; s++) {
       const [founder, ...others] = nodes.slice(s * size, (s + 1) * size) as [Node, ...Node[]];
       const room = await founder.createSession();
       for (const node of others) await node.joinSession(room.invite());
     }
-    await new Promise((resolve) => setTimeout(resolve, idleMs));
-    const after = heapAfterGc();
+    const idleFrom = performance.now();
+    const [allFrom, foundersFrom] = [sentBy(nodes), sentBy(founders)];
+    const readings: MemoryReading[] = [];
+    let settled = false;
+    for (const idleS of IDLE_READINGS_S) {
+      await sleep(Math.max(0, idleFrom + idleS * 1000 - performance.now()));
+      const now = bytesAfterGc();
+      readings.push({
+        idleS,
+        perMemberWithNode: (now - before) / members,
+        perMemberSessionOnly: (now - withNodes) / members,
+      });
+      const [a, b] = readings.slice(-2).map((r) => r.perMemberWithNode);
+      settled =
+        readings.length > 1 && Math.abs((b as number) - (a as number)) <= AGREE * (a as number);
+      if (settled) break;
+    }
+    const idleS = (performance.now() - idleFrom) / 1000;
     return {
+      size,
       members,
-      perMemberWithNode: (after - before) / members,
-      perMemberSessionOnly: (after - withNodes) / members,
+      readings,
+      settled,
+      idleDatagramsPerS: (sentBy(nodes) - allFrom) / members / idleS,
+      founderIdleDatagramsPerS: (sentBy(founders) - foundersFrom) / founders.length / idleS,
     };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));

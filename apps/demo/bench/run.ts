@@ -1,14 +1,14 @@
 // The end-to-end benchmark (issue #16): encrypted, signed text events between two runtime nodes
 // on loopback, beside the machine's floor measured in the same run (LIMITS.md): the raw
 // encrypted-datagram loop and raw UDP ping-pong. Throughput with signature verification done and
-// skipped; one-way latency at 1 k events/s; heap per idle session member.
+// skipped; one-way latency at 1 k events/s; memory and idle traffic per idle session member.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureInterleaved, report, type CaseResult } from '@elara/bench-kit';
 import { defaultCryptoProvider } from '@elara/crypto';
-import { oneWayLatency, type Probe } from './latency.ts';
+import { oneWayLatency, type LatencyRun, type Probe } from './latency.ts';
 import { closedLoop, median, quantile } from './loops.ts';
-import { idleMemberMemory } from './memory.ts';
+import { idleMemberMemory, type MemberMemory, type MemoryReading } from './memory.ts';
 import { pingPong, rawStream, type RawStream } from './raw-udp.ts';
 import { runtimePair, type RuntimePair } from './runtime-pair.ts';
 
@@ -23,9 +23,14 @@ const RATES = [
 const CONTENT_BYTES = 100;
 /** A durable text event with 100 bytes of content is about this long without its signature. */
 const EVENT_BYTES = 160;
-/** Sessions for the memory figure: two of eight members (the runtime's largest group). */
+/**
+ * Sessions for the memory figure: sixteen members in sessions of eight (the runtime's largest
+ * group), then in sessions of two; the difference per member over the six more peers each
+ * member of an eight-member session has is what one peer link holds.
+ */
+const MEMORY_MEMBERS = 16;
 const GROUP = 8;
-const GROUPS = 2;
+const PAIR = 2;
 
 // Digests (which acknowledge, so the local log drains) every 100 ms; logs large enough that a
 // closed loop never fills them.
@@ -124,11 +129,7 @@ const tComputed: CaseResult = {
 // ── One-way latency at 1 k events/s (and 100/s), open loop, beside the raw floors ──────────
 /** The runtime pair as a numbered probe: the number travels at the start of the content. */
 function pairProbe(p: RuntimePair): Probe {
-  const probe: Probe = {
-    send: (i) => void p.send(content(i)),
-    arrived: () => p.arrived(),
-    onArrival: undefined,
-  };
+  const probe: Probe = { send: (i) => void p.send(content(i)), onArrival: undefined };
   p.onArrival = (text) => probe.onArrival?.(Number.parseInt(text, 10));
   return probe;
 }
@@ -139,11 +140,23 @@ const fresh = await runtimePair(CONFIG);
 const runtimeProbe = pairProbe(fresh);
 await oneWayLatency(runtimeProbe, RATES[0].perS, 500); // warm up
 
-interface LatencySamples {
-  readonly runtime: number[];
-  readonly rawSigned: number[];
+/** Every event of one case at one rate over the rounds: counts, and latencies (∞ if lost). */
+interface Tally {
+  sent: number;
+  received: number;
+  readonly samples: number[];
 }
-const byRate = RATES.map((): LatencySamples => ({ runtime: [], rawSigned: [] }));
+const tally = (): Tally => ({ sent: 0, received: 0, samples: [] });
+const add = (t: Tally, run: LatencyRun): void => {
+  t.sent += run.sent;
+  t.received += run.received;
+  t.samples.push(...run.samples);
+};
+interface LatencySamples {
+  readonly runtime: Tally;
+  readonly rawSigned: Tally;
+}
+const byRate = RATES.map((): LatencySamples => ({ runtime: tally(), rawSigned: tally() }));
 const ping: number[] = [];
 const runtimeP50s: number[][] = RATES.map(() => []);
 for (let r = 0; r < LATENCY_ROUNDS; r++) {
@@ -151,14 +164,12 @@ for (let r = 0; r < LATENCY_ROUNDS; r++) {
     async () => void ping.push(...(await pingPong(1_000))),
     ...RATES.flatMap(({ perS, ms }, k) => [
       async () => {
-        const samples = await oneWayLatency(runtimeProbe, perS, ms);
-        (byRate[k] as LatencySamples).runtime.push(...samples);
-        (runtimeP50s[k] as number[]).push(median(samples));
+        const run = await oneWayLatency(runtimeProbe, perS, ms);
+        add((byRate[k] as LatencySamples).runtime, run);
+        (runtimeP50s[k] as number[]).push(median(run.samples));
       },
       async () =>
-        void (byRate[k] as LatencySamples).rawSigned.push(
-          ...(await oneWayLatency(rawSigned, perS, ms)),
-        ),
+        void add((byRate[k] as LatencySamples).rawSigned, await oneWayLatency(rawSigned, perS, ms)),
     ]),
   ];
   for (let k = 0; k < runs.length; k++)
@@ -166,8 +177,9 @@ for (let r = 0; r < LATENCY_ROUNDS; r++) {
 }
 await Promise.all([fresh.close(), rawSigned.close()]);
 
-// ── Heap per idle session member ────────────────────────────────────────────────────────────
-const memory = await idleMemberMemory(GROUPS, GROUP, 2_500);
+// ── Memory and traffic per idle session member ──────────────────────────────────────────────
+const memory8 = await idleMemberMemory(MEMORY_MEMBERS / GROUP, GROUP);
+const memory2 = await idleMemberMemory(MEMORY_MEMBERS / PAIR, PAIR);
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────
 report('e2e', 'End to end: text events delivered per second between two nodes on loopback', [
@@ -200,7 +212,8 @@ report('e2e', 'End to end: text events delivered per second between two nodes on
   { name: 'Ed25519 verify alone', ours: tVerify },
 ]);
 
-const us = (x: number): string => `${x.toFixed(0)} µs`;
+const us = (x: number): string =>
+  x === Infinity ? '∞ (lost)' : x >= 10_000 ? `${(x / 1000).toFixed(1)} ms` : `${x.toFixed(0)} µs`;
 const rateOf = (latencyUs: number): number => 1e6 / latencyUs;
 const latencyCase = (name: string, samples: readonly number[], q: number): CaseResult => ({
   name,
@@ -209,6 +222,11 @@ const latencyCase = (name: string, samples: readonly number[], q: number): CaseR
   maxOpsPerSec: rateOf(quantile(samples, q)),
   rounds: LATENCY_ROUNDS,
 });
+/** How many times the floor's latency ours is: `127× the floor`, `2.4× the floor`. */
+const timesFloor = (ours: number, floor: number): string => {
+  const x = ours / floor;
+  return `${x === Infinity ? '∞' : x >= 10 ? x.toFixed(0) : x.toFixed(2)}× the floor`;
+};
 const latencyRow = (
   q: number,
   rate: (typeof RATES)[number],
@@ -217,16 +235,20 @@ const latencyRow = (
 ) => {
   const baseName =
     base === 'ping' ? 'raw UDP ping-pong, RTT/2' : `raw signed sealed datagrams at ${rate.label}`;
-  const baseSamples = base === 'ping' ? ping : samples.rawSigned;
-  const ours = quantile(samples.runtime, q);
+  const baseSamples = base === 'ping' ? ping : samples.rawSigned.samples;
+  const ours = quantile(samples.runtime.samples, q);
   const baseline = quantile(baseSamples, q);
   return {
     name: `p${q * 100} one-way latency at ${rate.label}, vs ${base === 'ping' ? 'ping-pong' : 'raw signed datagrams'}`,
-    ours: latencyCase('runtime, signatures verified', samples.runtime, q),
+    ours: latencyCase('runtime, signatures verified', samples.runtime.samples, q),
     baseline: latencyCase(baseName, baseSamples, q),
     ratio: baseline / ours,
-    display: { ours: us(ours), baseline: `${us(baseline)} (${baseName})` },
-    note: 'ratio = baseline latency / ours',
+    display: {
+      ours: us(ours),
+      baseline: `${us(baseline)} (${baseName})`,
+      ratio: timesFloor(ours, baseline),
+    },
+    note: 'ratio = baseline latency / ours; lost events count as infinitely late',
   };
 };
 const latencyRows = RATES.flatMap((rate, k) =>
@@ -235,38 +257,85 @@ const latencyRows = RATES.flatMap((rate, k) =>
   ),
 );
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
-const memoryRows = [
+const noRate = { name: 'memory', medianOpsPerSec: 0, minOpsPerSec: 0, maxOpsPerSec: 0, rounds: 1 };
+const memoryRows = (m: MemberMemory) => {
+  const first = m.readings[0];
+  const last = m.readings.at(-1);
+  if (first === undefined || last === undefined) throw new Error('no memory reading');
+  const series = (v: (r: MemoryReading) => number): string =>
+    m.readings.map((r) => `${kb(v(r))} at ${r.idleS} s`).join(', ');
+  const growth = (last.perMemberWithNode - first.perMemberWithNode) / (last.idleS - first.idleS);
+  const settled = m.settled
+    ? 'settled: the last two within 5 %'
+    : `not settled: growing ${kb(growth)}/s per member`;
+  const peers = m.size - 1;
+  return [
+    {
+      name: `memory per idle member, sessions of ${m.size} (${m.members} members; heap + ArrayBuffers, with its node)`,
+      ours: noRate,
+      display: { ours: `${series((r) => r.perMemberWithNode)} idle (${settled})` },
+    },
+    {
+      name: `memory per idle member, sessions of ${m.size} (the session alone, nodes already made)`,
+      ours: noRate,
+      display: { ours: `${series((r) => r.perMemberSessionOnly)} idle` },
+    },
+    {
+      name: `idle datagrams/s per member, sessions of ${m.size}`,
+      ours: noRate,
+      display: {
+        ours:
+          `${m.idleDatagramsPerS.toFixed(1)} /s on average; each founder ` +
+          `(${peers} ${peers === 1 ? 'peer' : 'peers'}) ${m.founderIdleDatagramsPerS.toFixed(1)} /s`,
+      },
+    },
+  ];
+};
+/** Per extra peer: sessions of GROUP minus sessions of PAIR, at one reading of each. */
+const perLink = (a: MemoryReading | undefined, b: MemoryReading | undefined): string =>
+  a && b
+    ? `${kb((a.perMemberWithNode - b.perMemberWithNode) / (GROUP - PAIR))} (at ${a.idleS} s / ${b.idleS} s idle)`
+    : '—';
+const allMemoryRows = [
+  ...memoryRows(memory8),
+  ...memoryRows(memory2),
   {
-    name: `heap per idle session member (${memory.members} members in sessions of ${GROUP}, with its node)`,
-    ours: { name: 'heap', medianOpsPerSec: 0, minOpsPerSec: 0, maxOpsPerSec: 0, rounds: 1 },
-    display: { ours: kb(memory.perMemberWithNode) },
-  },
-  {
-    name: 'heap per idle session member (the session alone, nodes already made)',
-    ours: { name: 'heap', medianOpsPerSec: 0, minOpsPerSec: 0, maxOpsPerSec: 0, rounds: 1 },
-    display: { ours: kb(memory.perMemberSessionOnly) },
+    name: `memory per peer link (sessions of ${GROUP} minus sessions of ${PAIR}, per extra peer)`,
+    ours: noRate,
+    display: {
+      ours:
+        `${perLink(memory8.readings[0], memory2.readings[0])}; ` +
+        perLink(memory8.readings.at(-1), memory2.readings.at(-1)),
+    },
   },
 ];
 console.log('\nEnd to end: latency and memory');
 console.log('case | ours | raw baseline | ratio');
 for (const row of latencyRows)
   console.log(
-    `${row.name} | ${row.display.ours} | ${row.display.baseline} | ${row.ratio.toFixed(2)}×`,
+    `${row.name} | ${row.display.ours} | ${row.display.baseline} | ${row.ratio.toPrecision(3)}× (${row.display.ratio})`,
   );
-for (const [k, rate] of RATES.entries())
+const counts = (t: Tally): string =>
+  `${t.sent} sent, ${t.received} received` +
+  (t.sent > t.received ? `, ${t.sent - t.received} lost (counted as ∞)` : '');
+for (const [k, rate] of RATES.entries()) {
+  const b = byRate[k] as LatencySamples;
   console.log(
-    `  (${rate.label}: ${byRate[k]?.runtime.length} events received over ${LATENCY_ROUNDS} rounds ` +
-      `of ${rate.ms} ms; the runtime's p50 per round: ${runtimeP50s[k]?.map(us).join(', ')})`,
+    `  (${rate.label}, ${LATENCY_ROUNDS} rounds of ${rate.ms} ms: runtime ${counts(b.runtime)}; ` +
+      `raw signed ${counts(b.rawSigned)}; the runtime's p50 per round: ` +
+      `${runtimeP50s[k]?.map(us).join(', ')})`,
   );
-for (const row of memoryRows) console.log(`${row.name} | ${row.display.ours} | — | —`);
+}
+for (const row of allMemoryRows) console.log(`${row.name} | ${row.display.ours} | — | —`);
 mkdirSync('bench-results', { recursive: true });
 writeFileSync(
   join('bench-results', 'e2e-latency.json'),
   JSON.stringify(
     {
-      title: 'End to end: one-way latency at 1 k and 100 events/s, heap per idle member',
+      title:
+        'End to end: one-way latency at 1 k and 100 events/s; memory and traffic per idle member',
       when: new Date().toISOString(),
-      rows: [...latencyRows, ...memoryRows],
+      rows: [...latencyRows, ...allMemoryRows],
     },
     null,
     2,

@@ -30,6 +30,12 @@ export interface DemoRunSettings {
   readonly settleLimitS?: number;
   /** Node configuration shared by every member. */
   readonly config?: NodeConfig;
+  /**
+   * Aborted to interrupt the run (Ctrl-C): the chat stops, settling is skipped, and the logs
+   * are compared as they are (`facts.interrupted`); while the session forms, the run rejects
+   * with a `DemoInterruptedError`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const STEP_US = 50_000;
@@ -39,7 +45,7 @@ const FRAME_US = 250_000;
  * The demo: `options.nodes` nodes on `network` form one session, chat for `options.durationS`
  * (messages, typing, reactions, presence), then run on until every log agrees and everyone is
  * present (at most `settleLimitS`); then every node's ordered log is compared. The nodes are
- * stopped before it returns, whatever happens.
+ * stopped before it returns, whatever happens. `settings.signal` interrupts it.
  */
 export async function runDemo(
   options: DemoOptions,
@@ -57,7 +63,9 @@ export async function runDemo(
     };
   };
   hooks.frame?.({ phase: 'forming', elapsedS: 0, durationS: options.durationS, rows: [] });
-  const members = await formSession(network, options.nodes, settings.config);
+  const { signal } = settings;
+  const interrupted = (): boolean => signal?.aborted === true;
+  const members = await formSession(network, options.nodes, settings.config, signal);
   try {
     hooks.formed?.(members, network);
     const seed = options.sim?.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
@@ -65,7 +73,9 @@ export async function runDemo(
     const start = network.now();
     const chatUs = options.durationS * 1e6;
     let nextFrame = 0;
-    for (let t = 0; t < chatUs; t += STEP_US) {
+    let chatted = 0;
+    for (; chatted < chatUs && !interrupted(); chatted += STEP_US) {
+      const t = chatted;
       if (t >= nextFrame) {
         hooks.frame?.(frameOf('chatting', t, members));
         nextFrame += FRAME_US;
@@ -81,7 +91,7 @@ export async function runDemo(
       members.every((m) => m.session.presence().present().length === members.length);
     const settleStart = network.now();
     const settleLimitUs = (settings.settleLimitS ?? 20) * 1e6;
-    while (!settled() && network.now() - settleStart < settleLimitUs) {
+    while (!interrupted() && !settled() && network.now() - settleStart < settleLimitUs) {
       const t = network.now() - start;
       if (t >= nextFrame) {
         hooks.frame?.(frameOf('settling', t, members));
@@ -89,7 +99,9 @@ export async function runDemo(
       }
       await network.wait(STEP_US);
     }
-    hooks.frame?.(frameOf('settling', network.now() - start, members));
+    hooks.frame?.(
+      frameOf(interrupted() ? 'interrupted' : 'settling', network.now() - start, members),
+    );
 
     const logs = members.map(chatLog);
     const counters = members.map((m) => m.node.counters());
@@ -102,7 +114,9 @@ export async function runDemo(
       logs,
       facts: {
         network: network.description,
-        chatS: options.durationS,
+        chatS: Math.min(chatted, chatUs) / 1e6,
+        durationS: options.durationS,
+        interrupted: interrupted(),
         settleS: (network.now() - settleStart) / 1e6,
         reactions: chatter.reactions,
         statusChanges: chatter.statusChanges,

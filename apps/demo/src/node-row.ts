@@ -19,13 +19,18 @@ export interface NodeRow {
   readonly typing: readonly string[];
   /** The session's τs minus the node's local clock, ms. */
   readonly tauOffsetMs: number;
-  /** How the node reaches its peers: path kinds, round-trip range, worst loss. */
-  readonly path: string;
+  /** How the node reaches its peers. */
+  readonly path: PathSummary;
 }
 
-function formatRange(lo: number, hi: number): string {
-  const f = (ms: number): string => (ms < 10 ? ms.toFixed(1) : ms.toFixed(0));
-  return lo === hi ? `${f(lo)} ms` : `${f(lo)}–${f(hi)} ms`;
+/** How a node reaches its peers: path kinds, round-trip range, worst loss. */
+export interface PathSummary {
+  /** Each kind of path (`direct`, `relayed`) with how many peers it reaches. */
+  readonly kinds: readonly (readonly [kind: string, peers: number])[];
+  /** Lowest and highest measured round trip, ms; undefined before the first measurement. */
+  readonly rttMs: readonly [lo: number, hi: number] | undefined;
+  /** The worst loss to a peer, percent. */
+  readonly lossPercent: number;
 }
 
 /** The row of member `m` now; `names` turns NodeIds into `n1`, `n2`, …. */
@@ -49,11 +54,11 @@ export function nodeRow(m: Member, names: ReadonlyMap<NodeId, string>): NodeRow 
     }
     loss = Math.max(loss, p.network?.lossRate ?? 0);
   }
-  const path = [
-    [...kinds].map(([kind, n]) => `${kind} ×${n}`).join(', ') || 'none',
-    rttHi > 0 ? `rtt ${formatRange(rttLo, rttHi)}` : 'rtt …',
-    `loss ${(loss * 100).toFixed(0)} %`,
-  ].join(', ');
+  const path: PathSummary = {
+    kinds: [...kinds],
+    rttMs: rttHi > 0 ? [rttLo, rttHi] : undefined,
+    lossPercent: loss * 100,
+  };
   return {
     name: m.name,
     address: formatEndpoint(node.localAddress),

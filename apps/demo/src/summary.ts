@@ -1,4 +1,5 @@
 import type { ConvergenceVerdict, Divergence } from './convergence.ts';
+import { INTERRUPTED_EXIT_CODE } from './demo-interrupt.ts';
 
 /** What the summary reports besides the verdict. */
 export interface RunFacts {
@@ -7,6 +8,10 @@ export interface RunFacts {
   /** Seconds of chat, and of settling after it (the network's time). */
   readonly chatS: number;
   readonly settleS: number;
+  /** Seconds of chat asked for (`--duration`). */
+  readonly durationS: number;
+  /** Ctrl-C stopped the run: the logs were compared without settling. */
+  readonly interrupted: boolean;
   /** Reactions and presence status changes written during the chat. */
   readonly reactions: number;
   readonly statusChanges: number;
@@ -51,7 +56,10 @@ export function verdictLine(v: ConvergenceVerdict): string {
   );
 }
 
-/** The summary printed at the end, and the process's exit code (0 only when converged). */
+/**
+ * The summary printed at the end, and the process's exit code: 0 converged, 1 diverged, 130
+ * interrupted (the verdict then says `interrupted:` and compares the logs as they were).
+ */
 export function summarise(
   v: ConvergenceVerdict,
   facts: RunFacts,
@@ -66,7 +74,9 @@ export function summarise(
       ...(retried.length > 0
         ? [`joins: ${retried.join(', ')} (HandshakeTimeoutError before)`]
         : []),
-      `chat: ${facts.chatS} s, then ${facts.settleS.toFixed(1)} s to settle; ` +
+      (facts.interrupted
+        ? `chat: interrupted after ${facts.chatS.toFixed(1)} s of ${facts.durationS} s, not settled; `
+        : `chat: ${facts.chatS} s, then ${facts.settleS.toFixed(1)} s to settle; `) +
         `${count(v.sent, 'message')}, ${count(facts.reactions, 'reaction')}, ` +
         `${count(facts.statusChanges, 'status change')} sent`,
       `traffic: ${count(facts.datagramsOut, 'datagram')} sent, ${facts.datagramsIn} received, ` +
@@ -74,8 +84,8 @@ export function summarise(
       partial.length === 0
         ? `presence: every node sees all ${members} members here`
         : `presence: ${partial.map(([name, n]) => `${name} sees ${n}/${members}`).join(', ')}`,
-      verdictLine(v),
+      facts.interrupted ? `interrupted: ${verdictLine(v)}` : verdictLine(v),
     ],
-    exitCode: v.converged ? 0 : 1,
+    exitCode: facts.interrupted ? INTERRUPTED_EXIT_CODE : v.converged ? 0 : 1,
   };
 }

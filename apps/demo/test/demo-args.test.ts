@@ -51,6 +51,7 @@ describe('the demo command line', () => {
       [['--nodes', '1'], '--nodes', /outside 2–8/],
       [['--nodes', '9'], '--nodes', /outside 2–8/],
       [['--loss', '95'], '--loss', /outside/],
+      [['--loss', '30.5'], '--loss', /outside 0–30/],
       [['--loss', '-1'], '--loss', /outside/],
       [['--jitter', 'NaN'], '--jitter', /not a number/],
       [['--duration', '0'], '--duration', /outside/],

@@ -4,6 +4,7 @@ import { checkConvergence, type NodeLog } from '../src/convergence.ts';
 import { DEMO_DEFAULTS, parseDemoArgs, type DemoOptions } from '../src/demo-args.ts';
 import { simNetwork } from '../src/demo-network.ts';
 import { runDemo, type DemoHooks, type DemoResult } from '../src/demo-run.ts';
+import type { Member } from '../src/demo-session.ts';
 import { summarise, verdictLine } from '../src/summary.ts';
 
 /** The demo on SimNetwork in unpaced virtual time, as `npm run demo -- <argv>` would run it. */
@@ -11,17 +12,16 @@ async function simRun(
   argv: string[],
   hooks: DemoHooks = {},
   settleLimitS?: number,
+  signal?: AbortSignal,
 ): Promise<DemoResult> {
   const options: DemoOptions = parseDemoArgs(argv);
   if (options.sim === undefined) throw new Error('not a simulated run');
   const network = simNetwork(options.sim, { paced: false });
   try {
-    return await runDemo(
-      options,
-      network,
-      hooks,
-      settleLimitS === undefined ? {} : { settleLimitS },
-    );
+    return await runDemo(options, network, hooks, {
+      ...(settleLimitS === undefined ? {} : { settleLimitS }),
+      ...(signal === undefined ? {} : { signal }),
+    });
   } finally {
     await network.close();
   }
@@ -69,6 +69,34 @@ describe('the demo on a simulated network', () => {
     expect(b.facts.datagramsOut).toBe(a.facts.datagramsOut);
     const c = await simRun([...argv.slice(0, -1), '43']);
     expect(c.verdict.hash).not.toBe(a.verdict.hash);
+  });
+
+  it('a rate above one message a step is kept: several messages a step', async () => {
+    // 60 a second is three a 50 ms step: each node sends three every step after the first.
+    const { verdict } = await simRun(['--nodes', '3', '--sim', '--rate', '60', '--duration', '1']);
+    expect(verdict.converged).toBe(true);
+    expect(verdict.sent).toBe(3 * 3 * 19);
+  });
+
+  it('an interrupted run stops the chat, skips settling and stops every node', async () => {
+    const controller = new AbortController();
+    let members: readonly Member[] = [];
+    const { facts } = await simRun(
+      ['--nodes', nodes, '--sim', '--duration', '30'],
+      {
+        formed: (m) => void (members = m),
+        frame: (f) => {
+          if (f.elapsedS >= 2) controller.abort();
+        },
+      },
+      undefined,
+      controller.signal,
+    );
+    expect(facts.interrupted).toBe(true);
+    expect(facts.chatS).toBeGreaterThanOrEqual(2);
+    expect(facts.chatS).toBeLessThan(2.5);
+    expect(facts.settleS).toBe(0);
+    expect(members.map((m) => m.node.status)).toEqual(Array(DEMO_DEFAULTS.nodes).fill('stopped'));
   });
 
   it('a node that hears nothing from the others is named as diverged, exit code 1', async () => {

@@ -6,6 +6,8 @@ const facts: RunFacts = {
   network: 'loopback UDP, real crypto',
   chatS: 10,
   settleS: 0.4,
+  durationS: 10,
+  interrupted: false,
   reactions: 3,
   statusChanges: 1,
   joinRetries: new Map(),
@@ -61,5 +63,20 @@ describe('the summary', () => {
         '3/4 nodes hold the reference log of 120 messages (120 sent, log hash abababababab)',
     );
     expect(lines).toContain('presence: n3 sees 3/4');
+  });
+
+  it('interrupted: the chat line and the verdict say so, exit code 130', () => {
+    const { lines, exitCode } = summarise(converged, {
+      ...facts,
+      chatS: 4.25,
+      durationS: 30,
+      settleS: 0,
+      interrupted: true,
+    });
+    expect(exitCode).toBe(130);
+    expect(lines).toContain(
+      'chat: interrupted after 4.3 s of 30 s, not settled; 120 messages, 3 reactions, 1 status change sent',
+    );
+    expect(lines.at(-1)).toBe(`interrupted: ${verdictLine(converged)}`);
   });
 });

@@ -6,9 +6,12 @@ describe('the demo on loopback UDP', () => {
   it('the default node count forms a session over real sockets and converges', async () => {
     const n = DEMO_DEFAULTS.nodes;
     let text = '';
+    let errors = '';
     const code = await demoMain(['--duration', '2', '--plain'], {
-      write: (s: string) => (text += s),
+      out: { write: (s: string) => (text += s) },
+      err: { write: (s: string) => (errors += s) },
     });
+    expect(errors).toBe('');
     expect(text).toContain('network: loopback UDP, real crypto');
     expect(text.trimEnd().split('\n').at(-1)).toMatch(
       new RegExp(`^converged: ${n}/${n} nodes, [1-9]\\d* messages, identical order`),
