@@ -77,16 +77,16 @@ function channelPair(p: CryptoProvider): { a: SecureChannel; b: SecureChannel } 
       role: 'initiator',
       local: nodeId(1),
       peer: peer(2n),
-      sendKey: ab,
-      receiveKey: ba,
+      sendKey: ab.slice(), // each end owns its copies: a channel zeroes the roots it takes
+      receiveKey: ba.slice(),
     }),
     b: new SecureChannel(p, {
       ...common,
       role: 'responder',
       local: nodeId(2),
       peer: peer(1n),
-      sendKey: ba,
-      receiveKey: ab,
+      sendKey: ba.slice(),
+      receiveKey: ab.slice(),
     }),
   };
 }

@@ -63,13 +63,14 @@ export class ClassSender {
 
   /**
    * Takes the next position for a frame of `bytes` plaintext bytes, advancing the epoch first
-   * when due: returns its (epoch, seq) and message key, and steps the chain past it. The key
-   * is the sender's reused buffer: the caller seals with it, then zeroes it. The chain moves
+   * when due: returns its message key (its epoch is `epoch`, its seq `sealedInEpoch − 1`) and
+   * steps the chain past it. The key is the sender's reused buffer: the caller seals with it,
+   * then zeroes it. The chain moves
    * before the seal, so a seal that failed would leave a gap (a lost frame to the receiver),
    * never a key used twice. `EpochsExhaustedError` when the last epoch is used up (nothing
    * moves).
    */
-  next(bytes: number): { epoch: number; seq: number; key: Uint8Array } {
+  next(bytes: number): Uint8Array {
     if (
       this.rekeyAsked ||
       this.nextSeq >= this.policy.messages ||
@@ -88,9 +89,9 @@ export class ClassSender {
       this.messageKey,
       this.chainKey,
     );
-    const seq = this.nextSeq++;
+    this.nextSeq++;
     this.bytesSent += bytes;
-    return { epoch: this.epochNumber, seq, key: this.messageKey };
+    return this.messageKey;
   }
 
   /** Zeroes every key held (the message key buffer is zero between frames already). */

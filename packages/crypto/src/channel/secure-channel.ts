@@ -83,6 +83,8 @@ export interface ChannelOptions {
   readonly maxSkip?: number;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Results and root arrays a channel has taken (and zeroed): one handshake, one channel. */
 const consumedRoots = new WeakSet<object>();
 
@@ -134,6 +136,8 @@ export class SecureChannel {
   private readonly nonce = new Uint8Array(NONCE_LENGTH);
   /** The header of the frame being sealed, built (and checked) before the chain moves. */
   private readonly header = new Uint8Array(CHANNEL_HEADER_SIZE);
+  /** Its fields, reused: each seal sets the four that change. */
+  private readonly headerFields: Mutable<FixedHeader>;
   private closed = false;
 
   /**
@@ -169,6 +173,19 @@ export class SecureChannel {
     this.local = keys.local;
     this.peer = keys.peer.nodeId;
     this.tag = Number(BigInt.asUintN(32, keys.channelId));
+    this.headerFields = {
+      version: WireVersion.V1,
+      suite: SuiteNibble.Suite0,
+      flags: FrameFlags.Extension,
+      headerLen: CHANNEL_HEADER_SIZE,
+      sessionId: this.sessionId,
+      nodeId: this.local,
+      packetClass: PACKET_CLASSES[0] as PacketClass,
+      profile: 0,
+      timeHint: 0,
+      window: 0,
+      seq: 0,
+    };
     this.senders = PACKET_CLASSES.map(
       (c) =>
         new ClassSender(
@@ -273,25 +290,16 @@ export class SecureChannel {
     // The header first, aside (it checks profile and time hint), so a frame that cannot be
     // built moves no epoch; seq and epoch are added once the sender has given them.
     const header = this.header;
-    encodeHeader(
-      {
-        version: WireVersion.V1,
-        suite: SuiteNibble.Suite0,
-        flags: flags | FrameFlags.Extension,
-        headerLen: CHANNEL_HEADER_SIZE,
-        sessionId: this.sessionId,
-        nodeId: this.local,
-        packetClass,
-        profile: input.profile,
-        timeHint: input.timeHint,
-        window: 0,
-        seq: 0,
-      },
-      header,
-      0,
-    );
+    const fields = this.headerFields;
+    fields.flags = flags | FrameFlags.Extension;
+    fields.packetClass = packetClass;
+    fields.profile = input.profile;
+    fields.timeHint = input.timeHint;
+    encodeHeader(fields, header, 0);
     const sender = this.senders[packetClass] as ClassSender;
-    const { epoch, seq, key } = sender.next(payload.length);
+    const key = sender.next(payload.length);
+    const epoch = sender.epoch;
+    const seq = sender.sealedInEpoch - 1;
     try {
       header[SEQ_OFFSET] = seq & 0xff;
       header[SEQ_OFFSET + 1] = seq >>> 8;

@@ -23,7 +23,7 @@ export class SkippedKeys {
   copyTo(seq: number, out: Uint8Array): boolean {
     const slot = seq % this.size;
     if (this.slab === undefined || this.positions?.[slot] !== seq) return false;
-    out.set(this.slab.subarray(slot * KEY_LENGTH, (slot + 1) * KEY_LENGTH));
+    copyKey(this.slab, slot * KEY_LENGTH, out, 0);
     return true;
   }
 
@@ -33,7 +33,7 @@ export class SkippedKeys {
     this.positions ??= new Int32Array(this.size).fill(-1);
     const slot = seq % this.size;
     this.clear(slot);
-    this.slab.set(from.subarray(at, at + KEY_LENGTH), slot * KEY_LENGTH);
+    copyKey(from, at, this.slab, slot * KEY_LENGTH);
     this.positions[slot] = seq;
     this.held++;
   }
@@ -90,4 +90,9 @@ export class SkippedKeys {
     this.positions[slot] = -1;
     this.held--;
   }
+}
+
+// A loop rather than set(subarray(…)): no view object per key.
+function copyKey(from: Uint8Array, at: number, to: Uint8Array, offset: number): void {
+  for (let i = 0; i < KEY_LENGTH; i++) to[offset + i] = from[at + i] as number;
 }
