@@ -29,14 +29,16 @@ export class DerivationScratch {
     if (count > 0) this.skippedSlab?.fill(0, 0, count * KEY_LENGTH);
   }
 
-  /** Copies of every buffer (all zero between frames), for the test-only inspector. */
+  /**
+   * Copies of every buffer (all zero between frames), for the test-only inspector; the same
+   * shape whether or not the skipped-key slab was allocated yet.
+   */
   copies(): Uint8Array[] {
-    const out = [
+    return [
       new Uint8Array(this.messageKey),
       new Uint8Array(this.nextChainKey),
       new Uint8Array(this.walkKey),
+      this.skippedSlab?.slice() ?? new Uint8Array(Math.max(1, this.windowSize - 1) * KEY_LENGTH),
     ];
-    if (this.skippedSlab !== undefined) out.push(new Uint8Array(this.skippedSlab));
-    return out;
   }
 }
