@@ -124,6 +124,8 @@ export const Rejection = {
   MisplacedControl: 'MisplacedControl',
   /** A time-sync answer whose timestamps cannot describe an exchange (time's `Invalid`). */
   InvalidTimeSync: 'InvalidTimeSync',
+  /** A time-sync request beyond the peer's rate (two per clock-sync slot, bursts of four). */
+  TimeSyncRateLimited: 'TimeSyncRateLimited',
   /** A repair request beyond the peer's rate (its answer would cost more than allowed). */
   RepairRateLimited: 'RepairRateLimited',
   /** An exception that is not a named Elara error: a bug, reported on `node.errors$`. */

@@ -186,3 +186,31 @@ describe('repair requests from a member', () => {
     expect(alice.counters().rejected[Rejection.UnexpectedError]).toBeUndefined();
   });
 });
+
+describe('time-sync input from a member', () => {
+  it('a flood of requests is answered at the slot rate; an answer to no exchange is refused by name', async () => {
+    const { alice, puppet } = await setup(75);
+    const before = alice.counters().rejected;
+    const seen = puppet.received.length;
+    for (let i = 0; i < 100; i++) {
+      puppet.send(encodeControlMessage({ type: 'time-sync-request', id: i + 1, t1: 1_000 + i }));
+    }
+    // An answer to no exchange of Alice's.
+    puppet.send(
+      encodeControlMessage({ type: 'time-sync-response', id: 5, t1: 123, t2: 456, t3: 789 }),
+    );
+    await advance(20_000);
+    const answers = puppet.received
+      .slice(seen)
+      .filter((b) => b[0] === PayloadKind.Control)
+      .map((b) => decodeControlMessage(b))
+      .filter((m) => m.type === 'time-sync-response' && m.t1 >= 1_000 && m.t1 < 1_100);
+    const after = alice.counters().rejected;
+    const limited =
+      (after[Rejection.TimeSyncRateLimited] ?? 0) - (before[Rejection.TimeSyncRateLimited] ?? 0);
+    expect(answers.length).toBeLessThanOrEqual(5);
+    expect(answers.length + limited).toBe(100);
+    expect((after[Rejection.Unsolicited] ?? 0) - (before[Rejection.Unsolicited] ?? 0)).toBe(1);
+    expect(after[Rejection.UnexpectedError]).toBeUndefined();
+  });
+});

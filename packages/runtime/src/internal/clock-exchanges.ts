@@ -1,10 +1,15 @@
 import type { Clock, NodeId, TimeSyncRequestMessage, TimeSyncResponseMessage } from '@elara/core';
+import { type TokenBucket, takeToken, tokenBucket } from '@elara/state';
 import { type ClockSync, type StateClock, SyncVerdict, exchangeDelayUs } from '@elara/time';
 
 /** Our answers whose echo may still come back, per peer (older ones are forgotten). */
 const SENT = 8;
 /** The peer's answers waiting for ours, per peer: the exchanges in flight at once. */
 const PENDING = 4;
+/** Requests of a peer's answered at once per slot, sustained (a new exchange each slot, and one more). */
+const REQUESTS_PER_SLOT = 2;
+/** …and at most this many at once. */
+const REQUEST_BURST = 4;
 /** Longest a peer's answer waits for ours, µs: an exchange older than this says little. */
 const MAX_HOLD_US = 1_000_000;
 /** Probe ids have the top bit set, apart from clock sync's own request ids (counted from 1). */
@@ -25,6 +30,8 @@ interface PeerExchanges {
   sentNext: number;
   /** When our next message may go (scheduler µs). */
   nextAt: number;
+  /** The pace of the peer's requests we answer (a flood is refused, not answered). */
+  readonly requests: TokenBucket;
   /** An outstanding probe (a request of ours outside clock sync). */
   probeId: number;
   probeT1: number;
@@ -115,10 +122,17 @@ export class ClockExchanges {
 
   /**
    * A peer's request, arrived at local `arrival`: our answer, at once (time's `respond`),
-   * remembered so that the peer's answer to it completes an exchange of ours.
+   * remembered so that the peer's answer to it completes an exchange of ours. Undefined beyond
+   * two requests per slot (bursts of four): a flood is not answered.
    */
-  request(peer: NodeId, message: TimeSyncRequestMessage, arrival: number): TimeSyncResponseMessage {
+  request(
+    peer: NodeId,
+    message: TimeSyncRequestMessage,
+    arrival: number,
+  ): TimeSyncResponseMessage | undefined {
     const e = this.entry(peer);
+    const rate = (REQUESTS_PER_SLOT * 1e6) / this.intervalUs;
+    if (!takeToken(e.requests, arrival, rate, REQUEST_BURST)) return undefined;
     const answer = this.sync.respond(message, arrival);
     this.remember(e, answer.id, answer.t3, this.clock.now());
     return answer;
@@ -224,6 +238,7 @@ export class ClockExchanges {
         sentLocal: new Float64Array(SENT),
         sentNext: 0,
         nextAt: 0,
+        requests: tokenBucket(REQUEST_BURST, this.clock.now()),
         probeId: 0,
         probeT1: 0,
       };

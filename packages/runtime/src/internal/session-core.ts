@@ -594,7 +594,8 @@ export class SessionCore {
         return;
       case 'time-sync-request': {
         const answer = this.exchanges.request(link.nodeId, message, this.host.clock.now());
-        this.sendControl(link, answer, now);
+        if (answer === undefined) this.host.counters.reject(Rejection.TimeSyncRateLimited);
+        else this.sendControl(link, answer, now);
         return;
       }
       case 'time-sync-response': {
