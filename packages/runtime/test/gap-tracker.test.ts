@@ -1,10 +1,16 @@
 import { nodeId } from '@elara/core';
 import { describe, expect, it } from 'vitest';
-import { GapTracker } from '../src/internal/gap-tracker.ts';
+import { GapTracker, type GapTrackerLimits } from '../src/internal/gap-tracker.ts';
+
+const limits = (maxAuthors: number, maxAhead = 1_000, maxTries = 100): GapTrackerLimits => ({
+  maxAuthors,
+  maxAhead,
+  maxTries,
+});
 
 describe('GapTracker', () => {
   it('asks after the hold, again after each retry, until the gap closes', () => {
-    const gaps = new GapTracker(8);
+    const gaps = new GapTracker(limits(8));
     let processed = 2;
     const asked: [number, number, number][] = [];
     const walk = (now: number): void =>
@@ -34,7 +40,7 @@ describe('GapTracker', () => {
   });
 
   it('ignores what is already held, and tracks at most its bound of authors', () => {
-    const gaps = new GapTracker(2);
+    const gaps = new GapTracker(limits(2));
     gaps.learn(nodeId(1), 4, 4, undefined, 0, 0);
     expect(gaps.size).toBe(0);
     for (let a = 1; a <= 5; a++) gaps.learn(nodeId(a), 10, 0, undefined, 0, 0);
@@ -45,7 +51,7 @@ describe('GapTracker', () => {
   });
 
   it('waits without counting a try when nobody can be asked', () => {
-    const gaps = new GapTracker(4);
+    const gaps = new GapTracker(limits(4));
     gaps.learn(nodeId(3), 2, 0, undefined, 0, 0);
     const tries: number[] = [];
     gaps.due(
@@ -59,5 +65,48 @@ describe('GapTracker', () => {
       (_a, _f, _t, _s, n) => (tries.push(n), 100),
     );
     expect(tries).toEqual([0]);
+  });
+
+  it('cuts a claimed head to its distance above what is processed', () => {
+    const gaps = new GapTracker(limits(4, 50));
+    const asked: [number, number][] = [];
+    gaps.learn(nodeId(5), 0xffff_ffff, 10, undefined, 0, 0);
+    gaps.due(
+      0,
+      () => 10,
+      (_a, from, to) => (asked.push([from, to]), 100),
+    );
+    expect(asked).toEqual([[11, 60]]);
+  });
+
+  it('drops a gap asked for its bound of tries without progress; progress resets the count', () => {
+    const gaps = new GapTracker(limits(4, 1_000, 3));
+    let processed = 0;
+    let asks = 0;
+    const walk = (now: number): void =>
+      gaps.due(
+        now,
+        () => processed,
+        () => (asks++, 10),
+      );
+    gaps.learn(nodeId(5), 100, 0, undefined, 0, 0);
+    for (let t = 0; t <= 40; t += 10) walk(t);
+    expect(asks).toBe(3);
+    expect(gaps.size).toBe(0);
+    // Learned again; each ask brings one event: never dropped while it progresses.
+    gaps.learn(nodeId(5), 100, 0, undefined, 100, 0);
+    for (let t = 100; t <= 1_000; t += 10) {
+      walk(t);
+      processed++;
+    }
+    expect(gaps.size).toBe(1);
+    expect(asks).toBe(3 + 91);
+  });
+
+  it('forgets the authors a predicate refuses', () => {
+    const gaps = new GapTracker(limits(8));
+    for (let a = 1; a <= 4; a++) gaps.learn(nodeId(a), 10, 0, undefined, 0, 0);
+    gaps.retain((a) => a !== nodeId(2) && a !== nodeId(3));
+    expect(gaps.size).toBe(2);
   });
 });

@@ -8,6 +8,7 @@ import {
   decodeControlMessage,
   encodeControlMessage,
   encodeEventBatch,
+  type NodeId,
   nodeId,
   signEnvelope,
 } from '@elara/core';
@@ -99,6 +100,53 @@ describe('gaps', () => {
       .filter((r) => r.digest.size === 0)
       .at(-1) as RepairRequestMessage;
     expect(later.ranges).toEqual([{ author, from: 1, to: 3 }]);
+  });
+});
+
+describe('claims of heads', () => {
+  it("heads a digest makes up are bounded: none for non-members, and a member's stop being asked for", async () => {
+    const { alice, puppet } = await setup(75);
+    const author = puppet.identity.nodeId;
+    const before = puppet.received.length;
+    for (let d = 0; d < 20; d++) {
+      const digest = new Map<NodeId, bigint>([[author, 0xffff_ffffn]]);
+      for (let i = 0; i < 60; i++) digest.set(nodeId(1_000_000 + d * 60 + i), 0xffff_ffffn);
+      puppet.send(
+        encodeControlMessage({ type: 'repair-request', requestId: d + 1, ranges: [], digest }),
+        PacketClass.Repair,
+      );
+    }
+    await advance(5_000_000);
+    const asked = requests(puppet, before).filter((r) => r.digest.size === 0);
+    const authors = new Set(asked.flatMap((r) => r.ranges.map((x) => x.author)));
+    expect([...authors]).toEqual([author]);
+    expect(asked.length).toBeGreaterThan(0);
+    // The puppet never answers: the gap is dropped, and no request goes any more.
+    const mid = puppet.received.length;
+    await advance(5_000_000);
+    expect(requests(puppet, mid).filter((r) => r.digest.size === 0)).toEqual([]);
+    expect(alice.counters().repair.requestsOut).toBeLessThan(200);
+  });
+
+  it("a removed member's gaps are forgotten", async () => {
+    const { room, puppet } = await setup(76);
+    const author = puppet.identity.nodeId;
+    const gaps = (room as unknown as { core: { repair: { gaps: { size: number } } } }).core.repair
+      .gaps;
+    puppet.send(
+      encodeControlMessage({
+        type: 'repair-request',
+        requestId: 1,
+        ranges: [],
+        digest: new Map([[author, 50n]]),
+      }),
+      PacketClass.Repair,
+    );
+    await advance(20_000);
+    expect(gaps.size).toBe(1);
+    room.remove(author);
+    await advance(100_000);
+    expect(gaps.size).toBe(0);
   });
 });
 

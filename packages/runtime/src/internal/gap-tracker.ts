@@ -10,6 +10,18 @@ interface Wanted {
   nextAt: number;
   /** Requests made so far for this gap (who is asked rotates with it). */
   tries: number;
+  /** What was processed when the gap was last asked for (progress resets `tries`). */
+  processed: number;
+}
+
+/** Bounds of a {@link GapTracker}. */
+export interface GapTrackerLimits {
+  /** Authors tracked at once. */
+  readonly maxAuthors: number;
+  /** Most seqs a gap reaches above what is processed (a claimed head beyond is cut to it). */
+  readonly maxAhead: number;
+  /** Requests for a gap without progress before it is dropped (a later sighting brings it back). */
+  readonly maxTries: number;
 }
 
 /**
@@ -21,12 +33,14 @@ interface Wanted {
  * the author first and then from the other peers in turn.
  *
  * Bounded: at most `maxAuthors` authors are tracked at once (more are learned again later,
- * from heartbeats and digests).
+ * from heartbeats and digests); a gap reaches at most `maxAhead` seqs above what is processed,
+ * and is dropped after `maxTries` requests that brought nothing (so a head a peer made up stops
+ * costing requests; a real gap is learned again from the next heartbeat or digest).
  */
 export class GapTracker {
   private readonly wanted = new Map<NodeId, Wanted>();
 
-  constructor(private readonly maxAuthors: number) {}
+  constructor(private readonly limits: GapTrackerLimits) {}
 
   /** Authors with a gap now. */
   get size(): number {
@@ -46,10 +60,11 @@ export class GapTracker {
     holdUs: number,
   ): void {
     if (seq <= processed) return;
+    seq = Math.min(seq, processed + this.limits.maxAhead);
     const w = this.wanted.get(author);
     if (w === undefined) {
-      if (this.wanted.size >= this.maxAuthors) return;
-      this.wanted.set(author, { known: seq, source, nextAt: now + holdUs, tries: 0 });
+      if (this.wanted.size >= this.limits.maxAuthors) return;
+      this.wanted.set(author, { known: seq, source, nextAt: now + holdUs, tries: 0, processed });
       return;
     }
     if (seq > w.known) w.known = seq;
@@ -59,7 +74,8 @@ export class GapTracker {
   /**
    * Walks the gaps due at `now`: `ask(author, from, to, source, tries)` is called for each
    * author still lacking events (`processedOf(author) + 1 .. known`) and returns how long to wait
-   * before asking again (undefined: nobody to ask now). Closed gaps are dropped.
+   * before asking again (undefined: nobody to ask now). Closed gaps are dropped, and so are gaps
+   * asked for `maxTries` times without progress.
    */
   due(
     now: number,
@@ -79,6 +95,13 @@ export class GapTracker {
         continue;
       }
       if (now < w.nextAt) continue;
+      if (processed > w.processed) {
+        w.processed = processed;
+        w.tries = 0;
+      } else if (w.tries >= this.limits.maxTries) {
+        this.wanted.delete(author);
+        continue;
+      }
       const retryUs = ask(author, processed + 1, w.known, w.source, w.tries);
       if (retryUs !== undefined) {
         w.tries++;
@@ -90,5 +113,10 @@ export class GapTracker {
   /** Forgets `author` (it left the session). */
   forget(author: NodeId): void {
     this.wanted.delete(author);
+  }
+
+  /** Forgets every author `keep` refuses (those no longer in the session). */
+  retain(keep: (author: NodeId) => boolean): void {
+    for (const author of this.wanted.keys()) if (!keep(author)) this.wanted.delete(author);
   }
 }

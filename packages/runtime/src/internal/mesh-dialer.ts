@@ -10,20 +10,36 @@ export interface DialTarget {
 
 /** Addresses one dial tries at most (an invite carries as many). */
 const MAX_DIAL_ADDRESSES = 8;
+/** The longest wait between dials, in `retryUs` (the waits double up to it). */
+const DEFAULT_CEILING_RETRIES = 4;
+
+/** Dials of one member since it last had a live channel. */
+interface Backoff {
+  /** When the last dial ended. */
+  endedAt: number;
+  /** Dials ended since the member last had a live channel. */
+  failures: number;
+}
 
 /**
  * Which members of a session this node should open a channel to, and when: every member in the
  * membership log without a channel (a joiner learns them all from the log; existing members
  * learn the joiner from its add entry), and every member whose channel has gone silent (a path
- * that healed, or a peer that lost its keys). A member is dialled again `retryUs` after a
- * dial ended (failed, or its channel went silent again), never twice at once. Both sides of a
+ * that healed, or a peer that lost its keys). A member is dialled again after a dial ended
+ * (failed, or its channel went silent again), never twice at once: `retryUs` after the first,
+ * then twice as long after each further one up to `ceilingUs`, each wait stretched by up to a
+ * quarter (a jitter drawn from the pair's ids and the count, so members that lost the same peer
+ * do not dial it in step); a live channel resets it. Both sides of a
  * pair dial; when the two handshakes cross, the session keeps one channel (see `SessionCore`).
  */
 export class MeshDialer {
-  private readonly next = new Map<NodeId, number>();
+  private readonly backoff = new Map<NodeId, Backoff>();
   private readonly inFlight = new Set<NodeId>();
 
-  constructor(private readonly retryUs: number) {}
+  constructor(
+    private readonly retryUs: number,
+    private readonly ceilingUs: number = retryUs * DEFAULT_CEILING_RETRIES,
+  ) {}
 
   /** Dials in progress now. */
   get dialing(): number {
@@ -44,9 +60,14 @@ export class MeshDialer {
     const out: DialTarget[] = [];
     for (const member of members) {
       const id = member.id;
-      if (id === self || this.inFlight.has(id) || now < (this.next.get(id) ?? 0)) continue;
+      if (id === self || this.inFlight.has(id)) continue;
       const link = links.get(id);
-      if (link !== undefined && !link.stale) continue;
+      if (link !== undefined && !link.stale) {
+        this.backoff.delete(id);
+        continue;
+      }
+      const b = this.backoff.get(id);
+      if (b !== undefined && now < b.endedAt + this.waitUs(self, id, b.failures)) continue;
       const addresses: Endpoint[] = [];
       const add = (e: Endpoint): void => {
         if (addresses.length < MAX_DIAL_ADDRESSES && !addresses.some((a) => endpointEquals(a, e)))
@@ -66,14 +87,36 @@ export class MeshDialer {
     this.inFlight.add(peer);
   }
 
-  /** A dial to `peer` ended (with or without a channel): the next waits `retryUs`. */
+  /** A dial to `peer` ended (with or without a channel): the next waits (see the class). */
   ended(peer: NodeId, now: number): void {
     this.inFlight.delete(peer);
-    this.next.set(peer, now + this.retryUs);
+    const b = this.backoff.get(peer);
+    if (b === undefined) this.backoff.set(peer, { endedAt: now, failures: 1 });
+    else {
+      b.endedAt = now;
+      b.failures++;
+    }
   }
 
   /** `peer` left the session. */
   forget(peer: NodeId): void {
-    this.next.delete(peer);
+    this.backoff.delete(peer);
   }
+
+  /** The wait after the `failures`-th dial in a row ended. */
+  private waitUs(self: NodeId, peer: NodeId, failures: number): number {
+    const base = Math.min(this.ceilingUs, this.retryUs * 2 ** Math.min(failures - 1, 30));
+    return Math.min(this.ceilingUs, Math.round(base * (1 + jitter(self, peer, failures) / 4)));
+  }
+}
+
+/** A fraction in [0, 1) that differs between pairs and dial counts (a 32-bit mix of them). */
+function jitter(self: NodeId, peer: NodeId, failures: number): number {
+  let h =
+    Number(self & 0xffff_ffffn) ^
+    Math.imul(Number(peer & 0xffff_ffffn), 0x27d4eb2d) ^
+    Math.imul(failures, 0x9e3779b9);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 0x1_0000_0000;
 }

@@ -37,6 +37,13 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /** Repair requests answered per peer and second, sustained, and at once. */
 const ANSWER_RATE = 20;
 const ANSWER_BURST = 40;
+/**
+ * Most seqs a gap reaches above what is processed: one full targeted request's worth (its ranges
+ * times their span); a larger claimed head is cut to it, the rest is learned as the gap closes.
+ */
+const MAX_GAP_AHEAD = MAX_REPAIR_RANGES * MAX_REPAIR_RANGE_SPAN;
+/** Requests for a gap that bring nothing before it is dropped (a later sighting brings it back). */
+const MAX_GAP_TRIES = 8;
 
 /** What repair sends through: a control message to a peer, returning the bytes sent. */
 export type ControlSender = (
@@ -87,7 +94,11 @@ export class SessionRepair {
     private readonly network: NetworkModel,
     private readonly send: ControlSender,
   ) {
-    this.gaps = new GapTracker(replica.field.limits.maxAuthors);
+    this.gaps = new GapTracker({
+      maxAuthors: replica.field.limits.maxAuthors,
+      maxAhead: MAX_GAP_AHEAD,
+      maxTries: MAX_GAP_TRIES,
+    });
   }
 
   // Learning what is missing ------------------------------------------------------------------
@@ -102,40 +113,42 @@ export class SessionRepair {
     }
     if (event.kind !== EventKind.Durable) return;
     const hold = this.holdUs(from);
-    const field = this.replica.field;
-    this.gaps.learn(event.author, event.seq - 1, field.processedOf(event.author), from, now, hold);
-    for (const d of event.dependencies) {
-      this.gaps.learn(d.author, d.seq, field.processedOf(d.author), from, now, hold);
-    }
+    this.learn(event.author, event.seq - 1, from, now, hold);
+    for (const d of event.dependencies) this.learn(d.author, d.seq, from, now, hold);
   }
 
   /** A peer's heartbeat: its latest durable seq. */
   heartbeat(peer: NodeId, lastSeq: number, now: number): void {
-    const hold = this.holdUs(peer);
-    this.gaps.learn(peer, lastSeq, this.replica.field.processedOf(peer), peer, now, hold);
+    this.learn(peer, lastSeq, peer, now, this.holdUs(peer));
   }
 
   /** The field evicted a quarantined event: it, and what it waited for, must come again. */
   evicted(report: EvictionReport, now: number): void {
     if (report.kind !== EventKind.Durable) return;
-    const field = this.replica.field;
-    this.gaps.learn(
-      report.author,
-      report.number,
-      field.processedOf(report.author),
-      undefined,
-      now,
-      0,
-    );
+    this.learn(report.author, report.number, undefined, now, 0);
     const m = report.missing;
-    if (m !== undefined) {
-      this.gaps.learn(m.author, m.seq, field.processedOf(m.author), undefined, now, 0);
-    }
+    if (m !== undefined) this.learn(m.author, m.seq, undefined, now, 0);
   }
 
-  /** A member left: stop asking for its events from it and answering it. */
+  /** A member left: stop asking for its events and answering it. */
   forget(peer: NodeId): void {
     this.buckets.delete(peer);
+    this.gaps.forget(peer);
+  }
+
+  /**
+   * Events of `author` up to `seq` exist: a gap, if `author` is another member (whoever sent the
+   * claim may name any author and any seq; the tracker bounds how far above what is processed).
+   */
+  private learn(
+    author: NodeId,
+    seq: number,
+    source: NodeId | undefined,
+    now: number,
+    holdUs: number,
+  ): void {
+    if (author === this.host.identity.nodeId || !this.replica.inSession(author)) return;
+    this.gaps.learn(author, seq, this.replica.field.processedOf(author), source, now, holdUs);
   }
 
   // Asking -----------------------------------------------------------------------------------
@@ -171,6 +184,8 @@ export class SessionRepair {
   /** Asks for the gaps whose time has come (on the tick). */
   requestGaps(now: number): void {
     if (this.gaps.size === 0) return;
+    // Authors that left the log (whether or not this node had a channel to them) are forgotten.
+    this.gaps.retain((author) => this.replica.inSession(author));
     const store = this.replica.store;
     const field = this.replica.field;
     const requests = new Map<PeerLink, SeqRange[]>();
@@ -224,7 +239,7 @@ export class SessionRepair {
       this.host.counters.reject(Rejection.RepairRateLimited);
       return;
     }
-    const { store, acks, field } = this.replica;
+    const { store, acks } = this.replica;
     const maxEvents = this.host.config.limits.repairEvents;
     let events: Uint8Array[];
     let final = true;
@@ -247,16 +262,8 @@ export class SessionRepair {
       const digest = digestFromRepairRequest(request);
       const page = store.missing(digest, { maxEvents, maxBytes: MAX_ANSWER_BYTES });
       acks.recordDigest(link.nodeId, digest);
-      for (const [author, head] of digest.heads) {
-        this.gaps.learn(
-          author,
-          head,
-          field.processedOf(author),
-          link.nodeId,
-          now,
-          this.holdUs(link.nodeId),
-        );
-      }
+      const hold = this.holdUs(link.nodeId);
+      for (const [author, head] of digest.heads) this.learn(author, head, link.nodeId, now, hold);
       events = page.events;
       final = page.next === undefined;
     }
