@@ -47,6 +47,11 @@ export interface NodeCounters {
     /** Bytes of repair datagrams received (authenticated). */
     readonly bytesIn: number;
   };
+  /**
+   * Two different signed durable events seen with one (author, seq), in any session (state's
+   * `onEquivocation`): an author reused a seq, and the replicas may keep different ones.
+   */
+  readonly equivocations: number;
   /** Dropped input, by error or rejection name. */
   readonly rejected: Readonly<Record<string, number>>;
   /** The sum of `rejected`. */
@@ -156,6 +161,7 @@ export class CounterBook {
   repairBytesOut = 0;
   repairBytesIn = 0;
   crossed = 0;
+  equivocations = 0;
   initiated = 0;
   completed = 0;
   failed = 0;
@@ -199,6 +205,7 @@ export class CounterBook {
         bytesOut: this.repairBytesOut,
         bytesIn: this.repairBytesIn,
       },
+      equivocations: this.equivocations,
       rejected: Object.fromEntries(this.rejections),
       rejectedTotal: this.rejectedTotal,
       handshakes: {

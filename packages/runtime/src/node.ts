@@ -548,12 +548,24 @@ export class Node {
 
   /**
    * A joiner holds a channel: wait until the inviter's entry admitting it arrives (it is
-   * pushed at once and repaired if lost), `peerTimeoutUs` at most; then until its τs has made
+   * pushed at once and repaired if lost), `peerTimeoutUs` at most; then until a member's digest
+   * was heard and this node holds its own earlier events up to it (`SessionCore.ownHistory`: an
+   * identity that comes back must not reuse their seqs); then until its τs has made
    * its one join step onto the session's time (clock sync), at most twice `joinDeadlineUs`, so
    * the application's first event is stamped on the session's clock.
    */
   private async admission(core: SessionCore, signal: AbortSignal | undefined): Promise<void> {
     await this.admissionOnly(core, signal);
+    signal?.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void =>
+        reject(asError(signal?.reason ?? new ClosedError('join aborted')));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      core
+        .ownHistory(this.config.peerTimeoutUs)
+        .then(resolve, (e: unknown) => reject(asError(e)))
+        .finally(() => signal?.removeEventListener('abort', onAbort));
+    });
     signal?.throwIfAborted();
     await core.aligned(this.scheduler.now() + 2 * this.config.timeSync.joinDeadlineUs);
     signal?.throwIfAborted();

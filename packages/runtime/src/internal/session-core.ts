@@ -31,7 +31,7 @@ import { StreamKind } from '@elara/streams';
 import { ClockSync, type PathConditions, TimeEngine } from '@elara/time';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { Rejection } from '../node-counters.ts';
-import { CannotInviteError } from '../runtime-errors.ts';
+import { CannotInviteError, NotAdmittedError } from '../runtime-errors.ts';
 import type { Participant } from '../participant.ts';
 import { PeerLink } from '../peer-link.ts';
 import { ClockExchanges } from './clock-exchanges.ts';
@@ -69,6 +69,17 @@ interface AlignWaiter {
   readonly resolve: () => void;
 }
 
+interface HistoryWaiter {
+  readonly patienceUs: number;
+  /** Given up when neither a member's digest nor one of its own events comes before this. */
+  deadline: number;
+  /** `processedOf(self)` and the head seen when the deadline was last set. */
+  processed: number;
+  head: number;
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
+
 /**
  * The machinery of one session on one node: one {@link PeerLink} per member with a channel
  * (every member, directly: the inviter is not a hub), the replicated state
@@ -103,6 +114,9 @@ export class SessionCore {
   private readonly offs: (() => void)[] = [];
   private readonly admittedWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly alignWaiters: AlignWaiter[] = [];
+  private readonly historyWaiters: HistoryWaiter[] = [];
+  /** Highest seq of this node's own events a member's digest showed; -1: no digest heard yet. */
+  private ownHeadSeen = -1;
   private dirty = false;
   /** A peer was heard since the last emission (its `lastSeen` moved). */
   private heardSince = false;
@@ -167,6 +181,8 @@ export class SessionCore {
       }),
       // Something could not be applied in time: it, and what it waited for, are asked for again.
       field.onEviction((report) => this.repair.evicted(report, host.scheduler.now())),
+      // Two signed events with one (author, seq): replicas may differ for good; counted.
+      field.onEquivocation(() => host.counters.equivocations++),
     );
     this.subscriptions.push(
       this.replica.streams.outgoing$.subscribe({ next: (e) => this.propagate(e.envelope) }),
@@ -219,6 +235,32 @@ export class SessionCore {
     if (this.replica.inSession(this.host.identity.nodeId)) return Promise.resolve();
     if (this.ended) return Promise.reject(new ClosedError('session: ended'));
     return new Promise((resolve, reject) => this.admittedWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Resolves once a member's digest has been heard and this node has applied its own events up
+   * to the highest seq any member's digest showed for it, so its next event takes a fresh seq.
+   * An identity that comes back (a new join with a fresh invite) would otherwise number its
+   * events from its partial view of its old ones, still arriving by repair page by page: two
+   * events with one (author, seq), and replicas apart for good. Rejects with
+   * `NotAdmittedError` when neither a digest nor one more of its own events arrives for
+   * `patienceUs`, with `ClosedError` when the session ends.
+   */
+  ownHistory(patienceUs: number): Promise<void> {
+    if (this.ended) return Promise.reject(new ClosedError('session: ended'));
+    if (this.hasOwnHistory()) return Promise.resolve();
+    const now = this.host.scheduler.now();
+    const processed = this.replica.field.processedOf(this.host.identity.nodeId);
+    return new Promise((resolve, reject) =>
+      this.historyWaiters.push({
+        patienceUs,
+        deadline: now + patienceUs,
+        processed,
+        head: this.ownHeadSeen,
+        resolve,
+        reject,
+      }),
+    );
   }
 
   /**
@@ -307,7 +349,9 @@ export class SessionCore {
         link.settled = old.settled;
       }
       // Alone (a joiner's first channel, or back from isolation): ask this peer for everything.
-      link.digestDue = !this.hasLiveLink();
+      // A channel made with an invite: the joiner also learns from the inviter's digest how far
+      // its own events go (an identity that comes back; see `ownHistory`).
+      link.digestDue = !this.hasLiveLink() || result.admittedBy === 'invite';
       this.links.set(peer, link);
       this.outbox.schedule();
       this.changed();
@@ -436,6 +480,7 @@ export class SessionCore {
     this.exchanges.update();
     this.repair.requestGaps(now);
     this.wakeAligned(now);
+    this.wakeOwnHistory(now);
     if (this.dirty || (this.heardSince && now - this.lastPublishAt >= config.heartbeatIntervalUs)) {
       this.publish();
     }
@@ -481,6 +526,7 @@ export class SessionCore {
     this.participantsSubject.complete();
     for (const w of this.admittedWaiters.splice(0)) w.reject(new ClosedError('session: ended'));
     for (const w of this.alignWaiters.splice(0)) w.resolve();
+    for (const w of this.historyWaiters.splice(0)) w.reject(new ClosedError('session: ended'));
   }
 
   /**
@@ -616,6 +662,12 @@ export class SessionCore {
       }
       case 'repair-request':
         this.repair.answer(link, message, now);
+        // A digest (not a targeted request): how far the member holds this node's own events.
+        if (message.digest.size > 0 || message.ranges.length === 0) {
+          const head = Number(message.digest.get(this.host.identity.nodeId) ?? 0n);
+          this.ownHeadSeen = Math.max(this.ownHeadSeen, head);
+          this.wakeOwnHistory(now);
+        }
         return;
       case 'repair-response':
         this.repair.received(link, message, now, (o) => this.count(o));
@@ -665,6 +717,36 @@ export class SessionCore {
 
   private isAligned(): boolean {
     return this.ended || this.sync.joined || !this.time.stateClock.joinOpen;
+  }
+
+  private hasOwnHistory(): boolean {
+    const self = this.host.identity.nodeId;
+    return this.ownHeadSeen >= 0 && this.replica.field.processedOf(self) >= this.ownHeadSeen;
+  }
+
+  private wakeOwnHistory(now: number): void {
+    if (this.historyWaiters.length === 0) return;
+    const done = this.hasOwnHistory();
+    const processed = this.replica.field.processedOf(this.host.identity.nodeId);
+    for (let i = this.historyWaiters.length - 1; i >= 0; i--) {
+      const w = this.historyWaiters[i] as HistoryWaiter;
+      if (done) {
+        this.historyWaiters.splice(i, 1);
+        w.resolve();
+      } else if (processed > w.processed || this.ownHeadSeen > w.head) {
+        // Progress: a digest came, or its own events are still arriving; patience starts again.
+        w.processed = processed;
+        w.head = this.ownHeadSeen;
+        w.deadline = now + w.patienceUs;
+      } else if (now >= w.deadline) {
+        this.historyWaiters.splice(i, 1);
+        w.reject(
+          new NotAdmittedError(
+            'join: no member showed this node its own earlier events in time (its seqs)',
+          ),
+        );
+      }
+    }
   }
 
   private wakeAligned(now: number): void {
