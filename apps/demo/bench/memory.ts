@@ -17,8 +17,15 @@ function bytesAfterGc(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
-/** Idle seconds after the joins at which memory is read; stops early once two readings agree. */
-export const IDLE_READINGS_S = [2.5, 15, 30, 45, 60] as const;
+/**
+ * Idle seconds after the joins at which memory is read, up to `maxS`: at 2.5 s, then every
+ * 15 s. Reading stops early once two successive readings agree.
+ */
+export function idleReadingsS(maxS: number): number[] {
+  const times = [2.5];
+  for (let t = 15; t <= maxS; t += 15) times.push(t);
+  return times;
+}
 /** Two readings this close (relative) count as settled. */
 const AGREE = 0.05;
 
@@ -51,10 +58,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * `sessions` sessions of `size` members each on loopback (each member its own node). Memory is
  * read before the nodes, after the nodes, and after the sessions formed at each of
- * {@link IDLE_READINGS_S} until two successive readings agree within 5 %; datagrams sent are
- * counted over the same idle time.
+ * {@link idleReadingsS}(`maxIdleS`) until two successive readings agree within 5 %; datagrams
+ * sent are counted over the same idle time.
  */
-export async function idleMemberMemory(sessions: number, size: number): Promise<MemberMemory> {
+export async function idleMemberMemory(
+  sessions: number,
+  size: number,
+  maxIdleS: number,
+): Promise<MemberMemory> {
   const members = sessions * size;
   const before = bytesAfterGc();
   const nodes: Node[] = [];
@@ -73,7 +84,7 @@ export async function idleMemberMemory(sessions: number, size: number): Promise<
     const [allFrom, foundersFrom] = [sentBy(nodes), sentBy(founders)];
     const readings: MemoryReading[] = [];
     let settled = false;
-    for (const idleS of IDLE_READINGS_S) {
+    for (const idleS of idleReadingsS(maxIdleS)) {
       await sleep(Math.max(0, idleFrom + idleS * 1000 - performance.now()));
       const now = bytesAfterGc();
       readings.push({
