@@ -54,6 +54,19 @@ describe('invite and join on a simulated network', () => {
     expect(alice.counters().peers).toBe(1);
   });
 
+  it('invites issued at a fractional virtual time (jittered links) carry a whole-µs expiry', async () => {
+    sim = simNodes(3);
+    const alice = await sim.add();
+    const bob = await sim.add();
+    const room = await alice.createSession();
+    await sim.world.scheduler.advanceBy(1_234.5);
+    expect(Number.isInteger(sim.world.scheduler.now())).toBe(false);
+    const invite = room.invite();
+    const decoded = decodeInvite(provider, invite, sim.world.scheduler.now());
+    expect(Number.isSafeInteger(decoded.expiresAt)).toBe(true);
+    fulfilled(await sim.settle(bob.joinSession(invite)));
+  });
+
   it('heartbeats and probes measure the path: RTT on a 20 ms path reads about 40 ms', async () => {
     sim = simNodes(2, { latencyUs: 20_000 });
     const alice = await sim.add();

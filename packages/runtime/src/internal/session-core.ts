@@ -549,7 +549,9 @@ export class SessionCore {
       );
     }
     const checked = addresses === undefined ? undefined : checkedInviteAddresses(addresses);
-    const expiresAt = this.host.scheduler.now() + (lifetimeUs ?? this.host.config.inviteLifetimeUs);
+    // Simulated time with jitter is fractional; the invite format carries whole microseconds.
+    const expiresAt =
+      Math.floor(this.host.scheduler.now()) + (lifetimeUs ?? this.host.config.inviteLifetimeUs);
     return this.host.issueInvite(this.sessionId, expiresAt, checked);
   }
 
