@@ -29,18 +29,13 @@ import {
   Identity,
   SecureChannel,
   eventSigner,
-  nativeCryptoProvider,
-  portableCryptoProvider,
 } from '../src/index.ts';
-import { measureProviderGroup } from './provider-group.ts';
+import { benchProviders, measureProviderGroup } from './provider-group.ts';
 
 let sink = 0;
 const rng = new Prng(2025);
 const bytes = (n: number): Uint8Array => rng.fill(new Uint8Array(n));
-const providers: readonly CryptoProvider[] = [
-  nativeCryptoProvider({ random: new Prng(1) }),
-  portableCryptoProvider({ random: new Prng(1) }),
-];
+const providers = benchProviders();
 const rows: BenchRow[] = [];
 
 const group = (

@@ -1,5 +1,14 @@
 import { type BenchCase, type BenchRow, measureInterleaved } from '@elara/bench-kit';
-import type { CryptoProvider } from '../src/index.ts';
+import { Prng } from '@elara/core/sim';
+import { type CryptoProvider, nativeCryptoProvider, portableCryptoProvider } from '../src/index.ts';
+
+/** Native and portable providers side by side, on one seeded random source each (repeatable). */
+export function benchProviders(): readonly CryptoProvider[] {
+  return [
+    nativeCryptoProvider({ random: new Prng(1) }),
+    portableCryptoProvider({ random: new Prng(1) }),
+  ];
+}
 
 /** Options of {@link measureProviderGroup}. */
 export interface ProviderGroupOptions {

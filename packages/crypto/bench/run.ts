@@ -22,19 +22,18 @@ import {
   Identity,
   V0FrameOpener,
   V0FrameSealer,
-  nativeCryptoProvider,
-  portableCryptoProvider,
 } from '../src/index.ts';
-import { measureProviderGroup, type ProviderGroupOptions } from './provider-group.ts';
+import {
+  benchProviders,
+  measureProviderGroup,
+  type ProviderGroupOptions,
+} from './provider-group.ts';
 
 let sink = 0;
 const rng = new Prng(2024);
 const bytes = (n: number): Uint8Array => rng.fill(new Uint8Array(n));
 
-const providers: readonly CryptoProvider[] = [
-  nativeCryptoProvider({ random: new Prng(1) }),
-  portableCryptoProvider({ random: new Prng(1) }),
-];
+const providers = benchProviders();
 const rows: BenchRow[] = [];
 
 const group = (
