@@ -24,38 +24,28 @@ interface Command {
   readonly dtUs: number;
 }
 
-/** Mostly reactions, withdrawals and edits, on few messages: long groups per message. */
-const busy: fc.Arbitrary<Command> = fc.record({
-  actor: fc.nat(3),
-  op: fc.oneof(
-    { arbitrary: fc.constant('send'), weight: 1 },
-    { arbitrary: fc.constant('edit'), weight: 2 },
-    { arbitrary: fc.constant('delete'), weight: 1 },
-    { arbitrary: fc.constant('react'), weight: 4 },
-    { arbitrary: fc.constant('unreact'), weight: 3 },
-    { arbitrary: fc.constant('rawReact'), weight: 3 },
-    { arbitrary: fc.constant('rawEdit'), weight: 1 },
-  ),
-  pick: fc.nat(),
-  reaction: fc.nat(2),
-  dtUs: fc.nat(20_000),
-});
+/** Commands drawn with the given weight per operation, `maxDtUs` apart at most. */
+const commands = (weights: Record<string, number>, maxDtUs: number): fc.Arbitrary<Command> =>
+  fc.record({
+    actor: fc.nat(3),
+    op: fc.oneof(
+      ...Object.entries(weights).map(([op, weight]) => ({ arbitrary: fc.constant(op), weight })),
+    ),
+    pick: fc.nat(),
+    reaction: fc.nat(2),
+    dtUs: fc.nat(maxDtUs),
+  });
 
-const command: fc.Arbitrary<Command> = fc.record({
-  actor: fc.nat(3),
-  op: fc.oneof(
-    { arbitrary: fc.constant('send'), weight: 4 },
-    { arbitrary: fc.constant('reply'), weight: 2 },
-    { arbitrary: fc.constant('edit'), weight: 2 },
-    { arbitrary: fc.constant('delete'), weight: 1 },
-    { arbitrary: fc.constant('react'), weight: 3 },
-    { arbitrary: fc.constant('unreact'), weight: 1 },
-    { arbitrary: fc.constant('garbage'), weight: 1 },
-  ),
-  pick: fc.nat(),
-  reaction: fc.nat(2),
-  dtUs: fc.nat(200_000),
-});
+/** Mostly reactions, withdrawals and edits, on few messages: long groups per message. */
+const busy = commands(
+  { send: 1, edit: 2, delete: 1, react: 4, unreact: 3, rawReact: 3, rawEdit: 1 },
+  20_000,
+);
+
+const command = commands(
+  { send: 4, reply: 2, edit: 2, delete: 1, react: 3, unreact: 1, garbage: 1 },
+  200_000,
+);
 
 const show = (m: Message) => [
   m.author,

@@ -57,6 +57,22 @@ const view = (m: Message) => ({
 });
 const views = (r: Replica, key = 'general') => r.streams.text(key).messages().map(view);
 
+/** A record for `appendRaw`: `author`'s `seq`-th event stamped `time`, a plain message unless `fields` say otherwise. */
+const rawRecord =
+  (author: NodeId, fields: Partial<Parameters<typeof encodeTextMessage>[0]> = {}) =>
+  (seq: number, time: number) =>
+    encodeTextMessage({
+      id: messageIdFromEvent(author, BigInt(seq)),
+      author,
+      timestamp: time,
+      replyTo: undefined,
+      editOf: undefined,
+      deleted: false,
+      reaction: false,
+      content: utf8('ok'),
+      ...fields,
+    });
+
 describe('text stream: messages, edits, deletes, reactions on two replicas', () => {
   it('send shows the message on both, with its id, author, τs and reply-to', () => {
     const { clock, rs } = world();
@@ -558,22 +574,7 @@ describe('records from others that break the rules: the same no-op on every repl
     const id = a.streams.text('general').send('soon gone');
     b.streams.text('general').react(id, '👋');
     a.streams.text('general').delete(id);
-    appendRaw(
-      b,
-      atom,
-      (seq, time) =>
-        encodeTextMessage({
-          id: messageIdFromEvent(BOB, BigInt(seq)),
-          author: BOB,
-          timestamp: time,
-          replyTo: id,
-          editOf: undefined,
-          deleted: false,
-          reaction: true,
-          content: utf8('🎉'),
-        }),
-      [a],
-    );
+    appendRaw(b, atom, rawRecord(BOB, { replyTo: id, reaction: true, content: utf8('🎉') }), [a]);
     for (const r of rs) expect(views(r)[0]).toMatchObject({ deleted: true, reactions: [] });
   });
 
@@ -591,17 +592,7 @@ describe('records from others that break the rules: the same no-op on every repl
     expect(a.streams.text('general').messages()).toEqual([]);
     expect(b.streams.text('general').messages().length).toBe(1);
     const atom = a.streams.text('general').atom;
-    const big = (seq: number, time: number) =>
-      encodeTextMessage({
-        id: messageIdFromEvent(ALICE, BigInt(seq)),
-        author: ALICE,
-        timestamp: time,
-        replyTo: undefined,
-        editOf: undefined,
-        deleted: false,
-        reaction: false,
-        content: new Uint8Array(100),
-      });
+    const big = rawRecord(ALICE, { content: new Uint8Array(100) });
     expect(() => appendRaw(a, atom, big, [b])).toThrow(
       expect.objectContaining({ reason: 'Oversized' }),
     );
@@ -617,23 +608,7 @@ describe('records read against the stream’s content limits (the same options e
     clock.advanceBySync(10);
     expect(() => ta.react(id, 'x'.repeat(65))).toThrow(ContentTooLargeError);
     const raw = (fields: Partial<Parameters<typeof encodeTextMessage>[0]>) =>
-      appendRaw(
-        a,
-        ta.atom,
-        (seq, time) =>
-          encodeTextMessage({
-            id: messageIdFromEvent(ALICE, BigInt(seq)),
-            author: ALICE,
-            timestamp: time,
-            replyTo: undefined,
-            editOf: undefined,
-            deleted: false,
-            reaction: false,
-            content: utf8('ok'),
-            ...fields,
-          }),
-        [b],
-      );
+      appendRaw(a, ta.atom, rawRecord(ALICE, fields), [b]);
     // The atom takes records up to the largest limit (4 096 content bytes), so the field
     // applies these; the projection refuses what the limits do not allow.
     raw({ replyTo: id, reaction: true, content: utf8('🤡'.repeat(1_026)) }); // 4 104 bytes
@@ -749,17 +724,11 @@ describe('tampered and flooding input', () => {
         appendRaw(
           a,
           ta.atom,
-          (seq, time) =>
-            encodeTextMessage({
-              id: messageIdFromEvent(ALICE, BigInt(seq)),
-              author: ALICE,
-              timestamp: time,
-              replyTo: messageId(BigInt(i) * 7_919n),
-              editOf: undefined,
-              deleted: false,
-              reaction: true,
-              content: utf8(`r${i}`),
-            }),
+          rawRecord(ALICE, {
+            replyTo: messageId(BigInt(i) * 7_919n),
+            reaction: true,
+            content: utf8(`r${i}`),
+          }),
           [b],
         );
       } else if (k === 2) {
