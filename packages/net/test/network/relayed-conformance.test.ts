@@ -1,10 +1,10 @@
 import { startCoturn, type Coturn } from '@elara/coturn';
 import { endpoint } from '@elara/core';
 import { afterAll, beforeAll } from 'vitest';
-import { RelayedTransport, TurnClient } from '../../src/index.ts';
+import { RelayedTransport } from '../../src/index.ts';
 import { describeTransportConformance, worldLimits } from '../conformance/transport-conformance.ts';
 import { activeHandles, waitFor } from './real-world.ts';
-import { stunPeer } from './stun-peer.ts';
+import { allocateOnFreshPort, stunPeer, type StunPeer } from './stun-peer.ts';
 
 let coturn: Coturn;
 beforeAll(async () => {
@@ -27,21 +27,18 @@ describeTransportConformance({
     // buffer), and the world is declared lossy: the suite resends what the relay still loses
     // and checks that whatever arrives is intact and from the sender.
     const paced = { pacing: { burst: 4, bytesPerSecond: 1_000_000 } };
-    const carriers = await Promise.all([stunPeer({}, paced), stunPeer({}, paced)]);
-    const [pa, pb] = carriers;
-    const allocate = (p: typeof pa): Promise<TurnClient> =>
-      TurnClient.allocate({
-        stun: p.stun,
-        demux: p.demux,
-        server,
-        username: coturn.username,
-        password: coturn.password,
-      });
     // The carriers are shared infrastructure the relayed transports do not own: what must be
-    // released on close is counted from here.
-    const baseline = activeHandles();
-    const a = new RelayedTransport({ turn: await allocate(pa), ...sender });
-    const b = new RelayedTransport({ turn: await allocate(pb), ...receiver });
+    // released on close is counted from here, less the carriers' own two sockets.
+    const baseline = activeHandles() + 2;
+    const allocation = { server, username: coturn.username, password: coturn.password };
+    const carry = (): Promise<StunPeer> => stunPeer({}, paced);
+    const [ra, rb] = await Promise.all([
+      allocateOnFreshPort(allocation, carry),
+      allocateOnFreshPort(allocation, carry),
+    ]);
+    const carriers = [ra.peer, rb.peer];
+    const a = new RelayedTransport({ turn: ra.turn, ...sender });
+    const b = new RelayedTransport({ turn: rb.turn, ...receiver });
     await Promise.all([a.permit(b.localAddress), b.permit(a.localAddress)]);
     return {
       a,

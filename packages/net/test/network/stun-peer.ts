@@ -2,8 +2,11 @@ import { realTimeScheduler, secureRandomSource, systemClock } from '@elara/core'
 import {
   Demultiplexer,
   StunClient,
+  TurnAllocationMismatchError,
+  TurnClient,
   UdpTransport,
   type StunClientOptions,
+  type TurnClientOptions,
   type UdpTransportOptions,
 } from '../../src/index.ts';
 
@@ -47,4 +50,30 @@ export async function stunPeer(
       await udp.close();
     },
   };
+}
+
+/** How many fresh sockets {@link allocateOnFreshPort} tries before it gives up. */
+const ALLOCATION_MISMATCH_TRIES = 3;
+
+/**
+ * A carrier and an allocation on it. A 437 (Allocation Mismatch) means the server still holds an
+ * allocation for this 5-tuple: the kernel gave the new socket the port of an earlier carrier whose
+ * best-effort release was lost on a loaded machine (the allocation then lives its full lifetime).
+ * RFC 8656 §7.3 tells the client to try again from another transport address, so this does.
+ */
+export async function allocateOnFreshPort(
+  options: Omit<TurnClientOptions, 'stun' | 'demux'>,
+  makePeer: () => Promise<StunPeer> = () => stunPeer(),
+): Promise<{ peer: StunPeer; turn: TurnClient }> {
+  for (let attempt = 1; ; attempt++) {
+    const peer = await makePeer();
+    try {
+      const turn = await TurnClient.allocate({ ...options, stun: peer.stun, demux: peer.demux });
+      return { peer, turn };
+    } catch (error) {
+      await peer.close();
+      if (!TurnAllocationMismatchError.isInstance(error) || attempt >= ALLOCATION_MISMATCH_TRIES)
+        throw error;
+    }
+  }
 }

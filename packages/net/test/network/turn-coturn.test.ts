@@ -12,6 +12,7 @@ import {
   StunMethod,
   StunErrorResponseError,
   TurnAllocationExpiredError,
+  TurnAllocationMismatchError,
   TurnAuthenticationError,
   TurnClient,
   TurnQuotaError,
@@ -20,7 +21,7 @@ import {
   type TurnClientOptions,
 } from '../../src/index.ts';
 import { waitFor } from './real-world.ts';
-import { stunPeer, type StunPeer } from './stun-peer.ts';
+import { allocateOnFreshPort, stunPeer, type StunPeer } from './stun-peer.ts';
 
 // Allocations live 3 s here (coturn caps what we ask for), so refresh and expiry take seconds.
 // coturn 4.6 answers a Refresh that asks for less than 600 s with 600 s, past its own cap; our
@@ -34,16 +35,13 @@ const clients: TurnClient[] = [];
 async function allocate(
   options: Partial<TurnClientOptions> = {},
 ): Promise<{ peer: StunPeer; turn: TurnClient }> {
-  const peer = await stunPeer();
-  peers.push(peer);
-  const turn = await TurnClient.allocate({
-    stun: peer.stun,
-    demux: peer.demux,
+  const { peer, turn } = await allocateOnFreshPort({
     server,
     username: coturn.username,
     password: coturn.password,
     ...options,
   });
+  peers.push(peer);
   clients.push(turn);
   return { peer, turn };
 }
@@ -210,6 +208,43 @@ describe('TURN against coturn', () => {
     expect((error as TurnAuthenticationError).errorCode).toBe(401);
     const unknownUser = await allocate({ username: 'mallory' }).catch((e: unknown) => e);
     expect(TurnAuthenticationError.isInstance(unknownUser)).toBe(true);
+  });
+
+  it('a port whose old allocation was never released answers 437; the helper moves to a fresh port', async () => {
+    const { peer: crashed } = await allocate();
+    const port = crashed.udp.localAddress.port;
+    // The socket goes away without releasing its allocation, like a process that crashed.
+    peers.splice(peers.indexOf(crashed), 1);
+    clients.pop();
+    await crashed.close();
+    const reused = await stunPeer({}, { bind: `127.0.0.1:${port}` });
+    const offered: StunPeer[] = [reused];
+    const fresh = async (): Promise<StunPeer> => {
+      const p = await stunPeer();
+      offered.push(p);
+      return p;
+    };
+    let calls = 0;
+    const makePeer = (): Promise<StunPeer> => (calls++ === 0 ? Promise.resolve(reused) : fresh());
+    const direct = await TurnClient.allocate({
+      stun: reused.stun,
+      demux: reused.demux,
+      server,
+      username: coturn.username,
+      password: coturn.password,
+    }).catch((e: unknown) => e);
+    expect(TurnAllocationMismatchError.isInstance(direct)).toBe(true);
+    expect((direct as TurnAllocationMismatchError).errorCode).toBe(437);
+    const { peer, turn } = await allocateOnFreshPort(
+      { server, username: coturn.username, password: coturn.password },
+      makePeer,
+    );
+    peers.push(peer);
+    clients.push(turn);
+    expect(calls).toBe(2);
+    expect(peer).toBe(offered[1]);
+    expect(peer.udp.localAddress.port).not.toBe(port);
+    expect(reused.udp.closed).toBe(true);
   });
 });
 
