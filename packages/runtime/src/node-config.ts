@@ -3,6 +3,8 @@ import {
   DEFAULT_REASSEMBLER_CONFIG,
   DegradationLevel,
   type Endpoint,
+  MAX_REPAIR_RANGES,
+  MAX_REPAIR_RANGE_SPAN,
   type NodeId,
   type ReassemblerConfig,
   type Scheduler,
@@ -76,6 +78,20 @@ export interface NodeLimits {
   readonly localLogBytes: number;
   /** Most events one repair answer carries (the rest follow on the next digest). */
   readonly repairEvents: number;
+  /**
+   * Most seqs a gap reaches above what is processed: a peer's larger claimed head is cut to it
+   * (the rest is learned as the gap closes). Default: one full targeted request (255 ranges of
+   * 1024 seqs), also its maximum.
+   */
+  readonly maxGapAhead: number;
+  /** Requests for a gap that bring nothing before it is dropped (a new sighting brings it back). Default 8. */
+  readonly maxGapTries: number;
+  /** Repair requests answered per peer and second, sustained (beyond: `RepairRateLimited`). Default 20. */
+  readonly repairAnswerRate: number;
+  /** Repair requests answered per peer at once (the bucket's depth). Default 40. */
+  readonly repairAnswerBurst: number;
+  /** Peers the TURN relay holds permissions (channels) for at once. Default 256. */
+  readonly relayPermissions: number;
 }
 
 /**
@@ -121,6 +137,16 @@ export interface NodeConfig {
   readonly heartbeatIntervalUs?: number;
   /** A peer unheard for this long shows as disconnected. At least two heartbeats. Default 10 s. */
   readonly peerTimeoutUs?: number;
+  /**
+   * Period of the digest this node sends to one peer in turn (what gap detection cannot see: a
+   * lost last event, an offline period). At least one heartbeat. Default 4 heartbeat intervals.
+   */
+  readonly digestIntervalUs?: number;
+  /**
+   * The longest wait between two dials of a member without a live channel (the waits start at
+   * `peerTimeoutUs` and double up to it). At least `peerTimeoutUs`. Default 4 × `peerTimeoutUs`.
+   */
+  readonly dialRetryCeilingUs?: number;
   /** Default lifetime of `session.invite()`. Default 1 h. */
   readonly inviteLifetimeUs?: number;
   /**
@@ -180,6 +206,8 @@ export interface ResolvedNodeConfig {
   readonly tickIntervalUs: number;
   readonly heartbeatIntervalUs: number;
   readonly peerTimeoutUs: number;
+  readonly digestIntervalUs: number;
+  readonly dialRetryCeilingUs: number;
   readonly inviteLifetimeUs: number;
   readonly advertisedAddresses: readonly Endpoint[] | undefined;
   readonly stunServers: readonly string[];
@@ -208,6 +236,15 @@ export const NODE_CONFIG_DEFAULTS = Object.freeze({
   maxDatagramSize: 1200,
   sendQueueLength: 1024,
   repairEvents: 256,
+  maxGapAhead: MAX_REPAIR_RANGES * MAX_REPAIR_RANGE_SPAN,
+  maxGapTries: 8,
+  repairAnswerRate: 20,
+  repairAnswerBurst: 40,
+  relayPermissions: 256,
+  /** In heartbeat intervals. */
+  digestHeartbeats: 4,
+  /** In `peerTimeoutUs`. */
+  dialRetryCeilingTimeouts: 4,
 });
 
 const HOUR_US = 3_600_000_000;
@@ -225,6 +262,11 @@ const LIMIT_FIELDS: Record<keyof NodeLimits, true> = {
   store: true,
   localLogBytes: true,
   repairEvents: true,
+  maxGapAhead: true,
+  maxGapTries: true,
+  repairAnswerRate: true,
+  repairAnswerBurst: true,
+  relayPermissions: true,
 };
 
 const DEGRADATION_FIELDS: Record<keyof DegradationConfig, true> = { initial: true, floor: true };
@@ -433,6 +475,18 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
     2 * heartbeatIntervalUs,
     24 * HOUR_US,
   );
+  const digestIntervalUs = integer(
+    'digestIntervalUs',
+    config.digestIntervalUs ?? d.digestHeartbeats * heartbeatIntervalUs,
+    heartbeatIntervalUs,
+    24 * HOUR_US,
+  );
+  const dialRetryCeilingUs = integer(
+    'dialRetryCeilingUs',
+    config.dialRetryCeilingUs ?? d.dialRetryCeilingTimeouts * peerTimeoutUs,
+    peerTimeoutUs,
+    7 * 24 * HOUR_US,
+  );
   const stunServers = listOf<string>('stunServers', config.stunServers);
   stunServers.forEach((s: unknown, i) => {
     try {
@@ -489,6 +543,8 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
     tickIntervalUs,
     heartbeatIntervalUs,
     peerTimeoutUs,
+    digestIntervalUs,
+    dialRetryCeilingUs,
     inviteLifetimeUs: integer(
       'inviteLifetimeUs',
       config.inviteLifetimeUs ?? d.inviteLifetimeUs,
@@ -549,6 +605,31 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
       repairEvents: integer(
         'limits.repairEvents',
         limits.repairEvents ?? d.repairEvents,
+        1,
+        65_536,
+      ),
+      maxGapAhead: integer(
+        'limits.maxGapAhead',
+        limits.maxGapAhead ?? d.maxGapAhead,
+        1,
+        d.maxGapAhead,
+      ),
+      maxGapTries: integer('limits.maxGapTries', limits.maxGapTries ?? d.maxGapTries, 1, 1_024),
+      repairAnswerRate: integer(
+        'limits.repairAnswerRate',
+        limits.repairAnswerRate ?? d.repairAnswerRate,
+        1,
+        100_000,
+      ),
+      repairAnswerBurst: integer(
+        'limits.repairAnswerBurst',
+        limits.repairAnswerBurst ?? d.repairAnswerBurst,
+        1,
+        100_000,
+      ),
+      relayPermissions: integer(
+        'limits.relayPermissions',
+        limits.relayPermissions ?? d.relayPermissions,
         1,
         65_536,
       ),

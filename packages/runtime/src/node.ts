@@ -234,6 +234,7 @@ export class Node {
         scheduler,
         random: { fill: (t) => (t.set(provider.randomBytes(t.length)), t) },
         servers: config.turnServers,
+        maxPermissions: config.limits.relayPermissions,
         onScheduler: config.scheduler !== undefined,
         receive: (d, via) => this.receive(d, via),
         report: (e) => this.report(e),

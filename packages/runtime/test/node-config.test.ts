@@ -37,6 +37,20 @@ describe('NodeConfig', () => {
     expect(c.limits.responder.maxHandshakes).toBe(4096);
     expect(c.limits.initiator.maxAttempts).toBe(5);
     expect(c.stunServers).toEqual([]);
+    // Repair, dialling and relay bounds: what were constants, with the same values.
+    expect(c.limits.maxGapAhead).toBe(255 * 1024);
+    expect(c.limits.maxGapTries).toBe(8);
+    expect(c.limits.repairAnswerRate).toBe(20);
+    expect(c.limits.repairAnswerBurst).toBe(40);
+    expect(c.limits.relayPermissions).toBe(256);
+    expect(c.digestIntervalUs).toBe(4 * c.heartbeatIntervalUs);
+    expect(c.dialRetryCeilingUs).toBe(4 * c.peerTimeoutUs);
+  });
+
+  it('derives the digest and dial ceilings from the heartbeat and timeout given', () => {
+    const c = resolveNodeConfig({ heartbeatIntervalUs: 250_000, peerTimeoutUs: 3_000_000 });
+    expect(c.digestIntervalUs).toBe(1_000_000);
+    expect(c.dialRetryCeilingUs).toBe(12_000_000);
   });
 
   it('keeps what is given', () => {
@@ -52,6 +66,26 @@ describe('NodeConfig', () => {
     expect(c.limits.reassembly.timeoutUs).toBe(500_000);
     expect(c.limits.reassembly.maxOpenMessages).toBe(64);
     expect(c.limits.initiator).toEqual({ retryIntervalUs: 1_000_000, maxAttempts: 2 });
+    const bounds = resolveNodeConfig({
+      digestIntervalUs: 3_000_000,
+      dialRetryCeilingUs: 60_000_000,
+      limits: {
+        maxGapAhead: 100,
+        maxGapTries: 3,
+        repairAnswerRate: 5,
+        repairAnswerBurst: 7,
+        relayPermissions: 16,
+      },
+    });
+    expect(bounds.digestIntervalUs).toBe(3_000_000);
+    expect(bounds.dialRetryCeilingUs).toBe(60_000_000);
+    expect(bounds.limits).toMatchObject({
+      maxGapAhead: 100,
+      maxGapTries: 3,
+      repairAnswerRate: 5,
+      repairAnswerBurst: 7,
+      relayPermissions: 16,
+    });
   });
 
   it.each<[string, unknown]>([
@@ -91,6 +125,17 @@ describe('NodeConfig', () => {
     ['limits.reassembly', { limits: { reassembly: 7 } }],
     ['limits.responder.maxHandshakes', { limits: { responder: { maxHandshakes: 0 } } }],
     ['limits.initiator.maxAttempts', { limits: { initiator: { maxAttempts: 0.5 } } }],
+    ['digestIntervalUs', { heartbeatIntervalUs: 1_000_000, digestIntervalUs: 999_999 }],
+    ['digestIntervalUs', { digestIntervalUs: '4s' }],
+    ['dialRetryCeilingUs', { peerTimeoutUs: 5_000_000, dialRetryCeilingUs: 4_000_000 }],
+    ['dialRetryCeilingUs', { dialRetryCeilingUs: Number.POSITIVE_INFINITY }],
+    ['limits.maxGapAhead', { limits: { maxGapAhead: 0 } }],
+    ['limits.maxGapAhead', { limits: { maxGapAhead: 255 * 1024 + 1 } }],
+    ['limits.maxGapTries', { limits: { maxGapTries: 0 } }],
+    ['limits.maxGapTries', { limits: { maxGapTries: 2.5 } }],
+    ['limits.repairAnswerRate', { limits: { repairAnswerRate: -1 } }],
+    ['limits.repairAnswerBurst', { limits: { repairAnswerBurst: Number.NaN } }],
+    ['limits.relayPermissions', { limits: { relayPermissions: 0 } }],
     // Records that are not objects, and keys no record has (a typo is not silently ignored).
     ['limits', { limits: 5 }],
     ['limits', { limits: [] }],

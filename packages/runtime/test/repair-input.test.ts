@@ -16,7 +16,7 @@ import { eventSigner } from '@elara/crypto';
 import { StreamKind, streamAtomId } from '@elara/streams';
 import { MalformedDigestError } from '@elara/state';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Rejection, type Node, type Session } from '../src/index.ts';
+import { Rejection, type Node, type NodeConfig, type Session } from '../src/index.ts';
 import { puppetJoin, type PuppetPeer } from './puppet-peer.ts';
 import { simNodes, type SimNodes } from './sim-nodes.ts';
 
@@ -34,12 +34,16 @@ interface Setup {
 }
 
 /** Alice with ten messages of her own, and a member the test drives. */
-async function setup(seed: number, quarantineAgeUs?: number): Promise<Setup> {
+async function setup(
+  seed: number,
+  quarantineAgeUs?: number,
+  limits: NodeConfig['limits'] = {},
+): Promise<Setup> {
   sim = simNodes(seed, { latencyUs: 5_000 });
   const alice = await sim.add({
     heartbeatIntervalUs: 200_000,
     peerTimeoutUs: 1_000_000,
-    ...(quarantineAgeUs === undefined ? {} : { limits: { field: { quarantineAgeUs } } }),
+    limits: { ...limits, ...(quarantineAgeUs === undefined ? {} : { field: { quarantineAgeUs } }) },
   });
   const room = await alice.createSession();
   for (let i = 0; i < 10; i++) room.text('general').send(`m${i}`);
@@ -128,6 +132,25 @@ describe('claims of heads', () => {
     expect(alice.counters().repair.requestsOut).toBeLessThan(200);
   });
 
+  it('a claimed head is cut to the configured reach and dropped after the configured tries', async () => {
+    const { puppet } = await setup(79, undefined, { maxGapAhead: 10, maxGapTries: 2 });
+    const author = puppet.identity.nodeId;
+    const before = puppet.received.length;
+    puppet.send(
+      encodeControlMessage({
+        type: 'repair-request',
+        requestId: 1,
+        ranges: [],
+        digest: new Map([[author, 0xffff_ffffn]]),
+      }),
+      PacketClass.Repair,
+    );
+    await advance(10_000_000);
+    const asked = requests(puppet, before).filter((r) => r.digest.size === 0);
+    expect(asked.length).toBe(2);
+    for (const r of asked) expect(r.ranges).toEqual([{ author, from: 1, to: 10 }]);
+  });
+
   it("a removed member's gaps are forgotten", async () => {
     const { room, puppet } = await setup(76);
     const author = puppet.identity.nodeId;
@@ -196,6 +219,33 @@ describe('repair requests from a member', () => {
     expect(answered + refused).toBe(500 - (after.rejected['DuplicateFrameError'] ?? 0));
     // Each answer is bounded: at most the events Alice holds, here 12.
     expect(after.repair.eventsOut - before.repair.eventsOut).toBeLessThanOrEqual(answered * 12);
+  });
+
+  it('the answer rate and burst are the configured ones', async () => {
+    const { alice, puppet } = await setup(78, undefined, {
+      repairAnswerRate: 2,
+      repairAnswerBurst: 3,
+    });
+    const request = encodeControlMessage({
+      type: 'repair-request',
+      requestId: 1,
+      ranges: [{ author: alice.nodeId, from: 1, to: 1 }],
+      digest: new Map(),
+    });
+    // The join's digests used the bucket: let it fill again (1.5 s at 2 per second).
+    await advance(1_500_000);
+    const before = alice.counters();
+    for (let i = 0; i < 20; i++) puppet.send(request, PacketClass.Repair);
+    await advance(10_000);
+    const burst = alice.counters().repair.requestsIn - before.repair.requestsIn;
+    expect(burst).toBe(3);
+    // One second later, two more (the sustained rate).
+    await advance(990_000);
+    const mid = alice.counters();
+    for (let i = 0; i < 20; i++) puppet.send(request, PacketClass.Repair);
+    await advance(10_000);
+    expect(alice.counters().repair.requestsIn - mid.repair.requestsIn).toBe(2);
+    expect(alice.counters().rejected[Rejection.RepairRateLimited]).toBe(35);
   });
 
   it('a malformed digest is refused by name, acks for unknown authors are ignored, and the session goes on', async () => {

@@ -10,8 +10,6 @@ export interface DialTarget {
 
 /** Addresses one dial tries at most (an invite carries as many). */
 const MAX_DIAL_ADDRESSES = 8;
-/** The longest wait between dials, in `retryUs` (the waits double up to it). */
-const DEFAULT_CEILING_RETRIES = 4;
 
 /** Dials of one member since it last had a live channel. */
 interface Backoff {
@@ -38,7 +36,8 @@ export class MeshDialer {
 
   constructor(
     private readonly retryUs: number,
-    private readonly ceilingUs: number = retryUs * DEFAULT_CEILING_RETRIES,
+    /** The longest wait between dials (the node's `dialRetryCeilingUs`). */
+    private readonly ceilingUs: number,
   ) {}
 
   /** Dials in progress now. */

@@ -9,9 +9,6 @@ import {
 } from '@elara/net';
 import type { TurnServerConfig } from '../node-config.ts';
 
-/** Most peers the relay holds permissions (channels) for at once. */
-const MAX_PERMITS = 256;
-
 /** What a {@link NodeRelay} is built from. */
 export interface NodeRelayOptions {
   /** The node's own socket: TURN runs on it, beside the Elara frames. */
@@ -19,6 +16,8 @@ export interface NodeRelayOptions {
   readonly demux: Demultiplexer;
   readonly scheduler: Scheduler;
   readonly random: RandomSource;
+  /** Most peers the relay holds permissions (channels) for at once (`limits.relayPermissions`). */
+  readonly maxPermissions: number;
   /** Tried in order until one allocates. */
   readonly servers: readonly TurnServerConfig[];
   /** Pace the relayed transport on the scheduler (virtual time) rather than the event loop. */
@@ -34,7 +33,7 @@ export interface NodeRelayOptions {
  * own socket, and once an allocation is made, a `RelayedTransport` through it. A peer the node
  * cannot reach directly is reached through the relay: each address is given a permission (a
  * TURN channel) the first time it is wanted, and handshakes that found no answer directly try
- * the relay too (see `Node`). Bounded: at most 256 permissions.
+ * the relay too (see `Node`). Bounded: at most `maxPermissions` permissions.
  */
 export class NodeRelay {
   private readonly stun: StunClient;
@@ -104,7 +103,7 @@ export class NodeRelay {
     const key = `${peer.address}|${peer.port}`;
     const state = this.permits.get(key);
     if (state === true) return relayed;
-    if (state === undefined && this.permits.size < MAX_PERMITS) {
+    if (state === undefined && this.permits.size < this.options.maxPermissions) {
       this.permits.set(key, false);
       relayed.permit(peer).then(
         () => this.permits.set(key, true),

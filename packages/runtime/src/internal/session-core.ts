@@ -58,9 +58,6 @@ function copyConditions(c: PathConditions | undefined): PathConditions | undefin
       };
 }
 
-/** Heartbeat intervals between two digests (each to the next peer in turn). */
-const DIGEST_HEARTBEATS = 4;
-
 const isMismatch = (e: unknown): boolean => ChannelMismatchError.isInstance(e);
 
 /** A wait for this node's clock to align with the session's (bounded). */
@@ -173,7 +170,7 @@ export class SessionCore {
       this.time.network,
       this.sendControl,
     );
-    this.dialer = new MeshDialer(config.peerTimeoutUs);
+    this.dialer = new MeshDialer(config.peerTimeoutUs, config.dialRetryCeilingUs);
     const field = this.replica.field;
     this.offs.push(
       field.onChange((c) => {
@@ -473,7 +470,7 @@ export class SessionCore {
     }
     this.repair.ageFrontiers(now);
     if (now >= this.nextDigestAt) {
-      this.nextDigestAt = now + DIGEST_HEARTBEATS * config.heartbeatIntervalUs;
+      this.nextDigestAt = now + config.digestIntervalUs;
       const turn = this.repair.digestPeer();
       if (turn !== undefined) this.repair.sendDigest(turn, now);
     }

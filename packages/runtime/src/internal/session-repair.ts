@@ -34,16 +34,6 @@ const REPAIR_RESPONSE_HEADER = 7;
 const REPAIR_EVENT_OVERHEAD = 2;
 /** Most bytes of events one answer carries (its events go in several frames). */
 const MAX_ANSWER_BYTES = 64 * 1024;
-/** Repair requests answered per peer and second, sustained, and at once. */
-const ANSWER_RATE = 20;
-const ANSWER_BURST = 40;
-/**
- * Most seqs a gap reaches above what is processed: one full targeted request's worth (its ranges
- * times their span); a larger claimed head is cut to it, the rest is learned as the gap closes.
- */
-const MAX_GAP_AHEAD = MAX_REPAIR_RANGES * MAX_REPAIR_RANGE_SPAN;
-/** Requests for a gap that bring nothing before it is dropped (a later sighting brings it back). */
-const MAX_GAP_TRIES = 8;
 
 /** What repair sends through: a control message to a peer, returning the bytes sent. */
 export type ControlSender = (
@@ -70,8 +60,9 @@ export type ControlSender = (
  * Gaps ({@link GapTracker}) are asked for after a short hold (reordered events arrive
  * meanwhile), from the author first and then from other peers; only the seqs the store does not
  * hold (quarantined events are held) are named. Ephemeral events are never repaired.
- * Each peer's requests are answered at most 20 per second (a burst of 40): beyond,
- * `RepairRateLimited`.
+ * Each peer's requests are answered at most `limits.repairAnswerRate` per second (bursts of
+ * `limits.repairAnswerBurst`): beyond, `RepairRateLimited`. Gaps are bounded by
+ * `limits.maxGapAhead` and dropped after `limits.maxGapTries` fruitless requests.
  */
 export class SessionRepair {
   readonly gaps: GapTracker;
@@ -96,8 +87,8 @@ export class SessionRepair {
   ) {
     this.gaps = new GapTracker({
       maxAuthors: replica.field.limits.maxAuthors,
-      maxAhead: MAX_GAP_AHEAD,
-      maxTries: MAX_GAP_TRIES,
+      maxAhead: host.config.limits.maxGapAhead,
+      maxTries: host.config.limits.maxGapTries,
     });
   }
 
@@ -232,15 +223,16 @@ export class SessionRepair {
    * A malformed digest throws state's `MalformedDigestError` (the node counts it).
    */
   answer(link: PeerLink, request: RepairRequestMessage, now: number): void {
+    const limits = this.host.config.limits;
     let bucket = this.buckets.get(link.nodeId);
     if (bucket === undefined)
-      this.buckets.set(link.nodeId, (bucket = tokenBucket(ANSWER_BURST, now)));
-    if (!takeToken(bucket, now, ANSWER_RATE, ANSWER_BURST)) {
+      this.buckets.set(link.nodeId, (bucket = tokenBucket(limits.repairAnswerBurst, now)));
+    if (!takeToken(bucket, now, limits.repairAnswerRate, limits.repairAnswerBurst)) {
       this.host.counters.reject(Rejection.RepairRateLimited);
       return;
     }
     const { store, acks } = this.replica;
-    const maxEvents = this.host.config.limits.repairEvents;
+    const maxEvents = limits.repairEvents;
     let events: Uint8Array[];
     let final = true;
     if (request.digest.size === 0 && request.ranges.length > 0) {
