@@ -15,10 +15,12 @@ export {
   NodeCapacityError,
   NotAdmittedError,
   CannotInviteError,
+  RemovedFromSessionError,
 } from './runtime-errors.ts';
 
 // Sessions
 export { Session, type InviteOptions } from './session.ts';
+export { type SessionEnd } from './session-end.ts';
 export { type SessionRole } from './internal/session-core.ts';
 export { type Participant, type PeerPath } from './participant.ts';
 

@@ -1,4 +1,4 @@
-import { ElaraError } from '@elara/core';
+import { ElaraError, type NodeId } from '@elara/core';
 
 /**
  * A {@link NodeConfig} field is missing its shape or out of range. The message names the field;
@@ -81,4 +81,26 @@ export class NotAdmittedError extends ElaraError {
  */
 export class CannotInviteError extends ElaraError {
   static override readonly code: string = 'CannotInviteError';
+}
+
+/**
+ * This node was removed from the session: a member allowed to (an owner, or an admin for a
+ * member) signed its removal into the membership log, and the entry reached this node (its
+ * signature and the remover's authority checked like any entry's). The session has ended here:
+ * the reason in `session.end` and `session.closed$`.
+ *
+ * @example
+ * session.closed$.subscribe((end) => {
+ *   if (end.reason === 'removed') console.log('removed by', end.error.removedBy);
+ * });
+ */
+export class RemovedFromSessionError extends ElaraError {
+  static override readonly code: string = 'RemovedFromSessionError';
+
+  constructor(
+    /** The member whose signed entry removed this node. */
+    readonly removedBy: NodeId,
+  ) {
+    super(`session: this node was removed by ${removedBy}`);
+  }
 }

@@ -5,6 +5,7 @@ import type { TimeEngine } from '@elara/time';
 import type { Observable } from 'rxjs';
 import type { SessionCore, SessionRole } from './internal/session-core.ts';
 import type { Participant } from './participant.ts';
+import type { SessionEnd } from './session-end.ts';
 
 /** Options of {@link Session.invite}. */
 export interface InviteOptions {
@@ -39,9 +40,34 @@ export class Session {
     return this.core.role;
   }
 
-  /** True once the session has ended on this node (`leave()`, or the node stopped). */
+  /**
+   * True once the session has ended on this node: `leave()`, the node stopped, or another
+   * member removed this node (see {@link end}).
+   */
   get closed(): boolean {
     return this.core.closed;
+  }
+
+  /**
+   * Why the session ended here (`left`, `stopped`, or `removed` with a
+   * `RemovedFromSessionError` naming the remover); undefined while it runs.
+   */
+  get end(): SessionEnd | undefined {
+    return this.core.end;
+  }
+
+  /**
+   * Emits once, when the session ends here, why ({@link end}), then completes; a subscriber
+   * that comes later gets it too. A removed node learns of its removal from the signed entry
+   * itself: the members that drop its channels first send it the entry (see the README).
+   *
+   * @example
+   * session.closed$.subscribe((end) => {
+   *   if (end.reason === 'removed') console.log('removed by', end.error.removedBy);
+   * });
+   */
+  get closed$(): Observable<SessionEnd> {
+    return this.core.closed$;
   }
 
   /**

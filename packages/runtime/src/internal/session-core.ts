@@ -13,6 +13,7 @@ import {
   RepresentationProfile,
   type SessionId,
   decodeControlMessage,
+  decodeEnvelope,
   decodeFragment,
   encodeControlMessage,
   payloadKind,
@@ -26,16 +27,18 @@ import {
   SecureChannel,
 } from '@elara/crypto';
 import type { Transport } from '@elara/net';
-import { MemberRole, type Outcome, memberRoleName } from '@elara/state';
+import { type AtomChange, MemberRole, type Outcome, memberRoleName } from '@elara/state';
 import { StreamKind } from '@elara/streams';
 import { ClockSync, type PathConditions, TimeEngine } from '@elara/time';
-import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import { Rejection } from '../node-counters.ts';
-import { CannotInviteError, NotAdmittedError } from '../runtime-errors.ts';
+import { CannotInviteError, NotAdmittedError, RemovedFromSessionError } from '../runtime-errors.ts';
+import type { SessionEnd } from '../session-end.ts';
 import type { Participant } from '../participant.ts';
 import { PeerLink } from '../peer-link.ts';
 import { ClockExchanges } from './clock-exchanges.ts';
 import { EventOutbox } from './event-outbox.ts';
+import { Farewells } from './farewells.ts';
 import { checkedInviteAddresses } from './invite-addresses.ts';
 import { InviteAdmissions } from './invite-admissions.ts';
 import { type DialTarget, MeshDialer } from './mesh-dialer.ts';
@@ -103,6 +106,8 @@ export class SessionCore {
   private readonly outbox: EventOutbox;
   private readonly repair: SessionRepair;
   private readonly dialer: MeshDialer;
+  /** Removed members' channels, kept to tell them of their removal. */
+  private readonly farewells: Farewells;
   /** Addresses of members learned outside the log (the invite's, for the founder). */
   private readonly hints = new Map<NodeId, readonly Endpoint[]>();
   private readonly inviteAdmissions: InviteAdmissions;
@@ -125,6 +130,12 @@ export class SessionCore {
   /** When {@link dials} next looks for members to dial. */
   private nextDialCheckAt = 0;
   private ended = false;
+  private endValue: SessionEnd | undefined;
+  private readonly endSubject = new ReplaySubject<SessionEnd>(1);
+  /** This node has been in the membership log (a joiner once admitted; a founder always). */
+  private wasMember: boolean;
+  /** `leave()` is signing this node's own removal: that is no removal by another. */
+  private leaving = false;
 
   constructor(
     private readonly host: SessionHost,
@@ -171,10 +182,12 @@ export class SessionCore {
       this.sendControl,
     );
     this.dialer = new MeshDialer(config.peerTimeoutUs, config.dialRetryCeilingUs);
+    this.farewells = new Farewells(host);
+    this.wasMember = this.replica.inSession(host.identity.nodeId);
     const field = this.replica.field;
     this.offs.push(
       field.onChange((c) => {
-        if (c.atom === this.replica.membership.atom) this.membershipChanged();
+        if (c.atom === this.replica.membership.atom) this.membershipChanged(c);
       }),
       // Something could not be applied in time: it, and what it waited for, are asked for again.
       field.onEviction((report) => this.repair.evicted(report, host.scheduler.now())),
@@ -191,6 +204,16 @@ export class SessionCore {
   /** True once the session has ended on this node. */
   get closed(): boolean {
     return this.ended;
+  }
+
+  /** Why the session ended; undefined while it runs. */
+  get end(): SessionEnd | undefined {
+    return this.endValue;
+  }
+
+  /** Emits why the session ended, once (also to a later subscriber), then completes. */
+  get closed$(): Observable<SessionEnd> {
+    return this.endSubject.asObservable();
   }
 
   /** Pairwise channels open now. */
@@ -434,6 +457,7 @@ export class SessionCore {
       this.refreshPresence();
     }
     this.reassembler.expire(now);
+    this.farewells.tick(now);
     this.time.tick();
     const clockNow = this.host.clock.now();
     for (const link of this.links.values()) {
@@ -489,6 +513,7 @@ export class SessionCore {
    */
   leave(forGood: boolean): void {
     if (this.ended) return;
+    this.leaving = true;
     try {
       for (const s of this.replica.streams.list()) {
         if (s.kind === StreamKind.Presence) {
@@ -505,25 +530,34 @@ export class SessionCore {
       // A full local log refuses the removal: the session still ends here.
       this.host.report(e);
     }
-    this.close();
+    this.close({ reason: forGood ? 'left' : 'stopped' });
   }
 
-  /** Ends the session on this node: erases every channel's keys, completes the observables. */
-  close(): void {
+  /**
+   * Ends the session on this node: erases every channel's keys, completes the observables, and
+   * says why on `closed$` (`stopped` unless told otherwise). Idempotent.
+   */
+  close(end: SessionEnd = { reason: 'stopped' }): void {
     if (this.ended) return;
     this.ended = true;
+    this.endValue = end;
     for (const off of this.offs.splice(0)) off();
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     this.replica.close();
     this.outbox.close();
     for (const link of this.links.values()) link.close();
     this.links.clear();
+    this.farewells.close();
     this.reassembler.clear();
     this.host.detach(this.sessionId);
     this.participantsSubject.complete();
-    for (const w of this.admittedWaiters.splice(0)) w.reject(new ClosedError('session: ended'));
+    const error = (): Error =>
+      end.reason === 'removed' ? end.error : new ClosedError('session: ended');
+    for (const w of this.admittedWaiters.splice(0)) w.reject(error());
     for (const w of this.alignWaiters.splice(0)) w.resolve();
-    for (const w of this.historyWaiters.splice(0)) w.reject(new ClosedError('session: ended'));
+    for (const w of this.historyWaiters.splice(0)) w.reject(error());
+    this.endSubject.next(end);
+    this.endSubject.complete();
   }
 
   /**
@@ -605,6 +639,8 @@ export class SessionCore {
       case PayloadKind.Events: {
         const field = this.replica.field;
         for (const raw of splitEventBatch(payload)) {
+          // An event of the batch removed this node: the session has ended, the rest is moot.
+          if (this.ended) return;
           const outcome = field.receiveBytes(raw, { from: link.nodeId });
           if (outcome.status === 'quarantined') this.repair.quarantined(raw, link.nodeId, now);
           this.count(outcome);
@@ -760,18 +796,35 @@ export class SessionCore {
     }
   }
 
-  /** The log changed: admit waiting joins, drop channels of removed members, tell observers. */
-  private membershipChanged(): void {
+  /**
+   * The log changed: admit waiting joins, drop channels of removed members (telling each of
+   * its removal first, see {@link Farewells}), end the session when this node was removed,
+   * tell observers.
+   */
+  private membershipChanged(change: AtomChange): void {
     this.replica.syncAcknowledgers();
     this.nextDialCheckAt = 0;
     const self = this.host.identity.nodeId;
-    if (this.admittedWaiters.length > 0 && this.replica.inSession(self)) {
+    const inSession = this.replica.inSession(self);
+    if (inSession) this.wasMember = true;
+    else if (this.wasMember && !this.leaving && !this.ended) {
+      // Another member's signed removal of this node, applied like any entry (its signature
+      // and the remover's authority checked): the session ends here, by name.
+      const by = change.event?.author ?? this.replica.membership.founder;
+      this.close({ reason: 'removed', error: new RemovedFromSessionError(by) });
+      return;
+    }
+    if (this.admittedWaiters.length > 0 && inSession) {
       for (const w of this.admittedWaiters.splice(0)) w.resolve();
     }
+    const now = this.host.scheduler.now();
     for (const [peer, link] of this.links) {
       if (!this.replica.inSession(peer)) {
-        // Removal closes its channel: nothing it holds opens later frames.
-        link.close();
+        // Removal takes its channel out: nothing it sends is opened any more. The channel seals
+        // the removal to it a few times before its keys are erased, unless it left by itself.
+        const removal = this.removalOf(change);
+        if (removal === undefined || removal.author === peer) link.close();
+        else this.farewells.add(link, removal, now);
         this.links.delete(peer);
         this.outbox.forget(peer);
         this.sync.forget(peer);
@@ -781,6 +834,14 @@ export class SessionCore {
       }
     }
     this.changed();
+  }
+
+  /** The durable entry behind a membership change, from the store (undefined if not held). */
+  private removalOf(change: AtomChange): EventEnvelope | undefined {
+    const stamp = change.event;
+    if (stamp === undefined) return undefined;
+    const raw = this.replica.store.get(stamp.author, stamp.number);
+    return raw === undefined ? undefined : decodeEnvelope(raw);
   }
 
   private changed(): void {

@@ -1,0 +1,184 @@
+import {
+  EventKind,
+  type NodeId,
+  PacketClass,
+  RepresentationProfile,
+  encodeEventBatch,
+  signEnvelope,
+} from '@elara/core';
+import { type Identity, eventSigner } from '@elara/crypto';
+import { membershipEventType, membershipMutation } from '@elara/state';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type Node,
+  type NodeConfig,
+  RemovedFromSessionError,
+  type Session,
+  type SessionEnd,
+} from '../src/index.ts';
+import type { SessionCore } from '../src/internal/session-core.ts';
+import type { PeerLink } from '../src/peer-link.ts';
+import { contents } from './session-views.ts';
+import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
+
+let sim: SimNodes;
+afterEach(async () => {
+  await sim.close();
+});
+
+const short: NodeConfig = { heartbeatIntervalUs: 500_000, peerTimeoutUs: 2_000_000 };
+
+const advance = (us: number): Promise<void> => sim.world.scheduler.advanceBy(us);
+
+/** `n` nodes in one session founded by the first. */
+async function group(seed: number, n: number): Promise<{ nodes: Node[]; sessions: Session[] }> {
+  sim = simNodes(seed, { latencyUs: 10_000 });
+  const nodes: Node[] = [];
+  for (let i = 0; i < n; i++) nodes.push(await sim.add(short));
+  const room = await (nodes[0] as Node).createSession();
+  const sessions: Session[] = [room];
+  for (const node of nodes.slice(1)) {
+    sessions.push(fulfilled(await sim.settle(node.joinSession(room.invite()))));
+  }
+  await advance(2_000_000);
+  return { nodes, sessions };
+}
+
+function ends(s: Session): SessionEnd[] {
+  const seen: SessionEnd[] = [];
+  s.closed$.subscribe({ next: (e) => seen.push(e) });
+  return seen;
+}
+
+/**
+ * A membership entry signed by `signer`, claiming `author`, delivered to `to` over `from`'s
+ * genuine channel: what a compromised member could send.
+ */
+function sendEntry(
+  from: Session,
+  to: NodeId,
+  signer: Identity,
+  author: NodeId,
+  entry: Parameters<typeof membershipMutation>[0],
+): void {
+  const core = (from as unknown as { core: SessionCore }).core;
+  const inner = core as unknown as {
+    links: Map<NodeId, PeerLink>;
+    host: { sender: SessionCore['host']['sender'] };
+  };
+  const envelope = signEnvelope(
+    from.sessionId,
+    {
+      kind: EventKind.Durable,
+      author,
+      seq: from.state.processedOf(author) + 1,
+      time: from.time.now(),
+      target: from.membership.atom,
+      eventType: membershipEventType(entry),
+      dependencies: [],
+      mutation: membershipMutation(entry),
+    },
+    eventSigner(signer),
+  );
+  const link = inner.links.get(to) as PeerLink;
+  inner.host.sender.send(
+    link,
+    encodeEventBatch([envelope]),
+    PacketClass.Core,
+    RepresentationProfile.Textual,
+    sim.world.scheduler.now(),
+  );
+}
+
+describe('a removed member is told', () => {
+  it('the removal entry reaches the removed node, whose session ends by name', async () => {
+    const { nodes, sessions } = await group(91, 4);
+    const [founder, , mallory] = nodes as [Node, Node, Node, Node];
+    const [room, , lost] = sessions as [Session, Session, Session, Session];
+    const seen = ends(lost);
+    const initiated = mallory.counters().handshakes.initiated;
+    room.remove(mallory.nodeId);
+    await advance(100_000);
+    expect(lost.closed).toBe(true);
+    expect(lost.end?.reason).toBe('removed');
+    const end = lost.end as Extract<SessionEnd, { reason: 'removed' }>;
+    expect(RemovedFromSessionError.isInstance(end.error)).toBe(true);
+    expect(end.error.removedBy).toBe(founder.nodeId);
+    expect(seen).toEqual([end]);
+    // A later subscriber is told too, and the node holds the session no more.
+    expect(ends(lost)).toEqual([end]);
+    expect(mallory.sessionIds()).toEqual([]);
+    expect(mallory.counters().peers).toBe(0);
+    // It stops dialling; the others keep going without it, and their farewells end.
+    await advance(6_000_000);
+    expect(mallory.counters().handshakes.initiated).toBe(initiated);
+    expect(mallory.counters().rejected[RemovedFromSessionError.code]).toBeUndefined();
+    for (const [i, s] of sessions.entries()) {
+      if (i === 2) continue;
+      expect(s.closed).toBe(false);
+      expect(s.participants.has(mallory.nodeId)).toBe(false);
+      const core = (s as unknown as { core: { farewells: { size: number } } }).core;
+      expect(core.farewells.size).toBe(0);
+    }
+    (sessions[1] as Session).text('general').send('after');
+    await advance(500_000);
+    expect(contents(room)).toEqual(['after']);
+  });
+
+  it('a lost copy is sent again: the removal reaches it one heartbeat later', async () => {
+    const { nodes, sessions } = await group(92, 2);
+    const [founder, mallory] = nodes as [Node, Node];
+    const [room, lost] = sessions as [Session, Session];
+    sim.net.partition([founder.localAddress], [mallory.localAddress]);
+    room.remove(mallory.nodeId);
+    await advance(100_000);
+    expect(lost.closed).toBe(false);
+    sim.net.heal();
+    await advance(600_000);
+    expect(lost.end?.reason).toBe('removed');
+  });
+
+  it('leave() and stop() end sessions with their own reasons', async () => {
+    const { nodes, sessions } = await group(93, 3);
+    const leaving = sessions[1] as Session;
+    await leaving.leave();
+    expect(leaving.end).toEqual({ reason: 'left' });
+    // Its own removal needs no copies: the others only close its channels.
+    await advance(100_000);
+    for (const s of [sessions[0], sessions[2]] as Session[]) {
+      const core = (s as unknown as { core: { farewells: { size: number } } }).core;
+      expect(core.farewells.size).toBe(0);
+    }
+    const stopping = sessions[2] as Session;
+    expect(stopping.end).toBeUndefined();
+    let stopped = false;
+    void (nodes[2] as Node).stop().then(() => (stopped = true));
+    await sim.world.scheduler.runUntil(() => stopped, 5_000_000);
+    expect(stopping.end).toEqual({ reason: 'stopped' });
+    expect((sessions[0] as Session).end).toBeUndefined();
+  });
+
+  it('a removal that is forged or not authorised ends nothing', async () => {
+    const { nodes, sessions } = await group(94, 3);
+    const [founder, bob, eve] = nodes as [Node, Node, Node];
+    const [room, bobs, eves] = sessions as [Session, Session, Session];
+    const rejected = (name: string): number => bob.counters().rejected[name] ?? 0;
+    // A member may not remove a member: refused by bob's own log, whoever signed it.
+    sendEntry(eves, bob.nodeId, eve.identity, eve.nodeId, { op: 'remove', member: bob.nodeId });
+    // The founder's removal of bob, signed with eve's key: the signature does not verify.
+    sendEntry(eves, bob.nodeId, eve.identity, founder.nodeId, {
+      op: 'remove',
+      member: bob.nodeId,
+    });
+    await advance(200_000);
+    expect(rejected('Event:Unauthorized')).toBe(1);
+    expect(rejected('Event:BadSignature')).toBe(1);
+    expect(bobs.closed).toBe(false);
+    expect(bobs.membership.inSession(bob.nodeId)).toBe(true);
+    // Bob's session goes on. (Eve's chain is spoilt at bob: the seq her forgery took.)
+    room.text('general').send('still talking');
+    await advance(500_000);
+    expect(contents(bobs)).toEqual(['still talking']);
+    expect(bobs.participants.get(eve.nodeId)?.connected).toBe(true);
+  });
+});
