@@ -27,6 +27,13 @@ export class ChainStep {
   skippedFrom = 0;
   /** Positions `[missingFrom, skippedFrom)`: to cache too, derived at commit. */
   missingFrom = 0;
+  /**
+   * True when the frame's keys were derived by a walk: kept as derivation cache only if the
+   * frame is refused (a commit would drop them at once, so an authentic frame pays no copies).
+   */
+  walked = false;
+  /** True when that walk went past the frontier, which moves to the frame if it is refused. */
+  fresh = false;
 }
 
 /**
@@ -44,7 +51,10 @@ export class ChainStep {
  * the last position derived. Every key in it is `CK(p)` or `MK(p)` for some `p ≥ head`, fixed
  * by the committed chain key alone: the cache is a pure function of the committed state (a
  * forged frame can make it reach further, never hold anything else), and it derives nothing
- * already opened. A commit drops what falls below the new `head`.
+ * already opened. A commit drops what falls below the new `head`, which is everything a walk
+ * to the committed frame reaches; so the frame's own step and the frontier are written into
+ * the cache only when the frame is refused (`discard`), and an authentic frame opened in order
+ * copies no key into the cache.
  */
 export class ReceiveChain {
   readonly window: ReplayWindow;
@@ -82,7 +92,8 @@ export class ReceiveChain {
    * Checks `seq` against the window and puts its message key and the chain key after it into
    * `scratch`, changing no committed state: from the skipped-key cache, from the derivation
    * cache, or by walking forward (one HMAC-SHA512 per position), at most `maxSkip` positions
-   * past `head`. The walk extends the derivation cache. Throws `DuplicateFrameError`,
+   * past `head`. The walk's checkpoints go into the derivation cache at once, its end (the
+   * frontier and the frame's step) if the frame is refused. Throws `DuplicateFrameError`,
    * `BeyondWindowError` or `TooFarAheadError`, the last two before any derivation.
    */
   prepare(
@@ -101,6 +112,7 @@ export class ReceiveChain {
         throw new DuplicateFrameError(`seq ${seq}: no key left`);
       }
       step.cached = true;
+      step.walked = false;
       step.skippedFrom = step.missingFrom = seq;
       return;
     }
@@ -110,6 +122,7 @@ export class ReceiveChain {
       );
     }
     step.cached = false;
+    step.walked = false;
     step.missingFrom = Math.max(this.head, seq - this.window.size + 1);
     if (seq === this.lastTarget) {
       scratch.messageKey.set(this.lastStep.subarray(0, KEY_LENGTH));
@@ -136,13 +149,8 @@ export class ReceiveChain {
       // A skipped position's key is kept if it will still be in the window, else overwritten.
       if (position >= from) skipped?.set(scratch.messageKey, (position - from) * KEY_LENGTH);
     }
-    if (fresh) {
-      this.frontier = seq + 1;
-      this.frontierKey.set(scratch.nextChainKey);
-    }
-    this.lastTarget = seq;
-    this.lastStep.set(scratch.messageKey, 0);
-    this.lastStep.set(scratch.nextChainKey, KEY_LENGTH);
+    step.walked = true;
+    step.fresh = fresh;
   }
 
   /**
@@ -167,13 +175,28 @@ export class ReceiveChain {
       this.skippedKeys.put(p, scratch.skipped, (p - step.skippedFrom) * KEY_LENGTH);
     }
     this.headKey.set(scratch.nextChainKey);
+    const frontierHeld = this.frontier > this.head;
     this.head = seq + 1;
-    this.dropCacheBelowHead();
+    this.dropCacheBelowHead(frontierHeld);
     scratch.clear(seq - step.skippedFrom);
   }
 
-  /** Forgets a failed attempt: zeroes the scratch; committed state and cache stay as they are. */
+  /**
+   * Forgets a failed attempt: keeps what its walk derived as cache (the frame's step, and the
+   * frontier moved to it when the walk went past it), then zeroes the scratch. Committed state
+   * does not change.
+   */
   discard(step: ChainStep, scratch: DerivationScratch): void {
+    if (step.walked) {
+      const seq = step.seq;
+      if (step.fresh) {
+        this.frontier = seq + 1;
+        this.frontierKey.set(scratch.nextChainKey);
+      }
+      this.lastTarget = seq;
+      this.lastStep.set(scratch.messageKey, 0);
+      this.lastStep.set(scratch.nextChainKey, KEY_LENGTH);
+    }
     scratch.clear(step.cached ? 0 : step.seq - step.skippedFrom);
   }
 
@@ -269,10 +292,12 @@ export class ReceiveChain {
     }
   }
 
-  private dropCacheBelowHead(): void {
+  /** `frontierHeld`: whether the frontier key held a key before the head moved. */
+  private dropCacheBelowHead(frontierHeld: boolean): void {
+    // The frontier key holds CK(frontier) while frontier > head, and is zero otherwise.
     if (this.frontier <= this.head) {
       this.frontier = this.head;
-      this.frontierKey.fill(0);
+      if (frontierHeld) this.frontierKey.fill(0);
     }
     if (this.lastTarget >= 0 && this.lastTarget < this.head) {
       this.lastStep.fill(0);
