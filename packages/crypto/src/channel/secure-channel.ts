@@ -17,6 +17,7 @@ import {
   encodeHeader,
   packetClassFromByte,
   packetClassProperties,
+  representationProfileFromByte,
 } from '@elara/core';
 import { SessionMismatchError } from '../crypto-errors.ts';
 import type { CryptoProvider } from '../crypto-provider.ts';
@@ -43,8 +44,14 @@ const CHANNEL_EXTENSIONS_SIZE = 11;
 export const CHANNEL_HEADER_SIZE = FIXED_HEADER_SIZE + CHANNEL_EXTENSIONS_SIZE;
 /** Largest plaintext of one channel frame: 1400 − 41 − 16 = 1343 bytes. */
 export const CHANNEL_MAX_PLAINTEXT = MAX_FRAME_SIZE - CHANNEL_HEADER_SIZE - TAG_LENGTH;
-/** Where the u16 seq sits in the fixed header. */
+// Where the fields a seal sets sit in the header (PROTOCOL.md §4; KeyEpoch's value after its
+// type and length bytes).
+const FLAGS_OFFSET = 1;
+const CLASS_OFFSET = 20;
+const PROFILE_OFFSET = 21;
+const TIME_HINT_OFFSET = 22;
 const SEQ_OFFSET = 28;
+const EPOCH_OFFSET = FIXED_HEADER_SIZE + 8;
 /** Flags a caller may set on a channel frame (Extension is always set, Handshake never). */
 const CALLER_FLAGS =
   FrameFlags.Multipath |
@@ -82,8 +89,6 @@ export interface ChannelOptions {
    */
   readonly maxSkip?: number;
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Results and root arrays a channel has taken (and zeroed): one handshake, one channel. */
 const consumedRoots = new WeakSet<object>();
@@ -134,10 +139,15 @@ export class SecureChannel {
   private readonly senders: ClassSender[];
   private readonly receivers: ClassReceiver[];
   private readonly nonce = new Uint8Array(NONCE_LENGTH);
-  /** The header of the frame being sealed, built (and checked) before the chain moves. */
+  /**
+   * The header of the frame being sealed, built (and checked) before the chain moves: encoded
+   * once by core's `encodeHeader` with the channel's fixed fields and extensions, then each
+   * seal writes the bytes that change (flags, class, profile, time hint, seq, epoch). It is
+   * also the AAD the frame is sealed under: the same bytes as the header copied into the target.
+   */
   private readonly header = new Uint8Array(CHANNEL_HEADER_SIZE);
-  /** Its fields, reused: each seal sets the four that change. */
-  private readonly headerFields: Mutable<FixedHeader>;
+  /** The header's fields, for `encodeHeader` to name a profile or time hint out of range. */
+  private readonly headerFields: FixedHeader;
   private closed = false;
 
   /**
@@ -186,6 +196,8 @@ export class SecureChannel {
       window: 0,
       seq: 0,
     };
+    encodeHeader(this.headerFields, this.header, 0);
+    writeChannelExtensions(this.header, FIXED_HEADER_SIZE, this.tag, 0);
     this.senders = PACKET_CLASSES.map(
       (c) =>
         new ClassSender(
@@ -287,15 +299,21 @@ export class SecureChannel {
       );
     }
     const packetClass = packetClassFromByte(input.packetClass);
-    // The header first, aside (it checks profile and time hint), so a frame that cannot be
-    // built moves no epoch; seq and epoch are added once the sender has given them.
+    const { profile, timeHint } = input;
+    // Profile and time hint are checked first, as encodeHeader checks them, so a frame that
+    // cannot be built moves no epoch; only an invalid one goes through encodeHeader (into a
+    // copy of the fields), for core's error naming the field.
+    if (representationProfileFromByte(profile) !== profile || (timeHint | 0) !== timeHint) {
+      encodeHeader({ ...this.headerFields, profile, timeHint }, new Uint8Array(FIXED_HEADER_SIZE));
+    }
     const header = this.header;
-    const fields = this.headerFields;
-    fields.flags = flags | FrameFlags.Extension;
-    fields.packetClass = packetClass;
-    fields.profile = input.profile;
-    fields.timeHint = input.timeHint;
-    encodeHeader(fields, header, 0);
+    header[FLAGS_OFFSET] = flags | FrameFlags.Extension;
+    header[CLASS_OFFSET] = packetClass;
+    header[PROFILE_OFFSET] = profile;
+    header[TIME_HINT_OFFSET] = timeHint & 0xff;
+    header[TIME_HINT_OFFSET + 1] = (timeHint >>> 8) & 0xff;
+    header[TIME_HINT_OFFSET + 2] = (timeHint >>> 16) & 0xff;
+    header[TIME_HINT_OFFSET + 3] = timeHint >>> 24;
     const sender = this.senders[packetClass] as ClassSender;
     const key = sender.next(payload.length);
     const epoch = sender.epoch;
@@ -303,14 +321,15 @@ export class SecureChannel {
     try {
       header[SEQ_OFFSET] = seq & 0xff;
       header[SEQ_OFFSET + 1] = seq >>> 8;
-      writeChannelExtensions(header, FIXED_HEADER_SIZE, this.tag, epoch);
+      header[EPOCH_OFFSET] = epoch & 0xff;
+      header[EPOCH_OFFSET + 1] = epoch >>> 8;
       target.set(header, offset);
       const headerEnd = offset + CHANNEL_HEADER_SIZE;
       this.provider.aeadSeal(
         key,
         writeChannelNonce(this.nonce, epoch, seq, packetClass),
         payload,
-        target.subarray(offset, headerEnd),
+        header,
         target.subarray(headerEnd, end),
       );
     } finally {
