@@ -15,11 +15,6 @@ export function nativeHmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array 
   return ownedBytes(createHmac('sha256', key).update(data).digest());
 }
 
-/** HMAC-SHA512 through node:crypto (its digest is a Buffer of its own, so no copy). */
-export function nativeHmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return ownedBytes(createHmac('sha512', key).update(data).digest());
-}
-
 const FIRST_BLOCK = new Uint8Array([1]);
 
 /**

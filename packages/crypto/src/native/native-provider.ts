@@ -3,12 +3,8 @@ import type { CryptoProvider, CryptoProviderOptions } from '../crypto-provider.t
 import { type ProviderPrimitives, checkedProvider } from '../internal/checked-provider.ts';
 import { nativeAeadOpen, nativeAeadSeal } from './native-aead.ts';
 import { NativeEd25519SigningKey, NativeEd25519VerifyingKey } from './native-ed25519.ts';
-import {
-  nativeHkdfSha256,
-  nativeHmacSha256,
-  nativeHmacSha512,
-  nativeSha256,
-} from './native-hash.ts';
+import { nativeHkdfSha256, nativeHmacSha256, nativeSha256 } from './native-hash.ts';
+import { nativeHmacSha512 } from './native-hmac-sha512.ts';
 import { importPublicKey } from './native-key-import.ts';
 import { NativeX25519PrivateKey, NativeX25519PublicKey } from './native-x25519.ts';
 import { copyBytes } from '../internal/copy-bytes.ts';
