@@ -9,6 +9,16 @@ export function activeHandles(): number {
 }
 
 /**
+ * Handles opened since `baseline` (an `activeHandles()` reading) and still open. The count is
+ * process-wide, so a timer of the suite's own that was pending at the baseline (an earlier world's
+ * last retransmission wait, a harness interval) may end meanwhile: that must not read as a negative
+ * leak, hence the floor at 0.
+ */
+export function handlesSince(baseline: number): number {
+  return Math.max(0, activeHandles() - baseline);
+}
+
+/**
  * Waits until `done()` holds, checking on every millisecond tick (a wait on a condition, not a
  * sleep: it returns as soon as the condition holds), or `timeoutMs` passes.
  */

@@ -3,7 +3,7 @@ import { endpoint } from '@elara/core';
 import { afterAll, beforeAll } from 'vitest';
 import { RelayedTransport } from '../../src/index.ts';
 import { describeTransportConformance, worldLimits } from '../conformance/transport-conformance.ts';
-import { activeHandles, waitFor } from './real-world.ts';
+import { activeHandles, handlesSince, waitFor } from './real-world.ts';
 import { allocateOnFreshPort, stunPeer, type StunPeer } from './stun-peer.ts';
 
 let coturn: Coturn;
@@ -45,9 +45,7 @@ describeTransportConformance({
       b,
       runUntil: (done) => waitFor(done),
       lossy: { waitMs: 2_000, rounds: 5 },
-      // Timeouts are now counted too, process-wide: one of the suite's own (an earlier world's
-      // last retransmission wait) may end meanwhile, which must not read as a negative leak.
-      leaks: () => Math.max(0, activeHandles() - baseline),
+      leaks: () => handlesSince(baseline),
       dispose: async () => {
         await Promise.all([a.close(), b.close()]);
         await Promise.all(carriers.map((c) => c.close()));

@@ -1,6 +1,6 @@
 import { UdpTransport } from '../../src/index.ts';
 import { describeTransportConformance, worldLimits } from '../conformance/transport-conformance.ts';
-import { activeHandles, waitFor } from './real-world.ts';
+import { activeHandles, handlesSince, waitFor } from './real-world.ts';
 
 describeTransportConformance({
   name: 'UdpTransport (loopback)',
@@ -13,7 +13,7 @@ describeTransportConformance({
       a,
       b,
       runUntil: (done) => waitFor(done),
-      leaks: () => activeHandles() - baseline,
+      leaks: () => handlesSince(baseline),
       dispose: async () => {
         await Promise.all([a.close(), b.close()]);
       },
