@@ -30,7 +30,8 @@ export class FrameSender {
   private messageId: number;
 
   constructor(
-    private readonly transport: Transport,
+    /** The node's own socket (the direct path). */
+    readonly transport: Transport,
     private readonly counters: CounterBook,
     /** Bound on fragments per message (the receivers' reassembly bound, same default). */
     private readonly maxFragments: number,
@@ -83,7 +84,8 @@ export class FrameSender {
   /**
    * Seals `payload` to `link` in one frame, or fragments it first when it is larger than one
    * frame holds (core's `fragmentPayload`; a payload beyond `maxFragments` frames is core's
-   * `TooLargeError`), over the link's transport. Returns the bytes the transport accepted.
+   * `TooLargeError`), over the link's transport (or `via`: a probe of the direct path). Returns
+   * the bytes the transport accepted.
    */
   send(
     link: PeerLink,
@@ -91,10 +93,11 @@ export class FrameSender {
     packetClass: PacketClass,
     profile: RepresentationProfile,
     now: number,
+    via: Transport = link.via,
   ): number {
     const timeHint = wrappedTimeHint(now, link.establishedAt);
     if (payload.length <= this.payloadBudget) {
-      return this.seal(link, payload, packetClass, profile, timeHint);
+      return this.seal(link, payload, packetClass, profile, timeHint, via);
     }
     const fragments = fragmentPayload(payload, {
       messageId: this.nextMessageId(),
@@ -102,7 +105,7 @@ export class FrameSender {
       maxFragments: this.maxFragments,
     });
     let bytes = 0;
-    for (const f of fragments) bytes += this.seal(link, f, packetClass, profile, timeHint);
+    for (const f of fragments) bytes += this.seal(link, f, packetClass, profile, timeHint, via);
     return bytes;
   }
 
@@ -112,9 +115,10 @@ export class FrameSender {
     packetClass: PacketClass,
     profile: RepresentationProfile,
     timeHint: number,
+    via: Transport,
   ): number {
     const end = link.channel.sealInto({ packetClass, profile, timeHint, payload }, this.buffer, 0);
-    return this.sendRaw(this.buffer.subarray(0, end), link.remote, link.via) ? end : 0;
+    return this.sendRaw(this.buffer.subarray(0, end), link.remote, via) ? end : 0;
   }
 
   private nextMessageId(): number {

@@ -143,6 +143,14 @@ export interface NodeConfig {
    */
   readonly digestIntervalUs?: number;
   /**
+   * How soon a channel that went through the TURN relay tries the direct path again: the first
+   * probe this long after the channel was made, then twice as long after each one up to
+   * `directProbeCeilingUs`. 0: never (relayed channels stay relayed). Default 5 s.
+   */
+  readonly directProbeIntervalUs?: number;
+  /** The longest wait between two probes of the direct path. Default 60 s. */
+  readonly directProbeCeilingUs?: number;
+  /**
    * The longest wait between two dials of a member without a live channel (the waits start at
    * `peerTimeoutUs` and double up to it). At least `peerTimeoutUs`. Default 4 × `peerTimeoutUs`.
    */
@@ -208,6 +216,8 @@ export interface ResolvedNodeConfig {
   readonly peerTimeoutUs: number;
   readonly digestIntervalUs: number;
   readonly dialRetryCeilingUs: number;
+  readonly directProbeIntervalUs: number;
+  readonly directProbeCeilingUs: number;
   readonly inviteLifetimeUs: number;
   readonly advertisedAddresses: readonly Endpoint[] | undefined;
   readonly stunServers: readonly string[];
@@ -241,6 +251,8 @@ export const NODE_CONFIG_DEFAULTS = Object.freeze({
   repairAnswerRate: 20,
   repairAnswerBurst: 40,
   relayPermissions: 256,
+  directProbeIntervalUs: 5_000_000,
+  directProbeCeilingUs: 60_000_000,
   /** In heartbeat intervals. */
   digestHeartbeats: 4,
   /** In `peerTimeoutUs`. */
@@ -487,6 +499,17 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
     peerTimeoutUs,
     7 * 24 * HOUR_US,
   );
+  const directProbeIntervalUs = config.directProbeIntervalUs ?? d.directProbeIntervalUs;
+  if (directProbeIntervalUs !== 0) {
+    // Probes go from the tick: a shorter interval is one tick.
+    integer('directProbeIntervalUs', directProbeIntervalUs, 1_000, 24 * HOUR_US);
+  }
+  const directProbeCeilingUs = integer(
+    'directProbeCeilingUs',
+    config.directProbeCeilingUs ?? Math.max(d.directProbeCeilingUs, directProbeIntervalUs),
+    directProbeIntervalUs,
+    24 * HOUR_US,
+  );
   const stunServers = listOf<string>('stunServers', config.stunServers);
   stunServers.forEach((s: unknown, i) => {
     try {
@@ -545,6 +568,8 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
     peerTimeoutUs,
     digestIntervalUs,
     dialRetryCeilingUs,
+    directProbeIntervalUs,
+    directProbeCeilingUs,
     inviteLifetimeUs: integer(
       'inviteLifetimeUs',
       config.inviteLifetimeUs ?? d.inviteLifetimeUs,

@@ -477,7 +477,7 @@ export class Node {
         const header = decodeHeaderV1(d.data);
         const session = this.sessions.get(header.sessionId);
         if (session === undefined) this.counterBook.reject(Rejection.UnknownSession);
-        else session.receive(d, header);
+        else session.receive(d, header, via === this.transport);
       }
     } catch (e) {
       this.reject(e);

@@ -5,9 +5,10 @@ import type { PathConditions } from '@elara/time';
 
 /**
  * How this node reaches a participant: `direct` over its own socket, or `relayed` through its
- * TURN allocation (when the direct path did not work), to `remote`: the address the peer's
- * authenticated frames last came from (so a peer whose NAT rebinds is followed); for a relayed
- * path, the peer's address as the relay sees it.
+ * TURN allocation (when the direct path did not work; it becomes `direct` again once a probe of
+ * the direct path is answered on it), to `remote`: the address the peer's authenticated frames
+ * last came from (so a peer whose NAT rebinds is followed); for a relayed path, the peer's
+ * address as the relay sees it.
  */
 export interface PeerPath {
   readonly kind: 'direct' | 'relayed';

@@ -21,11 +21,12 @@ export class PeerLink {
   remote: Endpoint;
   /**
    * The transport our frames to the peer leave on: the node's own socket (direct), or its relayed
-   * transport (TURN), when that is how the channel was made.
+   * transport (TURN), when that is how the channel was made, until the direct path is validated
+   * ({@link useDirect}).
    */
-  readonly via: Transport;
+  via: Transport;
   /** True when {@link via} is the relayed transport. */
-  readonly relayed: boolean;
+  relayed: boolean;
   /** Local µs of its last authenticated datagram (or of the handshake). */
   lastSeen: number;
   /** Local µs when the channel was made: the zero of our frames' time hints. */
@@ -101,6 +102,12 @@ export class PeerLink {
       if (this.previous === undefined || !isMismatch(e)) throw e;
       return this.previous.open(data);
     }
+  }
+
+  /** The direct path to the peer was validated: our frames leave on `socket` from now on. */
+  useDirect(socket: Transport): void {
+    this.via = socket;
+    this.relayed = false;
   }
 
   /** Keeps `channel` for opening only (a replaced or crossed channel), closing any older one. */

@@ -45,6 +45,28 @@ describe('NodeConfig', () => {
     expect(c.limits.relayPermissions).toBe(256);
     expect(c.digestIntervalUs).toBe(4 * c.heartbeatIntervalUs);
     expect(c.dialRetryCeilingUs).toBe(4 * c.peerTimeoutUs);
+    expect(c.directProbeIntervalUs).toBe(5_000_000);
+    expect(c.directProbeCeilingUs).toBe(60_000_000);
+  });
+
+  it('takes a direct-path probe interval of 0 (never), and a ceiling at least the interval', () => {
+    expect(resolveNodeConfig({ directProbeIntervalUs: 0 }).directProbeIntervalUs).toBe(0);
+    // A slow tick does not make the default invalid (probes then go at the tick).
+    const slow = {
+      tickIntervalUs: 10_000_000,
+      heartbeatIntervalUs: 10_000_000,
+      peerTimeoutUs: 20_000_000,
+    };
+    expect(resolveNodeConfig(slow).directProbeIntervalUs).toBe(5_000_000);
+    const long = resolveNodeConfig({ directProbeIntervalUs: 120_000_000 });
+    expect(long.directProbeCeilingUs).toBe(120_000_000);
+    const given = resolveNodeConfig({
+      directProbeIntervalUs: 1_000_000,
+      directProbeCeilingUs: 8_000_000,
+    });
+    expect([given.directProbeIntervalUs, given.directProbeCeilingUs]).toEqual([
+      1_000_000, 8_000_000,
+    ]);
   });
 
   it('derives the digest and dial ceilings from the heartbeat and timeout given', () => {
@@ -129,6 +151,11 @@ describe('NodeConfig', () => {
     ['digestIntervalUs', { digestIntervalUs: '4s' }],
     ['dialRetryCeilingUs', { peerTimeoutUs: 5_000_000, dialRetryCeilingUs: 4_000_000 }],
     ['dialRetryCeilingUs', { dialRetryCeilingUs: Number.POSITIVE_INFINITY }],
+    ['directProbeIntervalUs', { directProbeIntervalUs: 999 }],
+    ['directProbeIntervalUs', { directProbeIntervalUs: -1 }],
+    ['directProbeIntervalUs', { directProbeIntervalUs: '5s' }],
+    ['directProbeCeilingUs', { directProbeIntervalUs: 2_000_000, directProbeCeilingUs: 1_000_000 }],
+    ['directProbeCeilingUs', { directProbeCeilingUs: 1.5e6 + 0.5 }],
     ['limits.maxGapAhead', { limits: { maxGapAhead: 0 } }],
     ['limits.maxGapAhead', { limits: { maxGapAhead: 255 * 1024 + 1 } }],
     ['limits.maxGapTries', { limits: { maxGapTries: 0 } }],

@@ -37,6 +37,7 @@ import type { SessionEnd } from '../session-end.ts';
 import type { Participant } from '../participant.ts';
 import { PeerLink } from '../peer-link.ts';
 import { ClockExchanges } from './clock-exchanges.ts';
+import { DirectPathProbes } from './direct-path-probes.ts';
 import { EventOutbox } from './event-outbox.ts';
 import { Farewells } from './farewells.ts';
 import { checkedInviteAddresses } from './invite-addresses.ts';
@@ -108,6 +109,8 @@ export class SessionCore {
   private readonly dialer: MeshDialer;
   /** Removed members' channels, kept to tell them of their removal. */
   private readonly farewells: Farewells;
+  /** Relayed channels trying the direct path again. */
+  private readonly probes: DirectPathProbes;
   /** Addresses of members learned outside the log (the invite's, for the founder). */
   private readonly hints = new Map<NodeId, readonly Endpoint[]>();
   private readonly inviteAdmissions: InviteAdmissions;
@@ -183,6 +186,14 @@ export class SessionCore {
     );
     this.dialer = new MeshDialer(config.peerTimeoutUs, config.dialRetryCeilingUs);
     this.farewells = new Farewells(host);
+    this.probes = new DirectPathProbes({
+      direct: host.sender.transport,
+      intervalUs: config.directProbeIntervalUs,
+      ceilingUs: config.directProbeCeilingUs,
+      // The peer's next frames (a time-sync request, a heartbeat) follow the probe's address.
+      windowUs: 2 * config.heartbeatIntervalUs,
+      probe: (link, now) => this.sendHeartbeat(link, now, host.sender.transport),
+    });
     this.wasMember = this.replica.inSession(host.identity.nodeId);
     const field = this.replica.field;
     this.offs.push(
@@ -412,9 +423,11 @@ export class SessionCore {
   /**
    * One sealed datagram of this session from `header.nodeId`: opened by that peer's channel
    * (crypto's named errors propagate to the node, which counts them), then dispatched by payload
-   * kind. Nothing from a datagram that does not open is used.
+   * kind. Nothing from a datagram that does not open is used. `direct`: it came on the node's
+   * own socket, not through the relay (a relayed channel's direct path is then validated; see
+   * {@link DirectPathProbes}).
    */
-  receive(datagram: Datagram, header: FixedHeader): void {
+  receive(datagram: Datagram, header: FixedHeader, direct = true): void {
     const link = this.links.get(header.nodeId);
     if (link === undefined) {
       this.host.counters.reject(Rejection.UnknownPeer);
@@ -422,7 +435,15 @@ export class SessionCore {
     }
     const now = datagram.receivedAt;
     const opened = link.open(datagram.data, now, this.host.config.heartbeatIntervalUs, isMismatch);
-    if (link.heard(datagram.from, now)) {
+    const validated = this.probes.heard(link, direct, datagram.from, now);
+    // A relayed channel's peer is where the relay reaches it: a frame that came another way
+    // (a probe's answer, or a copy forwarded from elsewhere) does not move it.
+    const from = link.relayed && direct ? link.remote : datagram.from;
+    const before = link.remote;
+    if (link.heard(from, now) || validated) {
+      // Moved: a heartbeat answers at once on the new path (a relayed peer probing its direct
+      // path validates it with this; a rebinding NAT's new mapping is confirmed).
+      if (link.remote !== before) this.sendHeartbeat(link, now, link.via);
       // Back from silence (or moved): our presence is refreshed for it at the next tick, since
       // ephemeral events are never repaired.
       this.nextPresenceAt = 0;
@@ -458,6 +479,7 @@ export class SessionCore {
     }
     this.reassembler.expire(now);
     this.farewells.tick(now);
+    this.probes.tick(now, this.links);
     this.time.tick();
     const clockNow = this.host.clock.now();
     for (const link of this.links.values()) {
@@ -477,17 +499,7 @@ export class SessionCore {
       }
       if (now >= link.nextHeartbeatAt) {
         link.nextHeartbeatAt = now + config.heartbeatIntervalUs;
-        link.heartbeats = (link.heartbeats + 1) >>> 0;
-        this.sendControl(
-          link,
-          {
-            type: 'heartbeat',
-            counter: link.heartbeats,
-            time: this.time.now(),
-            lastSeq: this.replica.field.processedOf(this.host.identity.nodeId),
-          },
-          now,
-        );
+        this.sendHeartbeat(link, now, link.via);
         this.sendAck(link, now);
       }
       if (link.digestDue) this.repair.sendDigest(link, now);
@@ -606,6 +618,18 @@ export class SessionCore {
     } catch (e) {
       this.host.report(e);
     }
+  }
+
+  /** A heartbeat to `link` (this node's latest durable seq) over `via`. */
+  private sendHeartbeat(link: PeerLink, now: number, via: Transport): void {
+    link.heartbeats = (link.heartbeats + 1) >>> 0;
+    const message = encodeControlMessage({
+      type: 'heartbeat',
+      counter: link.heartbeats,
+      time: this.time.now(),
+      lastSeq: this.replica.field.processedOf(this.host.identity.nodeId),
+    });
+    this.host.sender.send(link, message, PacketClass.Core, RepresentationProfile.Textual, now, via);
   }
 
   /** Acknowledges to `link` every author's events held contiguously here (core's `ack`). */
@@ -831,6 +855,7 @@ export class SessionCore {
         this.exchanges.forget(peer);
         this.repair.forget(peer);
         this.dialer.forget(peer);
+        this.probes.forget(peer);
       }
     }
     this.changed();
