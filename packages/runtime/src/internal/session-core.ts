@@ -427,7 +427,7 @@ export class SessionCore {
    * own socket, not through the relay (a relayed channel's direct path is then validated; see
    * {@link DirectPathProbes}).
    */
-  receive(datagram: Datagram, header: FixedHeader, direct = true): void {
+  receive(datagram: Datagram, header: FixedHeader, direct: boolean): void {
     const link = this.links.get(header.nodeId);
     if (link === undefined) {
       this.host.counters.reject(Rejection.UnknownPeer);
