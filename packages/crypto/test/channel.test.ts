@@ -4,9 +4,14 @@ import { describeVectors, isSlowRun, propertyRuns, toHex } from '@elara/test-env
 import {
   ClosedError,
   ElaraError,
+  FrameFlags,
   PacketClass,
   RepresentationProfile,
+  WireVersion,
   decodeFrameV1,
+  encodeExtensions,
+  encodeHeader,
+  fixedHeader,
   nodeId,
   sessionId,
 } from '@elara/core';
@@ -405,6 +410,52 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
     const next = a.seal(frameOf(PacketClass.Core, payloadOf(7)));
     expect(decodeFrameV1(next).header.seq).toBe(2); // after the 1343-byte frame and sealInto
     expect(toHex(b.open(next).plaintext)).toBe(toHex(payloadOf(7)));
+  });
+
+  it('the header holds every field as given, byte for byte what core encodes for that header and its extensions', () => {
+    // The channel writes the changing header bytes itself: compare them with core's encoder.
+    const [ra] = mirroredResults(crypto);
+    const tag = Number(BigInt.asUintN(32, ra.channelId));
+    const local = ra.local;
+    const a = new SecureChannel(crypto, ra);
+    const seqs = new Map<number, { epoch: number; seq: number }>();
+    const callerFlags = [0x01, 0x02, 0x04, 0x08, 0x10, 0x40];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...([0, 1, 2, 3, 4] as PacketClass[])),
+        fc.constantFrom(...Object.values(RepresentationProfile)),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        fc.subarray(callerFlags),
+        fc.boolean(),
+        (packetClass, profile, timeHint, flagBits, rekey) => {
+          const at = seqs.get(packetClass) ?? { epoch: 0, seq: 0 };
+          if (rekey) {
+            a.rekey(packetClass);
+            at.epoch++;
+            at.seq = 0;
+          }
+          const flags = flagBits.reduce((x, f) => x | f, 0);
+          const frame = a.seal({ packetClass, profile, timeHint, flags, payload: payloadOf(1, 3) });
+          const expected = new Uint8Array(CHANNEL_HEADER_SIZE);
+          encodeHeader(
+            fixedHeader(ra.sessionId, local, {
+              version: WireVersion.V1,
+              flags: flags | FrameFlags.Extension,
+              headerLen: CHANNEL_HEADER_SIZE,
+              packetClass,
+              profile,
+              timeHint,
+              seq: at.seq,
+            }),
+            expected,
+          );
+          encodeExtensions({ ratchetId: tag, keyEpoch: at.epoch }, expected, 30);
+          expect(toHex(frame.subarray(0, CHANNEL_HEADER_SIZE))).toBe(toHex(expected));
+          seqs.set(packetClass, { epoch: at.epoch, seq: at.seq + 1 });
+        },
+      ),
+      { numRuns: propertyRuns(200, 2000) },
+    );
   });
 
   it('a loss burst longer than maxSkip stalls nothing: every later authentic frame opens', () => {
