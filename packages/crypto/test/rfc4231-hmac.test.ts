@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns, toHex } from '@elara/test-env';
 import type { CryptoProvider } from '../src/index.ts';
+import { hmacSha512ScratchCopies } from '../src/native/native-hmac-sha512.ts';
 import { ascending, bothProviders, utf8 } from './providers.ts';
 
 // RFC 4231 §4.2–4.8, HMAC-SHA-256 and HMAC-SHA-512 (public RFC data): keys shorter and longer
@@ -131,5 +132,33 @@ describe.each(
     first.fill(0);
     expect(toHex(again)).toBe(toHex(createHmac(hash, key).update(Uint8Array.of(1)).digest()));
     expect(toHex(key)).toBe(toHex(ascending(1, 32)));
+  });
+});
+
+describe('the native HMAC-SHA512 scratch', () => {
+  it('holds only the pads and zeros after each call: no key, data or inner digest stays', () => {
+    const [native] = bothProviders();
+    const clean = () => {
+      const [inner, outer] = hmacSha512ScratchCopies();
+      expect(inner.subarray(0, 128).every((x) => x === 0x36)).toBe(true);
+      expect(inner.subarray(128).every((x) => x === 0)).toBe(true);
+      expect(outer.subarray(0, 128).every((x) => x === 0x5c)).toBe(true);
+      expect(outer.subarray(128).every((x) => x === 0)).toBe(true);
+    };
+    clean();
+    for (const [k, d] of [
+      [32, 1],
+      [128, 64],
+      [1, 0],
+      [129, 1], // longer than a block: createHmac
+      [32, 65], // longer data: createHmac
+    ] as const) {
+      const key = ascending(0x80 + k, k);
+      const data = ascending(0x40 + d, d);
+      expect(toHex(native!.hmacSha512(key, data))).toBe(
+        toHex(createHmac('sha512', key).update(data).digest()),
+      );
+      clean();
+    }
   });
 });

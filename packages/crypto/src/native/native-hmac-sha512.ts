@@ -60,3 +60,8 @@ export function nativeHmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array 
     outer.fill(0, BLOCK);
   }
 }
+
+/** Copies of the two scratch buffers, for the test that no key bytes stay in them. */
+export function hmacSha512ScratchCopies(): [Uint8Array, Uint8Array] {
+  return [inner.slice(), outer.slice()];
+}
