@@ -73,8 +73,8 @@ export class SequenceWindow {
     const last = this.highest - guard;
     const expected = last - this.first + 1;
     if (expected <= 0) return 0;
-    let received = this.set;
-    for (let s = last + 1; s <= this.highest; s++) if (this.getBit(s)) received--;
+    // The window holds `set` arrivals; those among the newest `guard` numbers are not counted.
+    const received = this.set - this.countSet(last + 1, this.highest);
     return 1 - received / expected;
   }
 
@@ -83,6 +83,34 @@ export class SequenceWindow {
     this.set = 0;
     this.highest = -1;
     this.lowest = -1;
+  }
+
+  /**
+   * Arrivals among the extended sequence numbers `[from, to]` (a range of at most `capacity`
+   * numbers), counted a word at a time: lossRate runs on every path at every tick, and its guard
+   * (the reorder depth) spans hundreds of numbers.
+   */
+  private countSet(from: number, to: number): number {
+    if (from > to) return 0;
+    const a = this.slot(from);
+    const b = this.slot(to);
+    return a <= b
+      ? this.countSlots(a, b)
+      : this.countSlots(a, this.capacity - 1) + this.countSlots(0, b);
+  }
+
+  /** Set bits in slots `[a, b]`, a ≤ b. */
+  private countSlots(a: number, b: number): number {
+    let n = 0;
+    for (let i = a; i <= b;) {
+      const word = i >>> 5;
+      const end = Math.min(b, (word << 5) | 31);
+      const width = end - i + 1;
+      const mask = width === 32 ? -1 : ((1 << width) - 1) << (i & 31);
+      n += popcount32((this.bits[word] as number) & mask);
+      i = end + 1;
+    }
+    return n;
   }
 
   private slot(ext: number): number {
@@ -98,4 +126,11 @@ export class SequenceWindow {
     const i = this.slot(ext);
     this.bits[i >>> 5] = (this.bits[i >>> 5] as number) | (1 << (i & 31));
   }
+}
+
+/** Number of set bits in a 32-bit integer (SWAR). */
+function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
