@@ -1,16 +1,9 @@
-/** One benchmark case: `run(n)` performs the operation `n` times. */
+import { type CaseResult, resultsOfRounds } from './case-result.ts';
+
+/** One benchmark case: `run(n)` performs the operation `n` times, synchronously. */
 export interface BenchCase {
   readonly name: string;
   readonly run: (iterations: number) => void;
-}
-
-/** Median and spread of one case over the rounds, in operations per second. */
-export interface CaseResult {
-  readonly name: string;
-  readonly medianOpsPerSec: number;
-  readonly minOpsPerSec: number;
-  readonly maxOpsPerSec: number;
-  readonly rounds: number;
 }
 
 /** Options of {@link measureInterleaved}. */
@@ -33,16 +26,23 @@ function calibrate(c: BenchCase, sliceMs: number): number {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+/** This process's CPU time so far (user + system, all its threads), ms. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /**
  * Measures cases in interleaved rounds (the machine's speed drifts 10–50 % from moment to
  * moment, so cases compared with each other must share the same moments): each round runs
- * every case for about one slice, rotating the order; reports median and range of ops/s.
+ * every case for about one slice, rotating the order, and times each slice twice: in wall-clock
+ * time and in this process's CPU time (`process.cpuUsage`, user + system). The results keep
+ * every round (`samples` wall-clock, `cpuSamples` CPU time) and report the wall-clock median and
+ * range. Ratios between these cases pair round with round on CPU time (see `ratioEstimate`):
+ * on a shared machine a slice's wall time also counts the time other processes held the core,
+ * which says nothing about the code; its CPU time counts only the work done (V8's collector
+ * threads included, so garbage a case makes is charged to it). Cases must do all their work
+ * synchronously in this process (no sockets, no other processes), or CPU time undercounts it.
  */
 export function measureInterleaved(
   cases: readonly BenchCase[],
@@ -52,26 +52,25 @@ export function measureInterleaved(
   const sliceMs = options.sliceMs ?? 150;
   for (const c of cases) c.run(Math.min(1000, calibrate(c, 10))); // warm up
   const iterations = cases.map((c) => calibrate(c, sliceMs));
-  const samples = cases.map(() => [] as number[]);
+  const wall = cases.map(() => [] as number[]);
+  const cpu = cases.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
       const i = (k + r) % cases.length;
       const c = cases[i] as BenchCase;
       const n = iterations[i] as number;
+      const c0 = cpuMs();
       const t0 = performance.now();
       c.run(n);
       const dt = performance.now() - t0;
-      (samples[i] as number[]).push((n * 1000) / Math.max(dt, 1e-6));
+      const dc = cpuMs() - c0;
+      (wall[i] as number[]).push((n * 1000) / Math.max(dt, 1e-6));
+      (cpu[i] as number[]).push((n * 1000) / Math.max(dc, 1e-6));
     }
   }
-  return cases.map((c, i) => {
-    const s = samples[i] as number[];
-    return {
-      name: c.name,
-      medianOpsPerSec: median(s),
-      minOpsPerSec: Math.min(...s),
-      maxOpsPerSec: Math.max(...s),
-      rounds,
-    };
-  });
+  return resultsOfRounds(
+    cases.map((c) => c.name),
+    wall,
+    cpu,
+  );
 }
