@@ -1,4 +1,4 @@
-import type { CaseResult } from '@elara/bench-kit';
+import { type CaseResult, resultsOfRounds } from '@elara/bench-kit';
 
 /** One timed slice of an asynchronous case: how many items went through, in how long. */
 export interface Slice {
@@ -20,15 +20,11 @@ export interface AsyncResult extends CaseResult {
   readonly extra: Record<string, number>;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 /**
  * bench-kit's `measureInterleaved` for asynchronous work (sockets, other processes): every round
- * runs every case once, in rotating order, so compared cases share the machine's moments.
+ * runs every case once, in rotating order, so compared cases share the machine's moments. The
+ * results keep each round's wall-clock rate under one run, so their ratios pair round with round;
+ * there is no CPU-time basis here: the work happens in sockets, the kernel and other processes.
  */
 export async function measureInterleavedAsync(
   cases: readonly AsyncCase[],
@@ -46,20 +42,16 @@ export async function measureInterleavedAsync(
       (extras[i] as Record<string, number>[]).push(slice.extra ?? {});
     }
   }
-  return cases.map((c, i) => {
-    const s = rates[i] as number[];
+  const results = resultsOfRounds(
+    cases.map((c) => c.name),
+    rates,
+  );
+  return results.map((result, i) => {
     const e = extras[i] as Record<string, number>[];
     const extra: Record<string, number> = {};
     for (const key of Object.keys(e[0] ?? {}))
       extra[key] = e.reduce((n, x) => n + (x[key] ?? 0), 0) / e.length;
-    return {
-      name: c.name,
-      medianOpsPerSec: median(s),
-      minOpsPerSec: Math.min(...s),
-      maxOpsPerSec: Math.max(...s),
-      rounds,
-      extra,
-    };
+    return { ...result, extra };
   });
 }
 

@@ -2,7 +2,13 @@
 // the bare core link model driving the same traffic. Every figure beside its baseline, same run.
 import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { measureInterleaved, report, type BenchRow, type CaseResult } from '@elara/bench-kit';
+import {
+  measureInterleaved,
+  report,
+  scaled,
+  type BenchRow,
+  type CaseResult,
+} from '@elara/bench-kit';
 import { LinkModel, Prng, VirtualScheduler, type LinkConfig } from '@elara/core/sim';
 import { SimNetwork, UdpTransport, type SimTransport } from '../src/index.ts';
 import { relayRows } from './relay.ts';
@@ -266,15 +272,6 @@ function simCases(): {
     ],
     delivered: () => [totals.sim.delivered, totals.bare.delivered],
     sent: () => [totals.sim.sent, totals.bare.sent],
-  };
-}
-
-function scaled(r: CaseResult, factor: number): CaseResult {
-  return {
-    ...r,
-    medianOpsPerSec: r.medianOpsPerSec * factor,
-    minOpsPerSec: r.minOpsPerSec * factor,
-    maxOpsPerSec: r.maxOpsPerSec * factor,
   };
 }
 
