@@ -17,6 +17,7 @@ import {
   type CaseResult,
   measureInterleaved,
   report,
+  scaled,
 } from '@elara/bench-kit';
 import {
   type DurableEnvelope,
@@ -257,15 +258,9 @@ function yjsApply(updates: readonly Uint8Array[]): void {
   doc.destroy();
 }
 
-/** Scales a per-ingest result to events per second. */
+/** Scales a per-ingest result to events per second (its rounds too, so ratios stay paired). */
 function perEvent(r: CaseResult, n: number, name = r.name): CaseResult {
-  return {
-    name,
-    medianOpsPerSec: r.medianOpsPerSec * n,
-    minOpsPerSec: r.minOpsPerSec * n,
-    maxOpsPerSec: r.maxOpsPerSec * n,
-    rounds: r.rounds,
-  };
+  return scaled(r, n, name);
 }
 
 function timeOnce(run: () => void): number {
