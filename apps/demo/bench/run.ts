@@ -4,7 +4,7 @@
 // skipped; one-way latency at 1 k events/s; memory and idle traffic per idle session member.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { measureInterleaved, report, type CaseResult } from '@elara/bench-kit';
+import { measureInterleaved, report, resultsOfRounds, type CaseResult } from '@elara/bench-kit';
 import { defaultCryptoProvider } from '@elara/crypto';
 import { oneWayLatency, type LatencyRun, type Probe } from './latency.ts';
 import { closedLoop, median, quantile } from './loops.ts';
@@ -64,16 +64,6 @@ const rawCase = (name: string, r: RawStream): Throughput => ({
     ),
 });
 
-function result(name: string, samples: readonly number[]): CaseResult {
-  return {
-    name,
-    medianOpsPerSec: median(samples),
-    minOpsPerSec: Math.min(...samples),
-    maxOpsPerSec: Math.max(...samples),
-    rounds: samples.length,
-  };
-}
-
 // ── Throughput, closed loop, interleaved rounds ─────────────────────────────────────────────
 const verified = await runtimePair(CONFIG);
 const skipped = await runtimePair(CONFIG, false);
@@ -94,8 +84,10 @@ for (let r = 0; r < ROUNDS; r++) {
     (rates[i] as number[]).push((delivered * 1000) / elapsedMs);
   }
 }
-const [tVerified, tSkipped, tRaw, tRawSigned] = cases.map((c, i) =>
-  result(c.name, rates[i] as number[]),
+// One run: the ratios pair round with round (on wall clock: sockets and the kernel do the work).
+const [tVerified, tSkipped, tRaw, tRawSigned] = resultsOfRounds(
+  cases.map((c) => c.name),
+  rates,
 ) as [CaseResult, CaseResult, CaseResult, CaseResult];
 const wire = verified.sent();
 
