@@ -98,9 +98,17 @@ export class RemovedFromSessionError extends ElaraError {
   static override readonly code: string = 'RemovedFromSessionError';
 
   constructor(
-    /** The member whose signed entry removed this node. */
-    readonly removedBy: NodeId,
+    /**
+     * The member whose signed entry removed this node; undefined when the log's verdict
+     * changed without a new entry (an entry that had admitted it was found to be cut, being
+     * concurrent with its signer's own removal).
+     */
+    readonly removedBy: NodeId | undefined,
   ) {
-    super(`session: this node was removed by ${removedBy}`);
+    super(
+      removedBy === undefined
+        ? 'session: this node is no longer in the membership log'
+        : `session: this node was removed by ${removedBy}`,
+    );
   }
 }

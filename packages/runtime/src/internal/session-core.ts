@@ -135,8 +135,17 @@ export class SessionCore {
   private ended = false;
   private endValue: SessionEnd | undefined;
   private readonly endSubject = new ReplaySubject<SessionEnd>(1);
-  /** This node has been in the membership log (a joiner once admitted; a founder always). */
+  /**
+   * This session's own admission is applied (a founder: always). A joiner that was a member
+   * before (removed, invited again) replays its old add and old removal first: neither is its.
+   */
   private wasMember: boolean;
+  /**
+   * A joiner: the founder's latest seq as a frame of one of this session's channels first showed
+   * it (heartbeat or digest), -1 before. Those channels exist only once the founder signed this
+   * session's admission, so the admission is among the founder's events up to it.
+   */
+  private admissionHead = -1;
   /** `leave()` is signing this node's own removal: that is no removal by another. */
   private leaving = false;
 
@@ -261,9 +270,13 @@ export class SessionCore {
     return this.replica.inSession(node);
   }
 
-  /** Resolves once this node is in the session's membership log (a joiner, once signed in). */
+  /**
+   * Resolves once this node is in the session's membership log by this session's own admission
+   * (a joiner: it holds the founder's events up to the head the founder's first heartbeat or
+   * digest on one of its channels showed, and is a member then; see {@link admissionHead}).
+   */
   admitted(): Promise<void> {
-    if (this.replica.inSession(this.host.identity.nodeId)) return Promise.resolve();
+    if (this.wasMember) return Promise.resolve();
     if (this.ended) return Promise.reject(new ClosedError('session: ended'));
     return new Promise((resolve, reject) => this.admittedWaiters.push({ resolve, reject }));
   }
@@ -505,6 +518,8 @@ export class SessionCore {
       if (link.digestDue) this.repair.sendDigest(link, now);
     }
     this.repair.ageFrontiers(now);
+    // The founder's head may be reached by events of any atom.
+    this.checkAdmission();
     if (now >= this.nextDigestAt) {
       this.nextDigestAt = now + config.digestIntervalUs;
       const turn = this.repair.digestPeer();
@@ -696,6 +711,7 @@ export class SessionCore {
       case 'heartbeat':
         // Its latest event may not have reached us (a lost last message): the gap tracker asks.
         this.repair.heartbeat(link.nodeId, message.lastSeq, now);
+        this.founderHead(link, message.lastSeq);
         return;
       case 'time-sync-request': {
         const answer = this.exchanges.request(link.nodeId, message, this.host.clock.now());
@@ -723,6 +739,7 @@ export class SessionCore {
         this.repair.answer(link, message, now);
         // A digest (not a targeted request): how far the member holds this node's own events.
         if (message.digest.size > 0 || message.ranges.length === 0) {
+          this.founderHead(link, Number(message.digest.get(link.nodeId) ?? 0n));
           const head = Number(message.digest.get(this.host.identity.nodeId) ?? 0n);
           this.ownHeadSeen = Math.max(this.ownHeadSeen, head);
           this.wakeOwnHistory(now);
@@ -740,6 +757,25 @@ export class SessionCore {
         return;
       }
     }
+  }
+
+  /** The founder's head as `link` showed it: the first one bounds this session's admission. */
+  private founderHead(link: PeerLink, head: number): void {
+    if (this.wasMember || this.admissionHead >= 0) return;
+    if (link.nodeId !== this.replica.membership.founder) return;
+    this.admissionHead = head;
+    this.checkAdmission();
+  }
+
+  /** A joiner: this session's own admission is applied once the founder's head is. */
+  private checkAdmission(): void {
+    if (this.wasMember || this.ended || this.admissionHead < 0) return;
+    const self = this.host.identity.nodeId;
+    const founder = this.replica.membership.founder;
+    if (this.replica.field.processedOf(founder) < this.admissionHead) return;
+    if (!this.replica.inSession(self)) return;
+    this.wasMember = true;
+    for (const w of this.admittedWaiters.splice(0)) w.resolve();
   }
 
   private count(outcome: Outcome): void {
@@ -829,17 +865,13 @@ export class SessionCore {
     this.replica.syncAcknowledgers();
     this.nextDialCheckAt = 0;
     const self = this.host.identity.nodeId;
-    const inSession = this.replica.inSession(self);
-    if (inSession) this.wasMember = true;
-    else if (this.wasMember && !this.leaving && !this.ended) {
+    this.checkAdmission();
+    if (this.wasMember && !this.replica.inSession(self) && !this.leaving && !this.ended) {
       // Another member's signed removal of this node, applied like any entry (its signature
-      // and the remover's authority checked): the session ends here, by name.
-      const by = change.event?.author ?? this.replica.membership.founder;
-      this.close({ reason: 'removed', error: new RemovedFromSessionError(by) });
+      // and the remover's authority checked) after this session's own admission: the session
+      // ends here, by name.
+      this.close({ reason: 'removed', error: new RemovedFromSessionError(change.event?.author) });
       return;
-    }
-    if (this.admittedWaiters.length > 0 && inSession) {
-      for (const w of this.admittedWaiters.splice(0)) w.resolve();
     }
     const now = this.host.scheduler.now();
     for (const [peer, link] of this.links) {
