@@ -138,6 +138,30 @@ describe('a removed member is told', () => {
     expect(lost.end?.reason).toBe('removed');
   });
 
+  it('what the remover wrote in the same turn does not keep the removal from it', async () => {
+    const { nodes, sessions } = await group(91, 3);
+    const [, , mallory] = nodes as [Node, Node, Node];
+    const [room, , lost] = sessions as [Session, Session, Session];
+    // The removal depends on the goodbye: the removed node must get both.
+    room.text('general').send('bye mallory');
+    room.remove(mallory.nodeId);
+    await advance(3_000_000);
+    expect(lost.end?.reason).toBe('removed');
+  });
+
+  it('an event it missed just before goes with the removal', async () => {
+    const { nodes, sessions } = await group(95, 3);
+    const [founder, , mallory] = nodes as [Node, Node, Node];
+    const [room, , lost] = sessions as [Session, Session, Session];
+    sim.net.partition([founder.localAddress], [mallory.localAddress]);
+    room.text('general').send('lost one');
+    await advance(50_000);
+    sim.net.heal();
+    room.remove(mallory.nodeId);
+    await advance(3_000_000);
+    expect(lost.end?.reason).toBe('removed');
+  });
+
   it('leave() and stop() end sessions with their own reasons', async () => {
     const { nodes, sessions } = await group(93, 3);
     const leaving = sessions[1] as Session;

@@ -49,12 +49,13 @@ export class EventOutbox {
     });
   }
 
-  /** Sends what fits now; waits for room in the transport for the rest. */
-  flush(): void {
+  /** Sends what fits now (to `only`, or to every peer); waits for room in the transport for the rest. */
+  flush(only?: NodeId): void {
     if (this.abort.signal.aborted) return;
     const sender = this.host.sender;
     const now = this.host.scheduler.now();
     for (const [peer, queue] of this.queues) {
+      if (only !== undefined && peer !== only) continue;
       const link = this.links.get(peer);
       if (link === undefined) continue;
       while (queue.length > 0) {

@@ -39,7 +39,7 @@ import { PeerLink } from '../peer-link.ts';
 import { ClockExchanges } from './clock-exchanges.ts';
 import { DirectPathProbes } from './direct-path-probes.ts';
 import { EventOutbox } from './event-outbox.ts';
-import { Farewells } from './farewells.ts';
+import { FAREWELL_PAST_BYTES, FAREWELL_PAST_EVENTS, Farewells } from './farewells.ts';
 import { checkedInviteAddresses } from './invite-addresses.ts';
 import { InviteAdmissions } from './invite-admissions.ts';
 import { type DialTarget, MeshDialer } from './mesh-dialer.ts';
@@ -862,6 +862,12 @@ export class SessionCore {
    * tell observers.
    */
   private membershipChanged(change: AtomChange): void {
+    // What each removed peer lacks, read before the acknowledgement table forgets it.
+    let pasts: Map<NodeId, EventEnvelope[]> | undefined;
+    for (const peer of this.links.keys()) {
+      if (this.replica.inSession(peer)) continue;
+      (pasts ??= new Map()).set(peer, this.unacknowledged(peer));
+    }
     this.replica.syncAcknowledgers();
     this.nextDialCheckAt = 0;
     const self = this.host.identity.nodeId;
@@ -879,8 +885,10 @@ export class SessionCore {
         // Removal takes its channel out: nothing it sends is opened any more. The channel seals
         // the removal to it a few times before its keys are erased, unless it left by itself.
         const removal = this.removalOf(change);
+        // What was queued for it this turn goes first (the removal may depend on it).
+        this.outbox.flush(peer);
         if (removal === undefined || removal.author === peer) link.close();
-        else this.farewells.add(link, removal, now);
+        else this.farewells.add(link, removal, pasts?.get(peer) ?? [], now);
         this.links.delete(peer);
         this.outbox.forget(peer);
         this.sync.forget(peer);
@@ -891,6 +899,22 @@ export class SessionCore {
       }
     }
     this.changed();
+  }
+
+  /**
+   * The stored events `peer` has not acknowledged, oldest first (a removal's causal past it may
+   * lack), bounded by {@link FAREWELL_PAST_EVENTS} and {@link FAREWELL_PAST_BYTES}.
+   */
+  private unacknowledged(peer: NodeId): EventEnvelope[] {
+    const heads = new Map<NodeId, number>();
+    for (const [author] of this.replica.field.frontier()) {
+      heads.set(author, this.replica.acks.acked(peer, author));
+    }
+    const page = this.replica.store.missing(
+      { heads, gaps: [] },
+      { maxEvents: FAREWELL_PAST_EVENTS, maxBytes: FAREWELL_PAST_BYTES },
+    );
+    return page.events.map((raw) => decodeEnvelope(raw));
   }
 
   /** The durable entry behind a membership change, from the store (undefined if not held). */
