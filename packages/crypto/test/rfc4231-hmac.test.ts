@@ -1,9 +1,13 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, hash as nodeHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns, toHex } from '@elara/test-env';
 import type { CryptoProvider } from '../src/index.ts';
-import { hmacSha512ScratchCopies } from '../src/native/native-hmac-sha512.ts';
+import {
+  type OneShotHash,
+  hmacSha512ScratchCopies,
+  nativeHmacSha512Over,
+} from '../src/native/native-hmac-sha512.ts';
 import { ascending, bothProviders, utf8 } from './providers.ts';
 
 // RFC 4231 §4.2–4.8, HMAC-SHA-256 and HMAC-SHA-512 (public RFC data): keys shorter and longer
@@ -161,4 +165,45 @@ describe('the native HMAC-SHA512 scratch', () => {
       clean();
     }
   });
+});
+
+describe('the native HMAC-SHA512 with and without one-shot hash() (Node 20.12+ and below)', () => {
+  // Each call of the one-shot function is counted, so a test shows which branch ran.
+  let oneShotCalls = 0;
+  const counted: OneShotHash = (algorithm, data, encoding) => {
+    oneShotCalls++;
+    return nodeHash(algorithm, data, encoding);
+  };
+  const branches = [
+    { name: 'one-shot hash()', hmac: nativeHmacSha512Over(counted), callsForShort: 2 },
+    { name: 'createHmac only', hmac: nativeHmacSha512Over(undefined), callsForShort: 0 },
+  ];
+
+  it.each(branches)('$name: RFC 4231 HMAC-SHA512', ({ hmac }) => {
+    for (const v of VECTORS) {
+      expect(toHex(hmac(v.key, v.data)).slice(0, v.sha512.length), v.name).toBe(v.sha512);
+    }
+  });
+
+  it.each(branches)(
+    '$name: createHmac results for any key and data length, through the expected branch',
+    ({ hmac, callsForShort }) => {
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ maxLength: 2 * 128 + 8 }),
+          fc.uint8Array({ maxLength: 200 }),
+          (key, data) => {
+            const before = oneShotCalls;
+            const mac = hmac(key, data);
+            expect(toHex(mac)).toBe(toHex(createHmac('sha512', key).update(data).digest()));
+            const short = key.length <= 128 && data.length <= 64;
+            expect(oneShotCalls - before).toBe(short ? callsForShort : 0);
+            expect(mac.byteOffset).toBe(0);
+            expect(mac.buffer.byteLength).toBe(64);
+          },
+        ),
+        { numRuns: propertyRuns(300, 3000) },
+      );
+    },
+  );
 });
