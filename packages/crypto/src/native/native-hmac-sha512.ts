@@ -1,4 +1,6 @@
-import { createHmac, hash } from 'node:crypto';
+// A namespace import: `hash` is missing below Node 20.12 (this package declares >= 20), and a
+// named import of a missing export fails to link, taking the whole entry with it.
+import * as nodeCrypto from 'node:crypto';
 import { HMAC_SHA512_LENGTH } from '../crypto-provider.ts';
 import { ownedBytes } from './owned-bytes.ts';
 
@@ -18,9 +20,10 @@ const innerViews = Array.from({ length: MAX_ONE_SHOT_DATA + 1 }, (_, m) =>
   inner.subarray(0, BLOCK + m),
 );
 
-// One-shot `hash()` exists from Node 20.12; below it (this package declares >= 20) every
-// HMAC-SHA512 goes through `createHmac`.
-const hasOneShot = typeof hash === 'function';
+/** node:crypto's one-shot `hash(algorithm, data, 'buffer')` (Node 20.12+), as this file calls it. */
+export type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer;
+
+const nodeHash = (nodeCrypto as { hash?: unknown }).hash;
 
 /**
  * HMAC-SHA512 through node:crypto: RFC 2104's `SHA512((K ⊕ opad) ‖ SHA512((K ⊕ ipad) ‖ m))`
@@ -28,37 +31,54 @@ const hasOneShot = typeof hash === 'function';
  * with OpenSSL 3.0 (three digest contexts set up, and a C++-backed object for the garbage
  * collector to finalize); a channel pays one HMAC-SHA512 per frame on each side, and the
  * one-shot form makes a whole channel seal + open about 5 % cheaper. Keys longer than a block
- * (which RFC 2104 hashes first) and data over 64 bytes take `createHmac`. The scratch holds key
- * bytes only during a call: the pads are restored and the data and inner digest zeroed before
- * it returns. Returns an array of its own.
+ * (which RFC 2104 hashes first) and data over 64 bytes take `createHmac`, and so does every call
+ * on a Node without `hash()` (below 20.12). The scratch holds key bytes only during a call: the
+ * pads are restored and the data and inner digest zeroed before it returns. Returns an array of
+ * its own.
  */
-export function nativeHmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const n = key.length;
-  const m = data.length;
-  if (!hasOneShot || n > BLOCK || m > MAX_ONE_SHOT_DATA) {
-    return ownedBytes(createHmac('sha512', key).update(data).digest());
-  }
-  // Loops rather than set/fill where the spans are a key or a byte of data: the builtins' call
-  // costs would exceed the copies.
-  try {
-    for (let i = 0; i < n; i++) {
-      const k = key[i] as number;
-      inner[i] = k ^ IPAD;
-      outer[i] = k ^ OPAD;
+export const nativeHmacSha512 = nativeHmacSha512Over(
+  typeof nodeHash === 'function' ? (nodeHash as OneShotHash) : undefined,
+);
+
+/** HMAC-SHA512 through `createHmac`: keys over a block, long data, and Node below 20.12. */
+function createHmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return ownedBytes(nodeCrypto.createHmac('sha512', key).update(data).digest());
+}
+
+/**
+ * {@link nativeHmacSha512} over the given one-shot hash, or over `createHmac` alone when it is
+ * `undefined` (as on Node below 20.12); the tests build both.
+ */
+export function nativeHmacSha512Over(
+  hash: OneShotHash | undefined,
+): (key: Uint8Array, data: Uint8Array) => Uint8Array {
+  if (hash === undefined) return createHmacSha512;
+  return (key, data) => {
+    const n = key.length;
+    const m = data.length;
+    if (n > BLOCK || m > MAX_ONE_SHOT_DATA) return createHmacSha512(key, data);
+    // Loops rather than set/fill where the spans are a key or a byte of data: the builtins' call
+    // costs would exceed the copies.
+    try {
+      for (let i = 0; i < n; i++) {
+        const k = key[i] as number;
+        inner[i] = k ^ IPAD;
+        outer[i] = k ^ OPAD;
+      }
+      for (let i = 0; i < m; i++) inner[BLOCK + i] = data[i] as number;
+      const innerDigest = hash('sha512', innerViews[m] as Uint8Array, 'buffer');
+      outer.set(innerDigest, BLOCK);
+      innerDigest.fill(0);
+      return ownedBytes(hash('sha512', outer, 'buffer'));
+    } finally {
+      for (let i = 0; i < n; i++) {
+        inner[i] = IPAD;
+        outer[i] = OPAD;
+      }
+      for (let i = 0; i < m; i++) inner[BLOCK + i] = 0;
+      outer.fill(0, BLOCK);
     }
-    for (let i = 0; i < m; i++) inner[BLOCK + i] = data[i] as number;
-    const innerDigest = hash('sha512', innerViews[m] as Uint8Array, 'buffer');
-    outer.set(innerDigest, BLOCK);
-    innerDigest.fill(0);
-    return ownedBytes(hash('sha512', outer, 'buffer'));
-  } finally {
-    for (let i = 0; i < n; i++) {
-      inner[i] = IPAD;
-      outer[i] = OPAD;
-    }
-    for (let i = 0; i < m; i++) inner[BLOCK + i] = 0;
-    outer.fill(0, BLOCK);
-  }
+  };
 }
 
 /** Copies of the two scratch buffers, for the test that no key bytes stay in them. */
