@@ -9,6 +9,7 @@ import {
   TruncatedCiphertextError,
   type CryptoProvider,
 } from '../src/index.ts';
+import { channelPair } from './channel-harness.ts';
 import { L, fromLe, le32 } from './curve-math.ts';
 import { bothProviders, utf8 } from './providers.ts';
 
@@ -17,7 +18,29 @@ const NONCE = new Uint8Array(12).fill(2);
 const EMPTY = new Uint8Array(0);
 const WRONG_32 = [0, 16, 31, 33, 64];
 const WRONG_12 = [0, 8, 11, 13, 24];
-const NOT_BYTES: unknown[] = ['abc', null, undefined, 7, [1, 2, 3], new Uint16Array(16)];
+const NOT_BYTES: unknown[] = [
+  'abc',
+  null,
+  undefined,
+  7,
+  [1, 2, 3],
+  new Uint16Array(16),
+  proxyOf(new Uint8Array(32)),
+];
+
+/**
+ * A Proxy of a Uint8Array: `instanceof Uint8Array` says yes, but every read of it runs caller
+ * code (`onRead`), which may call back into the provider in the middle of a computation.
+ */
+function proxyOf(bytes: Uint8Array, onRead: () => void = () => {}): Uint8Array {
+  return new Proxy(bytes, {
+    get(target, property) {
+      onRead();
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
 
 // A signature with S ≥ L from Go's crypto/ed25519 malleability test (public test data).
 const GO_MALLEABLE = {
@@ -109,13 +132,47 @@ describe.each(bothProviders())('bad input on the $name provider', (crypto: Crypt
     }
   });
 
+  it('a Proxy of a Uint8Array is not bytes: refused before any read, on every path', () => {
+    // A getter that calls HMAC-SHA512 again would run in the middle of the outer call, while
+    // the native provider's shared scratch holds the outer key: it must never be read.
+    let reads = 0;
+    const reentrant = (bytes: Uint8Array) =>
+      proxyOf(bytes, () => {
+        reads++;
+        crypto.hmacSha512(KEY, Uint8Array.of(9));
+      });
+    expectNamed(() => crypto.hmacSha512(reentrant(KEY), Uint8Array.of(7)), InvalidLengthError);
+    expectNamed(() => crypto.hmacSha512(KEY, reentrant(Uint8Array.of(7))), InvalidLengthError);
+    expectNamed(() => crypto.hmacSha256(reentrant(KEY), EMPTY), InvalidLengthError);
+    expectNamed(() => crypto.hkdfSha256(reentrant(KEY), EMPTY, EMPTY, 32), InvalidLengthError);
+    expectNamed(
+      () => crypto.aeadSeal(KEY, NONCE, EMPTY, EMPTY, reentrant(new Uint8Array(16))),
+      InvalidLengthError,
+    );
+    expectNamed(() => crypto.aeadSeal(reentrant(KEY), NONCE, EMPTY, EMPTY), InvalidLengthError);
+    expectNamed(() => crypto.ed25519SigningKey(KEY).sign(reentrant(KEY)), InvalidLengthError);
+    // The channel's own entry points, which check before the provider is reached.
+    const { a, b } = channelPair(crypto);
+    const input = { packetClass: 0, profile: 0, timeHint: 0 } as const;
+    expectNamed(() => a.seal({ ...input, payload: reentrant(KEY) }), InvalidLengthError);
+    expectNamed(
+      () => a.sealInto({ ...input, payload: KEY }, reentrant(new Uint8Array(100))),
+      InvalidLengthError,
+    );
+    const frame = a.seal({ ...input, payload: KEY });
+    expectNamed(() => b.open(reentrant(frame)), InvalidLengthError);
+    expect(reads).toBe(0);
+    // The plain arrays still work.
+    expect(b.open(frame).plaintext).toEqual(KEY);
+  });
+
   it('Ed25519 signatures of the wrong length → InvalidLengthError', () => {
     const key = crypto.ed25519SigningKey(KEY);
     const verifier = crypto.ed25519VerifyingKey(key.publicKey);
     for (const n of [0, 32, 63, 65, 128]) {
       expectNamed(() => verifier.verify(EMPTY, new Uint8Array(n)), InvalidLengthError);
     }
-    for (const v of NOT_BYTES)
+    for (const v of [...NOT_BYTES, proxyOf(key.sign(EMPTY))])
       expectNamed(() => verifier.verify(EMPTY, v as never), InvalidLengthError);
     for (const v of NOT_BYTES) expectNamed(() => key.sign(v as never), InvalidLengthError);
   });
