@@ -97,6 +97,9 @@ describe.each(bothProviders())('Identity on the $name provider', (crypto: Crypto
     for (const bad of cases)
       expect(() => Identity.import(crypto, bad)).toThrow(InvalidIdentityError);
     expect(() => Identity.import(crypto, 'ELID' as never)).toThrow(InvalidIdentityError);
+    // A Proxy of the good bytes (every read of it would run caller code) is not bytes either.
+    expect(() => Identity.import(crypto, new Proxy(good, {}))).toThrow(InvalidIdentityError);
+    expect(Identity.import(crypto, good).nodeId).toBe(Identity.import(crypto, good.slice()).nodeId);
     expect(() => Identity.fromSecrets(crypto, null as never)).toThrow(InvalidLengthError);
     expect(() =>
       Identity.fromSecrets(crypto, {
