@@ -1,6 +1,7 @@
 import { ByteReader, ByteWriter, type NodeId } from '@elara/core';
 import { InvalidIdentityError } from './crypto-errors.ts';
 import { KEY_LENGTH } from './crypto-provider.ts';
+import { isBytes } from './internal/check-bytes.ts';
 import { copyBytes } from './internal/copy-bytes.ts';
 
 /** "ELID": the first four bytes of an exported identity. */
@@ -65,9 +66,9 @@ export function decodeIdentity(bytes: Uint8Array): IdentitySecrets & {
   readonly nodeId: bigint;
   readonly agreementPublicKey: Uint8Array;
 } {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== EXPORTED_IDENTITY_LENGTH) {
+  if (!isBytes(bytes) || bytes.length !== EXPORTED_IDENTITY_LENGTH) {
     throw new InvalidIdentityError(
-      `exported identity: expected ${EXPORTED_IDENTITY_LENGTH} bytes, got ${bytes instanceof Uint8Array ? bytes.length : 'something else'}`,
+      `exported identity: expected ${EXPORTED_IDENTITY_LENGTH} bytes, got ${isBytes(bytes) ? bytes.length : 'something else'}`,
     );
   }
   const r = new ByteReader(bytes);
