@@ -84,7 +84,8 @@ export class FrameSender {
   /**
    * Seals `payload` to `link` in one frame, or fragments it first when it is larger than one
    * frame holds (core's `fragmentPayload`; a payload beyond `maxFragments` frames is core's
-   * `TooLargeError`), over the link's transport (or `via`: a probe of the direct path). Returns
+   * `TooLargeError`), over the link's transport to its peer's address (or `via` and `to`: a
+   * path challenge, or its answer, on the path under validation). Returns
    * the bytes the transport accepted.
    */
   send(
@@ -94,10 +95,11 @@ export class FrameSender {
     profile: RepresentationProfile,
     now: number,
     via: Transport = link.via,
+    to: Endpoint = link.remote,
   ): number {
     const timeHint = wrappedTimeHint(now, link.establishedAt);
     if (payload.length <= this.payloadBudget) {
-      return this.seal(link, payload, packetClass, profile, timeHint, via);
+      return this.seal(link, payload, packetClass, profile, timeHint, via, to);
     }
     const fragments = fragmentPayload(payload, {
       messageId: this.nextMessageId(),
@@ -105,7 +107,9 @@ export class FrameSender {
       maxFragments: this.maxFragments,
     });
     let bytes = 0;
-    for (const f of fragments) bytes += this.seal(link, f, packetClass, profile, timeHint, via);
+    for (const f of fragments) {
+      bytes += this.seal(link, f, packetClass, profile, timeHint, via, to);
+    }
     return bytes;
   }
 
@@ -116,9 +120,10 @@ export class FrameSender {
     profile: RepresentationProfile,
     timeHint: number,
     via: Transport,
+    to: Endpoint,
   ): number {
     const end = link.channel.sealInto({ packetClass, profile, timeHint, payload }, this.buffer, 0);
-    return this.sendRaw(this.buffer.subarray(0, end), link.remote, via) ? end : 0;
+    return this.sendRaw(this.buffer.subarray(0, end), to, via) ? end : 0;
   }
 
   private nextMessageId(): number {

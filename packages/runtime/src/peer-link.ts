@@ -1,4 +1,4 @@
-import { type Endpoint, type NodeId, endpointEquals } from '@elara/core';
+import type { Endpoint, NodeId } from '@elara/core';
 import type { PublicIdentity, SecureChannel } from '@elara/crypto';
 import type { Transport } from '@elara/net';
 import { TimeHintReader } from './internal/time-hint.ts';
@@ -69,16 +69,15 @@ export class PeerLink {
   }
 
   /**
-   * An authenticated frame arrived from `from` at `now`: the peer is alive there. Returns true
-   * when its address or liveness changed (participants then show it).
+   * An authenticated frame arrived at `now`: the peer is alive. Returns true when it was stale
+   * (participants then show it). Where it came from moves nothing: a path moves only once
+   * validated (see `DirectPathProbes`).
    */
-  heard(from: Endpoint, now: number): boolean {
-    const moved = !endpointEquals(from, this.remote);
-    if (moved) this.remote = from;
+  heard(now: number): boolean {
     const revived = this.stale;
     this.stale = false;
     this.lastSeen = Math.max(this.lastSeen, now);
-    return moved || revived;
+    return revived;
   }
 
   /**

@@ -1,20 +1,24 @@
 import type { Endpoint, NodeId } from '@elara/core';
 import type { Transport } from '@elara/net';
 import { describe, expect, it } from 'vitest';
-import { DirectPathProbes } from '../src/internal/direct-path-probes.ts';
+import {
+  DirectPathProbes,
+  type PathChallenge,
+  UNVALIDATED_AMPLIFICATION,
+} from '../src/internal/direct-path-probes.ts';
 import type { PeerLink } from '../src/peer-link.ts';
 
 const peerAt: Endpoint = { family: 'IPv4', address: '192.0.2.7', port: 4000 };
 const elsewhere: Endpoint = { family: 'IPv4', address: '192.0.2.9', port: 4000 };
 const socket = { name: 'socket' } as unknown as Transport;
 
-/** A relayed channel to peer 7, as much of one as the probes read. */
-function relayedLink(): PeerLink {
+/** A channel to peer 7, as much of one as the probes read. */
+function channel(relayed: boolean): PeerLink {
   const link = {
     nodeId: 7n as NodeId,
     remote: peerAt,
-    relayed: true,
-    via: { name: 'relay' } as unknown as Transport,
+    relayed,
+    via: relayed ? ({ name: 'relay' } as unknown as Transport) : socket,
     useDirect(t: Transport) {
       link.via = t;
       link.relayed = false;
@@ -23,14 +27,27 @@ function relayedLink(): PeerLink {
   return link as unknown as PeerLink;
 }
 
-function probes(intervalUs: number, ceilingUs = 4 * intervalUs) {
-  const sent: number[] = [];
+interface Sent {
+  readonly to: Endpoint;
+  readonly at: number;
+  readonly challenge: PathChallenge;
+}
+
+const CHALLENGE_BYTES = 60;
+
+function probes(intervalUs: number, ceilingUs = 4 * intervalUs, minGapUs = 500) {
+  const sent: Sent[] = [];
+  let next = 0x9e3779b9;
   const p = new DirectPathProbes({
     direct: socket,
     intervalUs,
     ceilingUs,
-    windowUs: 100,
-    probe: (_link, now) => sent.push(now),
+    minGapUs,
+    nextChallenge: () => ({ id: (next = (next * 31 + 7) >>> 0), t1: next % 1000 }),
+    send: (_link, to, challenge, now) => {
+      sent.push({ to, at: now, challenge });
+      return CHALLENGE_BYTES;
+    },
   });
   return { p, sent };
 }
@@ -38,36 +55,79 @@ function probes(intervalUs: number, ceilingUs = 4 * intervalUs) {
 describe('DirectPathProbes', () => {
   it('probes a relayed channel after the interval, then twice as long each time up to the ceiling', () => {
     const { p, sent } = probes(1_000);
-    const link = relayedLink();
+    const link = channel(true);
     const links = new Map([[link.nodeId, link]]);
     for (let now = 0; now <= 20_000; now += 100) p.tick(now, links);
-    expect(sent).toEqual([1_000, 3_000, 7_000, 11_000, 15_000, 19_000]);
+    expect(sent.map((s) => s.at)).toEqual([1_000, 3_000, 7_000, 11_000, 15_000, 19_000]);
+    expect(sent.every((s) => s.to === peerAt)).toBe(true);
     expect(p.size).toBe(1);
   });
 
-  it('switches only on a direct frame from the probed address within the window', () => {
-    const { p } = probes(1_000);
-    const link = relayedLink();
+  it('a relayed channel switches only on the answer echoing its challenge, direct, from the probed address', () => {
+    const { p, sent } = probes(1_000);
+    const link = channel(true);
     const links = new Map([[link.nodeId, link]]);
     p.tick(0, links);
-    // Before any probe, through the relay, from elsewhere, or after the window: nothing.
-    expect(p.heard(link, true, peerAt, 500)).toBe(false);
+    // Plain authenticated frames from the peer's address validate nothing (a raced copy).
+    p.heard(link, true, peerAt, 100, 500);
     p.tick(1_000, links);
-    expect(p.heard(link, false, peerAt, 1_050)).toBe(false);
-    expect(p.heard(link, true, elsewhere, 1_050)).toBe(false);
-    expect(p.heard(link, true, peerAt, 1_101)).toBe(false);
+    const c = (sent[0] as Sent).challenge;
+    p.heard(link, true, peerAt, 100, 1_050);
     expect(link.relayed).toBe(true);
-    p.tick(3_000, links);
-    expect(p.heard(link, true, peerAt, 3_050)).toBe(true);
+    // A wrong id or stamp, through the relay, or from elsewhere: nothing.
+    expect(p.answered(link, { id: c.id ^ 1, t1: c.t1 }, true, peerAt)).toBe(false);
+    expect(p.answered(link, { id: c.id, t1: c.t1 + 1 }, true, peerAt)).toBe(false);
+    expect(p.answered(link, c, false, peerAt)).toBe(false);
+    expect(p.answered(link, c, true, elsewhere)).toBe(false);
+    expect(link.relayed).toBe(true);
+    expect(p.answered(link, c, true, peerAt)).toBe(true);
     expect(link.relayed).toBe(false);
     expect(link.via).toBe(socket);
-    p.tick(3_100, links);
     expect(p.size).toBe(0);
+    // Once only.
+    expect(p.answered(link, c, true, peerAt)).toBe(false);
+  });
+
+  it('a direct channel challenges a new address, at most once per gap and within 3x the bytes it sent', () => {
+    const { p, sent } = probes(1_000, 4_000, 500);
+    const link = channel(false);
+    // A 10-byte frame pays for no 60-byte challenge; enough bytes do.
+    p.heard(link, true, elsewhere, 10, 0);
+    expect(sent).toEqual([]);
+    p.heard(link, true, elsewhere, 10, 100);
+    expect(sent).toEqual([]);
+    for (let t = 200; t < 2_000; t += 10) p.heard(link, true, elsewhere, 100, t);
+    expect(sent.map((s) => s.at)).toEqual([200, 700, 1_200, 1_700]);
+    expect(sent.every((s) => s.to === elsewhere)).toBe(true);
+    expect(link.remote).toBe(peerAt);
+    // Frames from the current address or through a relay challenge nothing.
+    p.heard(link, true, peerAt, 1_000, 5_000);
+    p.heard(link, false, elsewhere, 1_000, 5_000);
+    expect(sent.length).toBe(4);
+    // The answer to the latest challenge moves the path.
+    const last = (sent.at(-1) as Sent).challenge;
+    expect(p.answered(link, last, true, peerAt)).toBe(false);
+    expect(p.answered(link, last, true, elsewhere)).toBe(true);
+    expect(link.remote).toBe(elsewhere);
+  });
+
+  it('bytes to an unvalidated address stay within the amplification bound', () => {
+    const { p, sent } = probes(1_000, 4_000, 0);
+    const link = channel(false);
+    let received = 0;
+    for (let t = 0; t < 10_000; t += 10) {
+      p.heard(link, true, elsewhere, 25, t);
+      received += 25;
+      expect(sent.length * CHALLENGE_BYTES).toBeLessThanOrEqual(
+        UNVALIDATED_AMPLIFICATION * received,
+      );
+    }
+    expect(sent.length).toBeGreaterThan(0);
   });
 
   it('never probes with an interval of 0, and forgets a peer that left', () => {
     const off = probes(0, 0);
-    const link = relayedLink();
+    const link = channel(true);
     const links = new Map([[link.nodeId, link]]);
     for (let now = 0; now <= 100_000; now += 1_000) off.p.tick(now, links);
     expect(off.sent).toEqual([]);

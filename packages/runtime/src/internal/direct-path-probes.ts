@@ -2,93 +2,190 @@ import { type Endpoint, type NodeId, endpointEquals } from '@elara/core';
 import type { Transport } from '@elara/net';
 import type { PeerLink } from '../peer-link.ts';
 
-/** One relayed channel's probing of the direct path. */
-interface Probe {
-  /** The channel probed (a newer channel with the same peer starts afresh). */
+/** Bytes sent to an address not validated yet, at most, per byte received from it (RFC 9000 §8). */
+export const UNVALIDATED_AMPLIFICATION = 3;
+
+/** One channel's path under validation. */
+interface PathState {
+  /** The channel (a newer channel with the same peer starts afresh). */
   readonly link: PeerLink;
-  /** When the next probe goes. */
+  /** Relayed: when the next probe of the direct path goes; Infinity for a direct channel. */
   nextAt: number;
-  /** The wait after the next probe (doubles up to the ceiling). */
+  /** Relayed: the wait after the next probe (doubles up to the ceiling). */
   waitUs: number;
-  /** A frame from the peer arriving directly before this validates the path. */
-  openUntil: number;
+  /** The address challenged or to challenge: the peer's own (relayed), a new one (direct). */
+  address: Endpoint | undefined;
+  /** Bytes received from and sent to `address` while it is not validated. */
+  received: number;
+  sent: number;
+  /** The challenge outstanding (-1: none), and when the last one went. */
+  challenge: number;
+  challengeT1: number;
+  lastChallengeAt: number;
+}
+
+/** A path challenge's content: echoed by the peer's sealed time-sync answer. */
+export interface PathChallenge {
+  readonly id: number;
+  readonly t1: number;
 }
 
 /** What {@link DirectPathProbes} is built from. */
 export interface DirectPathProbesOptions {
   /** The node's own socket: the direct path. */
   readonly direct: Transport;
-  /** The first wait before a probe, µs; 0: never probe. */
+  /** The first wait before a probe of a relayed channel, µs; 0: never probe. */
   readonly intervalUs: number;
   /** The longest wait between probes, µs. */
   readonly ceilingUs: number;
-  /** How long after a probe a direct frame from the peer validates the path, µs. */
-  readonly windowUs: number;
-  /** Sends an authenticated probe (a sealed heartbeat) to the peer over `direct`. */
-  readonly probe: (link: PeerLink, now: number) => void;
+  /** At most one challenge per channel this often, µs (the heartbeat interval). */
+  readonly minGapUs: number;
+  /** An unpredictable challenge (a random u32 id and a stamp). */
+  readonly nextChallenge: () => PathChallenge;
+  /**
+   * Seals `challenge` (a time-sync request) to `link`'s peer at `to` over the direct socket;
+   * returns the bytes sent.
+   */
+  readonly send: (link: PeerLink, to: Endpoint, challenge: PathChallenge, now: number) => number;
 }
 
 /**
- * Brings relayed channels back to the direct path. A channel made through the TURN relay (the
- * direct path did not answer then) probes the peer's own address from the node's socket:
- * `intervalUs` after it was made, then twice as long after each probe up to `ceilingUs`. A
- * probe is a sealed heartbeat, so the peer opens it and, following its authenticated frames,
- * sends its next frames to this node directly. The path is **validated** when an authenticated
- * frame from the peer (it opened on the channel: no forged or replayed datagram does) arrives on
- * the node's own socket, from the address probed, within `windowUs` of a probe: only then do this node's frames leave
- * over the socket instead of the relay. Both directions have then worked without the relay.
- * Frames in flight on the relay still open (the channel is the same), so nothing is lost or
- * taken twice across the switch.
+ * Path validation, as QUIC's (RFC 9000 §8.2): a path is used only once the peer answered an
+ * unpredictable challenge over it. The challenge is a sealed time-sync request with a random
+ * id, sent from the node's socket to the address under validation; the peer answers a request
+ * on the path it came by, and only its sealed answer echoing the id and stamp, arriving on the
+ * node's socket from that address, validates it. A copy of a genuine frame raced from a
+ * spoofed source proves nothing, so it moves nothing.
+ *
+ * - A **relayed** channel (the direct path did not answer when it was made) challenges the
+ *   peer's own address `intervalUs` after it was made, then twice as long after each probe up
+ *   to `ceilingUs`; once validated, its frames leave over the socket instead of the relay.
+ * - A **direct** channel that hears its peer from a new address (a NAT rebinding, or a copy an
+ *   attacker raced from elsewhere) keeps sending to the current address and challenges the new
+ *   one, at most once per `minGapUs`, sending it at most {@link UNVALIDATED_AMPLIFICATION}
+ *   times the bytes received from it; the answer moves the path. A real rebinding is followed
+ *   within about a round trip of the peer's next frame.
+ *
+ * Frames in flight on the old path still open (the channel is the same), so nothing is lost
+ * or taken twice across a switch.
  */
 export class DirectPathProbes {
-  private readonly probes = new Map<NodeId, Probe>();
+  private readonly paths = new Map<NodeId, PathState>();
+  /**
+   * The size of the last challenge sent: what the next one costs against the bound (before the
+   * first, a sealed time-sync request's size, rounded up).
+   */
+  private challengeBytes = 64;
 
   constructor(private readonly options: DirectPathProbesOptions) {}
 
-  /** Relayed channels probing now. */
+  /** Channels with a path under validation now. */
   get size(): number {
-    return this.probes.size;
+    return this.paths.size;
   }
 
-  /** Sends the probes that are due over `links` (and forgets channels no longer relayed). */
+  /** Sends the probes of relayed channels that are due (and forgets channels gone). */
   tick(now: number, links: ReadonlyMap<NodeId, PeerLink>): void {
     const o = this.options;
-    if (o.intervalUs === 0) return;
-    for (const [peer, p] of this.probes) {
-      if (links.get(peer) !== p.link || !p.link.relayed) this.probes.delete(peer);
+    for (const [peer, p] of this.paths) {
+      if (links.get(peer) !== p.link || (p.nextAt !== Infinity && !p.link.relayed)) {
+        this.paths.delete(peer);
+      }
     }
+    if (o.intervalUs === 0) return;
     for (const [peer, link] of links) {
       if (!link.relayed) continue;
-      let p = this.probes.get(peer);
+      let p = this.paths.get(peer);
       if (p === undefined) {
-        p = { link, nextAt: now + o.intervalUs, waitUs: o.intervalUs, openUntil: -1 };
-        this.probes.set(peer, p);
+        p = this.fresh(link, now + o.intervalUs, o.intervalUs, link.remote);
+        this.paths.set(peer, p);
       }
       if (now < p.nextAt) continue;
-      p.openUntil = now + o.windowUs;
       p.waitUs = Math.min(o.ceilingUs, 2 * p.waitUs);
       p.nextAt = now + p.waitUs;
-      o.probe(link, now);
+      this.challenge(p, link.remote, now);
     }
   }
 
   /**
-   * An authenticated frame from `link`'s peer arrived from `from` at `now`, `direct` when on the
-   * node's own socket. True when it validated the direct path: `link` then sends over it. Only
-   * a frame from the peer's own address counts (the one the relay reaches and probes go to): a
-   * genuine frame forwarded from elsewhere validates nothing.
+   * The peer of a relayed channel challenged us directly: our own probe goes now (once per
+   * `minGapUs`), so both directions leave the relay about together.
    */
-  heard(link: PeerLink, direct: boolean, from: Endpoint, now: number): boolean {
-    if (!direct || !link.relayed || !endpointEquals(from, link.remote)) return false;
-    const p = this.probes.get(link.nodeId);
-    if (p === undefined || p.link !== link || now > p.openUntil) return false;
-    this.probes.delete(link.nodeId);
-    link.useDirect(this.options.direct);
+  hurry(link: PeerLink, now: number): void {
+    const p = this.paths.get(link.nodeId);
+    if (p === undefined || p.link !== link || !link.relayed) return;
+    if (now - p.lastChallengeAt < this.options.minGapUs) return;
+    p.nextAt = now;
+    this.tick(now, new Map([[link.nodeId, link]]));
+  }
+
+  /**
+   * An authenticated frame of `bytes` from `link`'s peer arrived from `from`, `direct` when on
+   * the node's own socket. It moves nothing; on a direct channel, a new address is challenged.
+   */
+  heard(link: PeerLink, direct: boolean, from: Endpoint, bytes: number, now: number): void {
+    if (!direct || link.relayed || endpointEquals(from, link.remote)) return;
+    let p = this.paths.get(link.nodeId);
+    if (p === undefined || p.link !== link) {
+      p = this.fresh(link, Infinity, 0, from);
+      this.paths.set(link.nodeId, p);
+    }
+    if (p.address === undefined || !endpointEquals(p.address, from)) {
+      p.address = from;
+      p.received = 0;
+      p.sent = 0;
+      p.challenge = -1;
+    }
+    p.received += bytes;
+    if (now - p.lastChallengeAt >= this.options.minGapUs) this.challenge(p, from, now);
+  }
+
+  /**
+   * A sealed time-sync answer from `link`'s peer arrived from `from`. True when it answers our
+   * outstanding challenge, on the node's socket, from the address challenged: the path is then
+   * validated and `link` uses it. False otherwise (an ordinary answer for clock sync).
+   */
+  answered(link: PeerLink, answer: PathChallenge, direct: boolean, from: Endpoint): boolean {
+    const p = this.paths.get(link.nodeId);
+    if (p === undefined || p.link !== link || p.challenge < 0) return false;
+    if (answer.id !== p.challenge || answer.t1 !== p.challengeT1) return false;
+    if (!direct || p.address === undefined || !endpointEquals(from, p.address)) return false;
+    this.paths.delete(link.nodeId);
+    if (link.relayed) link.useDirect(this.options.direct);
+    else link.remote = p.address;
     return true;
   }
 
   /** `peer` left the session. */
   forget(peer: NodeId): void {
-    this.probes.delete(peer);
+    this.paths.delete(peer);
+  }
+
+  private fresh(link: PeerLink, nextAt: number, waitUs: number, address: Endpoint): PathState {
+    return {
+      link,
+      nextAt,
+      waitUs,
+      address,
+      received: 0,
+      sent: 0,
+      challenge: -1,
+      challengeT1: 0,
+      lastChallengeAt: -Infinity,
+    };
+  }
+
+  private challenge(p: PathState, to: Endpoint, now: number): void {
+    // An address not validated gets at most three times what came from it (a relayed
+    // channel's probe goes to the peer's own address, the one the relay reaches: no bound).
+    const bounded = !p.link.relayed;
+    if (bounded && p.sent + this.challengeBytes > UNVALIDATED_AMPLIFICATION * p.received) return;
+    const c = this.options.nextChallenge();
+    p.challenge = c.id;
+    p.challengeT1 = c.t1;
+    p.lastChallengeAt = now;
+    p.address = to;
+    this.challengeBytes = this.options.send(p.link, to, c, now);
+    p.sent += this.challengeBytes;
   }
 }
