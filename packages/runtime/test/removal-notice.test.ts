@@ -3,6 +3,7 @@ import {
   type NodeId,
   PacketClass,
   RepresentationProfile,
+  decodeEnvelope,
   encodeEventBatch,
   signEnvelope,
 } from '@elara/core';
@@ -162,6 +163,40 @@ describe('a removed member is told', () => {
     expect(lost.end?.reason).toBe('removed');
   });
 
+  it('a repair answer that carries its removal stops there: nothing after it is applied', async () => {
+    const { nodes, sessions } = await group(97, 3);
+    const [founder, bob, mallory] = nodes as [Node, Node, Node];
+    const [room, , lost] = sessions as [Session, Session, Session];
+    // Cut off for every farewell copy: the removal can reach it only by repair.
+    sim.net.partition([founder.localAddress, bob.localAddress], [mallory.localAddress]);
+    room.remove(mallory.nodeId);
+    room.text('general').send('after the removal');
+    await advance(3_000_000);
+    expect(lost.closed).toBe(false);
+    const core = (lost as unknown as { core: SessionCore }).core;
+    const inner = core as unknown as {
+      links: Map<NodeId, PeerLink>;
+      control(link: PeerLink, message: unknown, now: number): void;
+    };
+    const store = (room as unknown as { core: SessionCore }).core.replica.store;
+    const from = lost.state.processedOf(founder.nodeId) + 1;
+    const head = room.state.processedOf(founder.nodeId);
+    const events = [];
+    for (let seq = from; seq <= head; seq++) {
+      const raw = store.get(founder.nodeId, seq);
+      if (raw !== undefined) events.push(decodeEnvelope(raw));
+    }
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    const removalSeq = from + events.findIndex((e) => e.target === lost.membership.atom);
+    inner.control(
+      inner.links.get(founder.nodeId) as PeerLink,
+      { type: 'repair-response', requestId: 1, final: true, events },
+      sim.world.scheduler.now(),
+    );
+    expect(lost.end?.reason).toBe('removed');
+    expect(lost.state.processedOf(founder.nodeId)).toBe(removalSeq);
+  });
+
   it('leave() and stop() end sessions with their own reasons', async () => {
     const { nodes, sessions } = await group(93, 3);
     const leaving = sessions[1] as Session;
@@ -204,5 +239,15 @@ describe('a removed member is told', () => {
     await advance(500_000);
     expect(contents(bobs)).toEqual(['still talking']);
     expect(bobs.participants.get(eve.nodeId)?.connected).toBe(true);
+    // The same removal, signed by the founder and sent the same way, ends it: the refusals
+    // above were the removal checks, not a path that ends nothing.
+    sendEntry(room, bob.nodeId, founder.identity, founder.nodeId, {
+      op: 'remove',
+      member: bob.nodeId,
+    });
+    await advance(200_000);
+    expect(bobs.end?.reason).toBe('removed');
+    const end = bobs.end as Extract<SessionEnd, { reason: 'removed' }>;
+    expect(end.error.removedBy).toBe(founder.nodeId);
   });
 });

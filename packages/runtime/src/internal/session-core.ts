@@ -16,6 +16,7 @@ import {
   decodeEnvelope,
   decodeFragment,
   encodeControlMessage,
+  endpointEquals,
   payloadKind,
   splitEventBatch,
 } from '@elara/core';
@@ -133,6 +134,9 @@ export class SessionCore {
   /** When {@link dials} next looks for members to dial. */
   private nextDialCheckAt = 0;
   private ended = false;
+  /** How the datagram being dispatched came: on the node's socket, and from where. */
+  private arrivalDirect = false;
+  private arrivalFrom: Endpoint = { family: 'IPv4', address: '0.0.0.0', port: 0 };
   private endValue: SessionEnd | undefined;
   private readonly endSubject = new ReplaySubject<SessionEnd>(1);
   /**
@@ -199,9 +203,21 @@ export class SessionCore {
       direct: host.sender.transport,
       intervalUs: config.directProbeIntervalUs,
       ceilingUs: config.directProbeCeilingUs,
-      // The peer's next frames (a time-sync request, a heartbeat) follow the probe's address.
-      windowUs: 2 * config.heartbeatIntervalUs,
-      probe: (link, now) => this.sendHeartbeat(link, now, host.sender.transport),
+      minGapUs: config.heartbeatIntervalUs,
+      nextChallenge: () => ({
+        id: new DataView(host.provider.randomBytes(4).buffer).getUint32(0),
+        t1: Math.floor(host.clock.now()),
+      }),
+      send: (link, to, c, now) =>
+        host.sender.send(
+          link,
+          encodeControlMessage({ type: 'time-sync-request', id: c.id, t1: c.t1 }),
+          PacketClass.Core,
+          RepresentationProfile.Textual,
+          now,
+          host.sender.transport,
+          to,
+        ),
     });
     this.wasMember = this.replica.inSession(host.identity.nodeId);
     const field = this.replica.field;
@@ -448,17 +464,13 @@ export class SessionCore {
     }
     const now = datagram.receivedAt;
     const opened = link.open(datagram.data, now, this.host.config.heartbeatIntervalUs, isMismatch);
-    const validated = this.probes.heard(link, direct, datagram.from, now);
-    // A relayed channel's peer is where the relay reaches it: a frame that came another way
-    // (a probe's answer, or a copy forwarded from elsewhere) does not move it.
-    const from = link.relayed && direct ? link.remote : datagram.from;
-    const before = link.remote;
-    if (link.heard(from, now) || validated) {
-      // Moved: a heartbeat answers at once on the new path (a relayed peer probing its direct
-      // path validates it with this; a rebinding NAT's new mapping is confirmed).
-      if (link.remote !== before) this.sendHeartbeat(link, now, link.via);
-      // Back from silence (or moved): our presence is refreshed for it at the next tick, since
-      // ephemeral events are never repaired.
+    // Where a frame came from moves no path: a new address is challenged (DirectPathProbes).
+    this.probes.heard(link, direct, datagram.from, datagram.data.length, now);
+    this.arrivalDirect = direct;
+    this.arrivalFrom = datagram.from;
+    if (link.heard(now)) {
+      // Back from silence: our presence is refreshed for it at the next tick, since ephemeral
+      // events are never repaired.
       this.nextPresenceAt = 0;
       this.changed();
     }
@@ -716,10 +728,34 @@ export class SessionCore {
       case 'time-sync-request': {
         const answer = this.exchanges.request(link.nodeId, message, this.host.clock.now());
         if (answer === undefined) this.host.counters.reject(Rejection.TimeSyncRateLimited);
-        else this.sendControl(link, answer, now);
+        else if (
+          this.arrivalDirect &&
+          (link.relayed || !endpointEquals(this.arrivalFrom, link.remote))
+        ) {
+          // A path challenge (RFC 9000 §8.2.2): answered the way it came, and a relayed channel
+          // challenges the peer's address in turn.
+          const sender = this.host.sender;
+          const bytes = encodeControlMessage(answer);
+          sender.send(
+            link,
+            bytes,
+            PacketClass.Core,
+            RepresentationProfile.Textual,
+            now,
+            sender.transport,
+            this.arrivalFrom,
+          );
+          this.probes.hurry(link, now);
+        } else this.sendControl(link, answer, now);
         return;
       }
       case 'time-sync-response': {
+        if (this.probes.answered(link, message, this.arrivalDirect, this.arrivalFrom)) {
+          // The path moved: our presence is refreshed there at the next tick.
+          this.nextPresenceAt = 0;
+          this.changed();
+          return;
+        }
         const outcome = this.exchanges.response(
           link.nodeId,
           message,
@@ -746,7 +782,13 @@ export class SessionCore {
         }
         return;
       case 'repair-response':
-        this.repair.received(link, message, now, (o) => this.count(o));
+        this.repair.received(
+          link,
+          message,
+          now,
+          (o) => this.count(o),
+          () => this.ended,
+        );
         return;
       case 'handshake':
         this.host.counters.reject(Rejection.MisplacedControl);

@@ -264,16 +264,21 @@ export class SessionRepair {
     this.sendEvents(link, request.requestId, events, final, now, older);
   }
 
-  /** A peer's answer: its events go to the field like any other. */
+  /**
+   * A peer's answer: its events go to the field like any other, until one of them ends the
+   * session (`ended`: this node's removal).
+   */
   received(
     link: PeerLink,
     message: RepairResponseMessage,
     now: number,
     count: (o: Outcome) => void,
+    ended: () => boolean,
   ): void {
     const field = this.replica.field;
     this.host.counters.repairEventsIn += message.events.length;
     for (const e of message.events) {
+      if (ended()) return;
       const outcome = field.receive(e, { from: link.nodeId });
       if (outcome.status === 'quarantined') this.quarantined(e, link.nodeId, now);
       count(outcome);
