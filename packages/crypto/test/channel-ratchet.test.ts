@@ -403,8 +403,9 @@ describe.each(bothProviders(6))('ratchet on the $name provider', (crypto) => {
     expect(m.scratch.flat().every((k) => k.every((x) => x === 0))).toBe(true);
     expect(committedHex(b)).toBe(before);
     expect(b.cachedReceiveKeys).toBe(2);
-    // The derivation cache is a pure function of the committed state: every key in it is one
-    // the schedule gives for a position at or past its chain's head (never an opened frame's).
+    // Which positions the derivation cache holds depends on the forged frames, but every key in
+    // it is one the schedule gives for a position at or past its chain's head (never an opened
+    // frame's).
     const allowed = hexSet([
       ...[1, 2, 3, 4, 5].map((e) => ref.ek(e)),
       ...Array.from({ length: 42 }, (_, i) => [ref.ck(0, 8 + i), ref.mk(0, 8 + i)]).flat(),
@@ -569,6 +570,42 @@ describe.each(bothProviders(7))('keys the ratchet lets go of are zeroed ($name)'
     Array.from({ length: slab.length / 32 }, (_, i) => slab.subarray(i * 32, i * 32 + 32)).filter(
       (k) => !zero(k),
     ).length;
+
+  it('a frame refused at t keeps its step through a commit of s < t: the authentic t derives only the positions between', () => {
+    const t = 6;
+    for (let s = 1; s < t; s++) {
+      const rec = recordingProvider(crypto);
+      const { a, b, root } = pairWith(crypto, rec);
+      const ref = referenceSchedule(root, CORE);
+      const frames = Array.from({ length: t + 1 }, (_, i) => a.seal(frameOf(payloadOf(i))));
+      b.open(frames[0]!);
+      const forged = frames[t]!.slice();
+      forged[forged.length - 1] = forged[forged.length - 1]! ^ 1;
+      let work = rec.hmacCalls;
+      expect(outcome(() => b.open(forged))).toBe('AuthenticationError');
+      expect(rec.hmacCalls - work).toBe(t); // positions 1..t, walked once
+      expect(toHex(b.open(frames[s]!).plaintext)).toBe(toHex(payloadOf(s)));
+      // The refused walk's step at t outlives the commit of s: the cache is not a function of
+      // the committed state alone, though each key in it is the schedule's for a position ≥ s + 1.
+      expect(b.describeDerivationCache()).toContain(`0:${t + 1}()${t}`);
+      const cache = b[channelKeyMaterial]().cache[CORE]!.map(toHex);
+      expect(cache).toEqual(expect.arrayContaining([toHex(ref.mk(0, t)), toHex(ref.ck(0, t + 1))]));
+      const allowed = hexSet([
+        ref.ek(1), // the next epoch's key, held from the start
+        ...Array.from({ length: t + 1 - s }, (_, i) => [
+          ref.ck(0, s + 1 + i),
+          ref.mk(0, s + 1 + i),
+        ]).flat(),
+      ]);
+      for (const k of cache) expect(allowed.has(k)).toBe(true);
+      // The authentic t: no HMAC for its own step; only s + 1 .. t - 1, cached as skipped.
+      work = rec.hmacCalls;
+      expect(toHex(b.open(frames[t]!).plaintext)).toBe(toHex(payloadOf(t)));
+      expect(rec.hmacCalls - work).toBe(t - s - 1);
+      expect(b.cachedReceiveKeys).toBe(t - 1 - 1); // 1 .. t - 1 but s
+      expect(b[channelKeyMaterial]().cache[CORE]!.map(toHex)).toEqual([toHex(ref.ek(1))]);
+    }
+  });
 
   it('a receive chain zeroes what a refused frame derived, keeps its walk as cache, zeroes keys it drops', () => {
     const scratch = new DerivationScratch(4);
