@@ -48,13 +48,14 @@ export class ChainStep {
  * pays for the same walk twice: the chain key at `frontier` (the furthest position derived so
  * far, at most `maxSkip + 1` past `head`), a checkpoint chain key every
  * {@link CHECKPOINT_SPACING} positions in between, and the message key and next chain key of
- * the last position derived. Every key in it is `CK(p)` or `MK(p)` for some `p ≥ head`, fixed
- * by the committed chain key alone: the cache is a pure function of the committed state (a
- * forged frame can make it reach further, never hold anything else), and it derives nothing
- * already opened. A commit drops what falls below the new `head`, which is everything a walk
- * to the committed frame reaches; so the frame's own step and the frontier are written into
- * the cache only when the frame is refused (`discard`), and an authentic frame opened in order
- * copies no key into the cache.
+ * the position the last refused walk ended at. Every key in it is `CK(p)` or `MK(p)` for some
+ * `p ≥ head`, its bytes fixed by the committed chain key alone; which positions it holds
+ * depends on the frames refused since the last commit (a refused frame at `t` keeps its step
+ * through a commit below `t`). A forged frame can make it reach further or keep a step, never
+ * hold another key, and it derives nothing already opened. A commit drops what falls below the
+ * new `head`, which is everything a walk to the committed frame reaches; so the frame's own
+ * step and the frontier are written into the cache only when the frame is refused
+ * (`discard`), and an authentic frame opened in order copies no key into the cache.
  */
 export class ReceiveChain {
   readonly window: ReplayWindow;
@@ -216,7 +217,7 @@ export class ReceiveChain {
     return `${this.epoch}@${this.window.describe()}>${this.head}[${this.skippedKeys.heldPositions().join(',')}]`;
   }
 
-  /** The derivation cache: frontier, checkpoint positions, last position derived. */
+  /** The derivation cache: frontier, checkpoint positions, last refused step's position. */
   describeCache(): string {
     const held = [...(this.checkpointAt ?? [])].filter((p) => p >= 0).sort((a, b) => a - b);
     return `${this.epoch}:${this.frontier}(${held.join(',')})${this.lastTarget}`;

@@ -121,8 +121,8 @@ export interface ChannelOpenedFrame {
  * `decodeFrameV1`), session, sender, channel (RatchetId), epoch, replay window (read only),
  * chain distance, AEAD over the header and extensions exactly as received; only then the
  * window, the chain and the skipped-key cache move. What deriving the key cost is kept in a
- * derivation cache (a pure function of the committed state), so no frame pays for the same
- * derivation twice. Every refusal is a named error.
+ * derivation cache (only keys the committed state derives, for positions not yet opened), so
+ * no frame pays for the same derivation twice. Every refusal is a named error.
  *
  * @example
  * const channel = new SecureChannel(crypto, handshakeResult);
@@ -407,8 +407,8 @@ export class SecureChannel {
 
   /**
    * Per class: the receiver's derivation cache (no key bytes): per chain, kept epochs then
-   * epochs ahead, `epoch:frontier(checkpoint positions)last position derived`. Forged frames
-   * may move it forward; it only ever holds what the committed state derives.
+   * epochs ahead, `epoch:frontier(checkpoint positions)last refused step's position`. Forged
+   * frames may move it forward; it only ever holds what the committed state derives.
    */
   describeDerivationCache(): string {
     return this.receivers.map((r, c) => `${c}[${r.describeCache()}]`).join(' ');
