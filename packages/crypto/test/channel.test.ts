@@ -570,6 +570,63 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
   });
 });
 
+describe('the channel header at high seq and epoch bytes', () => {
+  it('every seq up to 32 767 and every epoch up to 65 535 is the bytes core encodes', () => {
+    const crypto = bothProviders(9)[0]!; // the header code is the same on both; native is fast
+    const [ra] = mirroredResults(crypto, {
+      session: sessionId(0xfedcba9876543210n),
+      a: nodeId(0xff00ee11dd22cc33n),
+      channelId: 0xdeadbeefcafef00dn,
+    });
+    const [S, E] = [PacketClass.Core, PacketClass.Repair];
+    const a = new SecureChannel(crypto, ra, {
+      maxSkip: 0x8000,
+      epochPolicies: {
+        [S]: { messages: 0x8000, bytes: 2 ** 40 },
+        [E]: { messages: 1, bytes: 2 ** 40 }, // every frame of E starts a new epoch
+      },
+    });
+    const target = new Uint8Array(CHANNEL_HEADER_SIZE + 16);
+    const expected = new Uint8Array(CHANNEL_HEADER_SIZE);
+    const mismatches: string[] = [];
+    const sealAndCompare = (packetClass: PacketClass, seq: number, epoch: number) => {
+      // Time hints and flags vary too, so no byte of the header stays the same throughout.
+      const timeHint = ((seq + epoch) & 1 ? -1 : 1) * ((seq * 65_537 + epoch * 257) % 2 ** 31);
+      const flags = (seq + epoch) & 0x5f & ~FrameFlags.Extension;
+      const profile = RepresentationProfile.Textual;
+      a.sealInto({ packetClass, profile, timeHint, flags, payload: new Uint8Array(0) }, target);
+      encodeHeader(
+        fixedHeader(ra.sessionId, ra.local, {
+          version: WireVersion.V1,
+          flags: flags | FrameFlags.Extension,
+          headerLen: CHANNEL_HEADER_SIZE,
+          packetClass,
+          profile,
+          timeHint,
+          seq,
+        }),
+        expected,
+      );
+      encodeExtensions({ ratchetId: 0xcafef00d, keyEpoch: epoch }, expected, 30);
+      for (let i = 0; i < CHANNEL_HEADER_SIZE; i++) {
+        if (target[i] !== expected[i]) {
+          mismatches.push(`class ${packetClass} seq ${seq} epoch ${epoch}: byte ${i}`);
+          break;
+        }
+      }
+    };
+    for (let seq = 0; seq <= 0x7fff; seq++) sealAndCompare(S, seq, 0);
+    expect(decodeFrameV1(target).header.seq).toBe(0x7fff);
+    for (let epoch = 0; epoch <= 0xffff; epoch++) sealAndCompare(E, 0, epoch);
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    // The last ones were where they should be: seq 32 767 and epoch 65 535, on the wire.
+    expect(a.sendEpoch(E)).toBe(0xffff);
+    expect(decodeFrameV1(target).extensions.keyEpoch).toBe(0xffff);
+    expect(toHex(target.subarray(28, 30))).toBe('0000');
+    expect(toHex(target.subarray(38, 40))).toBe('ffff');
+  });
+});
+
 describe('the last epoch of a class', () => {
   it('rekey() there and the seal past it fail by name, before anything is written', () => {
     const crypto = bothProviders(9)[0]!; // the path is the same on both; native is fast
