@@ -95,9 +95,7 @@ for (const dir of dirs) {
           row.display?.ours ?? fmt(row.ours.medianOpsPerSec),
           row.display?.baseline ??
             (row.baseline ? `${fmt(row.baseline.medianOpsPerSec)} (${row.baseline.name})` : '—'),
-          q == null
-            ? '—'
-            : `${q.toFixed(2)}×${row.display?.ratio ? ` (${row.display.ratio})` : ''}`,
+          q == null ? '—' : `${q.toFixed(2)}×${ratioNote(row)}`,
           row.target == null
             ? ''
             : `≥ ${row.target}× ${q != null && q >= row.target ? 'met' : 'NOT met'}`,
@@ -107,6 +105,19 @@ for (const dir of dirs) {
     }
   }
 }
+/**
+ * What stands beside a ratio: the row's own text (rows in other units), else how it was estimated
+ * (CPU- or wall-time, paired by round or medians) and the spread of the paired rounds.
+ */
+function ratioNote(row) {
+  if (row.display?.ratio) return ` (${row.display.ratio})`;
+  if (!row.ratioBasis) return '';
+  const iqr = row.ratioIqr
+    ? `, IQR ${row.ratioIqr[0].toFixed(2)}–${row.ratioIqr[1].toFixed(2)}`
+    : '';
+  return ` (${row.ratioBasis}${iqr})`;
+}
+
 console.log('\n══ All benchmarks (each figure beside its raw limit measured in the same run) ══');
 console.log('package | table | case | ours | baseline | ratio | target | measured (UTC)');
 for (const row of rows) console.log(row);
