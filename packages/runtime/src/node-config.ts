@@ -90,7 +90,11 @@ export interface NodeLimits {
   readonly repairAnswerRate: number;
   /** Repair requests answered per peer at once (the bucket's depth). Default 40. */
   readonly repairAnswerBurst: number;
-  /** Peers the TURN relay holds permissions (channels) for at once. Default 256. */
+  /**
+   * Peers the TURN relay is asked for permissions (channels) over the allocation's life: a
+   * lifetime count, never released (a channel that moved back to the direct path or closed
+   * keeps its permission); beyond it, no further peer is reached through the relay. Default 256.
+   */
   readonly relayPermissions: number;
 }
 

@@ -33,7 +33,8 @@ export interface NodeRelayOptions {
  * own socket, and once an allocation is made, a `RelayedTransport` through it. A peer the node
  * cannot reach directly is reached through the relay: each address is given a permission (a
  * TURN channel) the first time it is wanted, and handshakes that found no answer directly try
- * the relay too (see `Node`). Bounded: at most `maxPermissions` permissions.
+ * the relay too (see `Node`). Bounded: at most `maxPermissions` permissions over the allocation's
+ * life (never released: a lifetime count).
  */
 export class NodeRelay {
   private readonly stun: StunClient;

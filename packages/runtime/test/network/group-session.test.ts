@@ -1,4 +1,5 @@
 import { endpointEquals } from '@elara/core';
+import { UnauthorizedPeerError } from '@elara/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Node, type NodeConfig, type Session } from '../../src/index.ts';
 import { contents, present, sameSnapshot } from '../session-views.ts';
@@ -136,5 +137,45 @@ describe('a session of four members over loopback UDP, real crypto', () => {
     for (const s of others) expect(contents(s)).toEqual(['members only']);
     for (const m of members.slice(0, 3)) expect(m.counters().peers).toBe(2);
     expect(mallory.counters().peers).toBe(0);
+  });
+  it('a removed member that missed its removal: its writes are applied nowhere, its dials refused', async () => {
+    const { members, sessions } = await group(4);
+    expect(await until(() => members.every((m) => m.counters().peers === 3))).toBe(true);
+    const [founder, , , mallory] = members as [Node, Node, Node, Node];
+    const removed = sessions[3] as Session;
+    const others = sessions.slice(0, 3);
+    // Every frame a member seals for Mallory once it processed the removal is lost (the
+    // farewells among them): Mallory is never told.
+    const taps = members.slice(0, 3).map((m, i) => {
+      const transport = m.transport;
+      const send = transport.send.bind(transport);
+      transport.send = (bytes, to) => {
+        const processed = !others[i]?.membership.inSession(mallory.nodeId);
+        // Handshake messages (0x80) still go: its dials are refused by name.
+        if (processed && endpointEquals(to, mallory.localAddress) && bytes[1] !== 0x80) {
+          return 'sent';
+        }
+        return send(bytes, to);
+      };
+      return () => {
+        transport.send = send;
+      };
+    });
+    (sessions[0] as Session).remove(mallory.nodeId);
+    expect(await until(() => others.every((s) => !s.membership.inSession(mallory.nodeId)))).toBe(
+      true,
+    );
+    expect(removed.closed).toBe(false);
+    // Its writes reach no member; its stale channels make it dial them again, and each refuses.
+    removed.text('general').send('let me in');
+    expect(
+      await until(() => (founder.counters().rejected[UnauthorizedPeerError.code] ?? 0) > 0),
+    ).toBe(true);
+    (sessions[1] as Session).text('general').send('members only');
+    expect(await until(() => others.every((s) => contents(s).includes('members only')))).toBe(true);
+    for (const untap of taps) untap();
+    for (const s of others) expect(contents(s)).toEqual(['members only']);
+    expect(contents(removed)).toEqual(['let me in']);
+    for (const m of members.slice(0, 3)) expect(m.counters().peers).toBe(2);
   });
 });
