@@ -125,6 +125,25 @@ describe('DirectPathProbes', () => {
     expect(sent.length).toBeGreaterThan(0);
   });
 
+  it('a relayed channel challenged by its peer challenges back at once, once per gap, others kept', () => {
+    const { p, sent } = probes(10_000, 40_000, 500);
+    const link = channel(true);
+    const other = { ...channel(true), nodeId: 8n as NodeId } as unknown as PeerLink;
+    const links = new Map([
+      [link.nodeId, link],
+      [other.nodeId, other],
+    ]);
+    p.tick(0, links);
+    p.hurry(link, 100);
+    p.hurry(link, 300);
+    expect(sent.map((s) => s.at)).toEqual([100]);
+    expect(p.size).toBe(2);
+    p.hurry(link, 700);
+    expect(sent.map((s) => s.at)).toEqual([100, 700]);
+    expect(p.answered(link, (sent[1] as Sent).challenge, true, peerAt)).toBe(true);
+    expect(p.size).toBe(1);
+  });
+
   it('never probes with an interval of 0, and forgets a peer that left', () => {
     const off = probes(0, 0);
     const link = channel(true);

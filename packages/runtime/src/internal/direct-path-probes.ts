@@ -114,9 +114,9 @@ export class DirectPathProbes {
   hurry(link: PeerLink, now: number): void {
     const p = this.paths.get(link.nodeId);
     if (p === undefined || p.link !== link || !link.relayed) return;
-    if (now - p.lastChallengeAt < this.options.minGapUs) return;
-    p.nextAt = now;
-    this.tick(now, new Map([[link.nodeId, link]]));
+    if (this.options.intervalUs === 0 || now - p.lastChallengeAt < this.options.minGapUs) return;
+    p.nextAt = now + p.waitUs;
+    this.challenge(p, link.remote, now);
   }
 
   /**
