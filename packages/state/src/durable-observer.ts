@@ -1,6 +1,7 @@
 import type { DurableEnvelope, EventId, NodeId, StateId } from '@elara/core';
 import type { CausalContext } from './causal-context.ts';
 import type { RejectionReason } from './rejection-reason.ts';
+import type { SignatureCheck } from './stages/signature-check.ts';
 
 /**
  * "Is watched event `id` in the causal past of processed durable event (author, seq), that
@@ -18,8 +19,11 @@ export type PastQuery = (author: NodeId, seq: number, id: EventId) => boolean;
  * (copy what is kept).
  */
 export interface DurableObserver {
-  /** Called once, when the field is built, with its causal query and its node (`self`). */
-  attach?(past: PastQuery, self: NodeId): void;
+  /**
+   * Called once, when the field is built, with its causal query, its node (`self`) and its
+   * signature check (`verify(envelope, raw)`: undefined when authentic).
+   */
+  attach?(past: PastQuery, self: NodeId, verify: SignatureCheck): void;
   /**
    * How many events this observer makes the field watch at most ({@link watches}): its own
    * budget in the causal tracker, apart from the atoms' grants and revocations
@@ -59,4 +63,10 @@ export interface DurableObserver {
    * replica consumes the same chain, so this is what peers need to repair theirs.
    */
   processed?(envelope: DurableEnvelope): void;
+  /**
+   * A durable event whose seq the field consumed before its author's latest came again, not
+   * verified: the field keeps only the latest signature, so the event store compares it with
+   * the copy it holds (an equivocation when they differ and it is authentic).
+   */
+  repeated?(envelope: DurableEnvelope): void;
 }

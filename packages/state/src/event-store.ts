@@ -7,12 +7,15 @@ import {
   type NodeId,
   OutOfRangeError,
   type SeqRange,
+  SIGNATURE_LENGTH,
 } from '@elara/core';
 import type { AckTable } from './ack-table.ts';
 import { compareAscending } from './compare-ascending.ts';
 import { encodingOf } from './envelope-encoding.ts';
 import { checkDigest, type Digest, type DigestLimits } from './digest.ts';
 import type { DurableObserver, PastQuery } from './durable-observer.ts';
+import type { EquivocationReport } from './equivocation-report.ts';
+import type { SignatureCheck } from './stages/signature-check.ts';
 
 /** Bounds of an {@link EventStore} (bytes are charged bytes: encoded size + overhead). */
 export interface EventStoreLimits {
@@ -69,7 +72,14 @@ export type StoreOutcome =
   /** Larger than a whole author share or the whole store. */
   | 'oversized'
   /** A new author beyond `maxAuthors`. */
-  | 'too-many-authors';
+  | 'too-many-authors'
+  /**
+   * A second, different, authentic event with an (author, seq) held: the author equivocated
+   * (see {@link EventStore.onEquivocation}); the first stays.
+   */
+  | 'equivocation'
+  /** A different event with an (author, seq) held whose signature fails: not the author's. */
+  | 'forged';
 
 /** Counters of an {@link EventStore}. */
 export interface StoreCounters {
@@ -78,6 +88,10 @@ export interface StoreCounters {
   ephemeral: number;
   oversized: number;
   tooManyAuthors: number;
+  /** (author, seq) pairs found with a second, different, authentic event (each counted once). */
+  equivocations: number;
+  /** Different copies of a held (author, seq) refused as `forged`. */
+  forged: number;
   evicted: Record<StoreEvictionReason, number>;
   /** Of those evicted, how many every member had acknowledged. */
   evictedAcknowledged: number;
@@ -137,6 +151,8 @@ interface AuthorEvents {
    * even when not stored (evicted, or refused as oversized), so peers never resend it.
    */
   processed: number;
+  /** Held seqs already reported as equivocated (made on the first; dropped with the event). */
+  equivocated: Set<number> | undefined;
 }
 
 function count(a: AuthorEvents): number {
@@ -233,6 +249,8 @@ export class EventStore implements DurableObserver {
     ephemeral: 0,
     oversized: 0,
     tooManyAuthors: 0,
+    equivocations: 0,
+    forged: 0,
     evicted: { 'author-share': 0, count: 0, bytes: 0 },
     evictedAcknowledged: 0,
     evictedUnacknowledgedOwn: 0,
@@ -241,24 +259,52 @@ export class EventStore implements DurableObserver {
   };
   private readonly evictions: StoreEviction[] = [];
   private readonly listeners = new Set<(eviction: StoreEviction) => void>();
+  private readonly equivocationListeners = new Set<(report: EquivocationReport) => void>();
+  private verify: SignatureCheck | undefined;
 
   /**
    * `acks`, when given, tells the store what every member acknowledged (it evicts those
    * first); {@link acknowledged} does the same by hand. `self` is this node (by default the
    * field's it observes): its events some member has not acknowledged are evicted last.
+   * `verify` (by default the field's it observes) tells a second, different event with a held
+   * (author, seq) that is authentic (an equivocation) from a forgery; without one, `add`
+   * trusts its caller that a different copy is signed by its author.
    */
-  constructor(config: { limits?: Partial<EventStoreLimits>; acks?: AckTable; self?: NodeId } = {}) {
+  constructor(
+    config: {
+      limits?: Partial<EventStoreLimits>;
+      acks?: AckTable;
+      self?: NodeId;
+      verify?: SignatureCheck;
+    } = {},
+  ) {
     this.limits = { ...DEFAULT_EVENT_STORE_LIMITS, ...config.limits };
     this.self = config.self;
+    this.verify = config.verify;
     this.acks = config.acks;
     config.acks?.onAdvance((author, upTo) => this.acknowledged(author, upTo));
   }
 
   // ---- adding --------------------------------------------------------------------------
 
-  /** @internal Called by the field: its node is this store's `self` unless one was given. */
-  attach(_past: PastQuery, self: NodeId): void {
+  /**
+   * @internal Called by the field: its node is this store's `self`, and its signature check
+   * this store's `verify`, unless given.
+   */
+  attach(_past: PastQuery, self: NodeId, verify?: SignatureCheck): void {
     this.self ??= self;
+    this.verify ??= verify;
+  }
+
+  /**
+   * @internal The field consumed this (author, seq) long ago and cannot compare the copy: the
+   * store does, with the event it holds (never storing it: it was not verified).
+   */
+  repeated(envelope: DurableEnvelope): void {
+    const a = this.authors.get(envelope.author);
+    if (a === undefined) return;
+    const at = lowerBound(a, envelope.seq);
+    if (at < a.seqs.length && a.seqs[at] === envelope.seq) this.again(a, at, envelope);
   }
 
   /** @internal The field consumed this event's seq: store it, and claim it from now on. */
@@ -304,9 +350,10 @@ export class EventStore implements DurableObserver {
 
   /**
    * Stores a durable event (its encoding: one `LocalEvents` made is shared, never modified);
-   * an ephemeral one is refused and counted. A seq
-   * already held is a duplicate (the first copy stays). Evictions it causes are reported
-   * before it returns.
+   * an ephemeral one is refused and counted. A seq already held keeps its first copy: the same
+   * event again (the same signed content) is a `duplicate`, a different one an `equivocation`
+   * (counted and reported once per (author, seq)) or, when `verify` refuses its signature,
+   * `forged`. Evictions it causes are reported before it returns.
    */
   add(envelope: EventEnvelope): StoreOutcome {
     if (envelope.kind !== EventKind.Durable) {
@@ -318,10 +365,7 @@ export class EventStore implements DurableObserver {
     let at = 0;
     if (a !== undefined) {
       at = lowerBound(a, seq);
-      if (at < a.seqs.length && a.seqs[at] === seq) {
-        this.stats.duplicates++;
-        return 'duplicate';
-      }
+      if (at < a.seqs.length && a.seqs[at] === seq) return this.again(a, at, envelope);
     }
     const bytes = encodingOf(envelope);
     const charged = bytes.length + STORE_EVENT_OVERHEAD;
@@ -363,6 +407,49 @@ export class EventStore implements DurableObserver {
     return 'stored';
   }
 
+  /**
+   * Another copy of the event held at `a[at]`. An event is its signed content (ARCHITECTURE.md
+   * "event identity": every field is signed; the encoding is those fields in a fixed layout,
+   * then the signature): equal signatures settle it without allocating; different ones are
+   * compared by content (a same event re-signed is no second event) and only then verified.
+   */
+  private again(a: AuthorEvents, at: number, envelope: DurableEnvelope): StoreOutcome {
+    const held = a.data[at] as Uint8Array;
+    if (sameSignature(held, envelope.signature)) {
+      this.stats.duplicates++;
+      return 'duplicate';
+    }
+    let other: Uint8Array;
+    try {
+      other = encodingOf(envelope);
+    } catch {
+      // the codec refuses the value: nobody can have signed it as is
+      this.stats.forged++;
+      return 'forged';
+    }
+    if (sameContent(held, other)) {
+      this.stats.duplicates++;
+      return 'duplicate';
+    }
+    if (this.verify !== undefined && this.verify(envelope, other) !== undefined) {
+      this.stats.forged++;
+      return 'forged';
+    }
+    const seq = envelope.seq;
+    if (a.equivocated?.has(seq) === true) return 'equivocation';
+    (a.equivocated ??= new Set()).add(seq);
+    this.stats.equivocations++;
+    const report: EquivocationReport = { author: a.author, seq };
+    for (const l of this.equivocationListeners) {
+      try {
+        l(report);
+      } catch {
+        this.stats.listenerErrors++;
+      }
+    }
+    return 'equivocation';
+  }
+
   /** A new author's record, or undefined (counted) beyond `maxAuthors`. */
   private newAuthor(author: NodeId): AuthorEvents | undefined {
     if (this.authors.size >= this.limits.maxAuthors) {
@@ -379,6 +466,7 @@ export class EventStore implements DurableObserver {
       contiguous: 0,
       acked: this.acks?.ackedByAll(author) ?? 0,
       processed: 0,
+      equivocated: undefined,
     };
     this.authors.set(author, a);
     this.sorted = undefined;
@@ -459,6 +547,7 @@ export class EventStore implements DurableObserver {
 
   /** Takes index `at` out of `a`'s arrays. */
   private remove(a: AuthorEvents, at: number): void {
+    a.equivocated?.delete(a.seqs[at] as number);
     if (at === a.start) {
       a.data[at] = EMPTY; // let the bytes go now; the slot goes at the next compaction
       a.start++;
@@ -521,6 +610,22 @@ export class EventStore implements DurableObserver {
     if (a === undefined || upTo <= a.acked) return;
     a.acked = upTo;
     if (count(a) > 0 && (a.seqs[a.start] as number) <= upTo) this.ackedAuthors.add(a);
+  }
+
+  /**
+   * Calls `listener` once per (author, seq) held with a second, different, authentic event
+   * offered (by `add`, or by the field it observes for a seq the field can no longer compare
+   * itself: see {@link EquivocationReport}), synchronously, before that call returns: when fed
+   * by a field it must not call back into the field. An event the store no longer holds
+   * (evicted, forgotten, refused as oversized) cannot be compared: a second version of it is
+   * not detected here. Returns its remover.
+   *
+   * @example
+   * store.onEquivocation(({ author, seq }) => counters.equivocations++);
+   */
+  onEquivocation(listener: (report: EquivocationReport) => void): () => void {
+    this.equivocationListeners.add(listener);
+    return () => this.equivocationListeners.delete(listener);
   }
 
   /** Calls `listener` with every eviction. Returns its remover. */
@@ -683,6 +788,21 @@ export class EventStore implements DurableObserver {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** True when `encoded` (a durable envelope's encoding) ends with `signature`. */
+function sameSignature(encoded: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_LENGTH) return false;
+  const from = encoded.length - SIGNATURE_LENGTH;
+  for (let i = 0; i < SIGNATURE_LENGTH; i++) if (encoded[from + i] !== signature[i]) return false;
+  return true;
+}
+
+/** True when two durable envelopes' encodings are equal but for their signatures. */
+function sameContent(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - SIGNATURE_LENGTH - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Walks `a`'s holes above what it claims contiguously (stored, processed, or stored once

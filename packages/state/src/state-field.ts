@@ -197,7 +197,7 @@ export class StateField {
     for (const o of this.observers) budget += o.watchBudget ?? 0;
     this.tracker = new CausalTracker(budget);
     for (const o of this.observers) {
-      o.attach?.((a, s, id) => this.tracker.contains(a, s, id), this.self);
+      o.attach?.((a, s, id) => this.tracker.contains(a, s, id), this.self, this.checkSignature);
     }
     this.quarantine = new Quarantine({
       maxEvents: this.limits.quarantineEvents,
@@ -453,7 +453,10 @@ export class StateField {
           : envelope.seq === rec?.processed
             ? rec.signature
             : undefined;
-      if (known !== undefined && !sameBytes(known, envelope.signature)) {
+      if (known === undefined) {
+        // an older seq: its signature is gone, the event store (an observer) compares
+        for (const o of this.observers) o.repeated?.(envelope);
+      } else if (!sameBytes(known, envelope.signature)) {
         this.checkEquivocation(envelope, raw);
       }
       this.stats.duplicates++;

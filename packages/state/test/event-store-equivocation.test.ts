@@ -1,0 +1,194 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '@elara/test-env';
+import {
+  decodeEnvelope,
+  type DurableEnvelope,
+  encodeEnvelope,
+  type NodeId,
+  StateType,
+} from '@elara/core';
+import {
+  DeltaLaw,
+  type EquivocationReport,
+  EventStore,
+  Outcome,
+  signatureCheck,
+  type StateField,
+} from '../src/index.ts';
+import { atomId, bytes, makeField, node, SESSION, toyVerifier, Writer } from './helpers.ts';
+
+const A = node(1);
+const B = node(2);
+const LOG = atomId(1);
+
+/** `author`'s event `seq` with payload `data`, validly signed (a second version when it differs). */
+function version(author: NodeId, seq: number, data: number): DurableEnvelope {
+  const w = new Writer(author);
+  w.seq = seq - 1;
+  return w.durable(LOG, { type: 'append', data: bytes(data) });
+}
+
+/** The same event with a signature its author never made. */
+const forged = (e: DurableEnvelope): DurableEnvelope => ({ ...e, signature: new Uint8Array(64) });
+
+/** A field owning LOG for `authors`, feeding `store`, with both reporters recorded. */
+function replica(
+  store: EventStore,
+  authors: readonly NodeId[],
+): { field: StateField; byField: string[]; byStore: string[] } {
+  const { field } = makeField(node(50), { observers: [store] });
+  field.define(LOG, {
+    stateType: StateType.Core,
+    law: DeltaLaw.appendLog(),
+    authority: { owners: [...authors] },
+  });
+  const byField: string[] = [];
+  const byStore: string[] = [];
+  field.onEquivocation((r) => byField.push(key(r)));
+  store.onEquivocation((r) => byStore.push(key(r)));
+  return { field, byField, byStore };
+}
+
+/** Not made by {@link forged}. */
+const authentic = (e: DurableEnvelope): boolean => e.signature.some((b) => b !== 0);
+
+const key = (r: EquivocationReport): string => `${r.author}:${r.seq}`;
+
+describe('event store: equivocation', () => {
+  it('detects a second version of an older seq the field can no longer compare, keeps the first', () => {
+    const store = new EventStore();
+    const { field, byField, byStore } = replica(store, [A]);
+    const first = version(A, 1, 1);
+    expect(field.receive(first)).toBe(Outcome.Applied);
+    expect(field.receive(version(A, 2, 2))).toBe(Outcome.Applied);
+    expect(field.receive(version(A, 3, 3))).toBe(Outcome.Applied);
+    const second = version(A, 1, 9);
+    expect(field.receive(second)).toBe(Outcome.Duplicate);
+    expect(byStore).toEqual([`${A}:1`]);
+    expect(byField).toEqual([]); // one reporter per equivocation: nothing counted twice
+    expect(store.counters()).toMatchObject({ equivocations: 1, forged: 0 });
+    // again, and as a fresh object: refused, but reported and counted once
+    expect(field.receive(decodeEnvelope(encodeEnvelope(second)))).toBe(Outcome.Duplicate);
+    expect(store.add(second)).toBe('equivocation');
+    expect(byStore).toEqual([`${A}:1`]);
+    expect(store.counters().equivocations).toBe(1);
+    // the first is kept, and repair serves it
+    expect(store.get(A, 1)).toEqual(encodeEnvelope(first));
+    const page = store.missing({ heads: new Map(), gaps: [] });
+    expect(page.events[0]).toEqual(encodeEnvelope(first));
+    expect(page.events).not.toContainEqual(encodeEnvelope(second));
+  });
+
+  it('a forged second version is not the author equivocating', () => {
+    const store = new EventStore();
+    const { field, byStore } = replica(store, [A]);
+    field.receive(version(A, 1, 1));
+    field.receive(version(A, 2, 2));
+    expect(field.receive(forged(version(A, 1, 9)))).toBe(Outcome.Duplicate);
+    expect(byStore).toEqual([]);
+    expect(store.counters()).toMatchObject({ equivocations: 0, forged: 1 });
+    // a value the codec refuses cannot have been signed either
+    expect(store.add({ ...version(A, 1, 9), signature: new Uint8Array(3) })).toBe('forged');
+    expect(store.counters().forged).toBe(2);
+  });
+
+  it('identical re-delivery is a duplicate, not an equivocation (also re-signed alike)', () => {
+    const store = new EventStore({ verify: signatureCheck(SESSION, toyVerifier()) });
+    const reports: EquivocationReport[] = [];
+    store.onEquivocation((r) => reports.push(r));
+    const first = version(A, 1, 1);
+    expect(store.add(first)).toBe('stored');
+    expect(store.add(first)).toBe('duplicate');
+    expect(store.add(decodeEnvelope(encodeEnvelope(first)) as DurableEnvelope)).toBe('duplicate');
+    expect(store.add(version(A, 1, 1))).toBe('duplicate'); // signed again: the same event
+    // the same content under another signature is still the one event (compared by content)
+    expect(store.add(forged(first))).toBe('duplicate');
+    expect(reports).toEqual([]);
+    expect(store.counters()).toMatchObject({ duplicates: 4, equivocations: 0, forged: 0 });
+    expect(store.add(version(A, 1, 2))).toBe('equivocation');
+    expect(reports).toEqual([{ author: A, seq: 1 }]);
+  });
+
+  it('without verify, add trusts its caller; a throwing listener is counted', () => {
+    const store = new EventStore();
+    store.onEquivocation(() => {
+      throw new Error('listener');
+    });
+    store.add(version(A, 1, 1));
+    expect(store.add(forged(version(A, 1, 2)))).toBe('equivocation');
+    expect(store.counters()).toMatchObject({ equivocations: 1, listenerErrors: 1 });
+  });
+
+  it('cannot compare an event it no longer holds, and never stores the unverified copy', () => {
+    const store = new EventStore({ limits: { maxEventsPerAuthor: 2 } });
+    const { field, byField, byStore } = replica(store, [A]);
+    for (let s = 1; s <= 4; s++) field.receive(version(A, s, s));
+    expect(store.seqsOf(A)).toEqual([3, 4]);
+    expect(field.receive(version(A, 1, 9))).toBe(Outcome.Duplicate);
+    expect([...byField, ...byStore]).toEqual([]);
+    expect(store.seqsOf(A)).toEqual([3, 4]);
+    // what it reported goes with the event (its record is bounded by what is held)
+    expect(store.add(version(A, 3, 9))).toBe('equivocation');
+    expect(store.forget(A, 3)).toBe(true);
+    expect(store.add(version(A, 3, 3))).toBe('stored');
+    expect(store.add(version(A, 3, 9))).toBe('equivocation');
+    expect(store.counters().equivocations).toBe(2);
+  });
+
+  it('every replica reports exactly the equivocating pairs it was shown, whatever the order', () => {
+    const authors = [A, B];
+    const n = 6;
+    const pairs = authors.flatMap((a) => Array.from({ length: n }, (_, i) => [a, i + 1] as const));
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: pairs.length, maxLength: pairs.length }),
+        fc.array(fc.boolean(), { minLength: pairs.length, maxLength: pairs.length }),
+        fc.array(fc.array(fc.nat(), { minLength: 4 * pairs.length, maxLength: 4 * pairs.length }), {
+          minLength: 3,
+          maxLength: 3,
+        }),
+        (twice, forge, orders) => {
+          // every first version, a second version of some pairs, forged copies of others
+          const deliveries: DurableEnvelope[] = [];
+          const shown = new Set<string>();
+          pairs.forEach(([a, s], i) => {
+            deliveries.push(version(a, s, s), version(a, s, s));
+            if (twice[i] === true) {
+              deliveries.push(version(a, s, 100 + s));
+              shown.add(`${a}:${s}`);
+            }
+            if (forge[i] === true) deliveries.push(forged(version(a, s, 200 + s)));
+          });
+          for (const order of orders) {
+            const sorted = deliveries
+              .map((e, i) => ({ e, k: order[i] as number }))
+              .sort((x, y) => x.k - y.k)
+              .map((x) => x.e);
+            // a store on its own (add trusts its caller with new seqs: authentic ones first),
+            // verifying the copies that differ
+            const alone = new EventStore({ verify: signatureCheck(SESSION, toyVerifier()) });
+            const reported: string[] = [];
+            alone.onEquivocation((r) => reported.push(key(r)));
+            for (const e of sorted) if (authentic(e)) alone.add(e);
+            for (const e of sorted) if (!authentic(e)) expect(alone.add(e)).toBe('forged');
+            expect(reported.length).toBe(shown.size); // each once
+            expect(new Set(reported)).toEqual(shown);
+            // a store fed by a field: between them, every pair, each reporter never wrong
+            const store = new EventStore();
+            const r = replica(store, authors);
+            for (const e of sorted) r.field.receive(e);
+            expect(new Set(r.byStore).size).toBe(r.byStore.length);
+            expect(new Set([...r.byField, ...r.byStore])).toEqual(shown);
+            // the first version to arrive is the one kept and served
+            for (const [a, s] of pairs) {
+              const first = sorted.find((e) => e.author === a && e.seq === s && authentic(e));
+              expect(store.get(a, s)).toEqual(encodeEnvelope(first as DurableEnvelope));
+            }
+          }
+        },
+      ),
+      { numRuns: propertyRuns(40, 400) },
+    );
+  });
+});
