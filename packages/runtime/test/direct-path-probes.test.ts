@@ -35,7 +35,7 @@ interface Sent {
 
 const CHALLENGE_BYTES = 60;
 
-function probes(intervalUs: number, ceilingUs = 4 * intervalUs, minGapUs = 500) {
+function probes(intervalUs: number, ceilingUs = 4 * intervalUs, minGapUs = 500, rttUs = 0) {
   const sent: Sent[] = [];
   let next = 0x9e3779b9;
   const p = new DirectPathProbes({
@@ -43,6 +43,7 @@ function probes(intervalUs: number, ceilingUs = 4 * intervalUs, minGapUs = 500) 
     intervalUs,
     ceilingUs,
     minGapUs,
+    rttUs: () => rttUs,
     nextChallenge: () => ({ id: (next = (next * 31 + 7) >>> 0), t1: next % 1000 }),
     send: (_link, to, challenge, now) => {
       sent.push({ to, at: now, challenge });
@@ -88,7 +89,7 @@ describe('DirectPathProbes', () => {
     expect(p.answered(link, c, true, peerAt)).toBe(false);
   });
 
-  it('a direct channel challenges a new address, at most once per gap and within 3x the bytes it sent', () => {
+  it('a direct channel challenges a new address, again only once the last challenge expired, within 3x the bytes it sent', () => {
     const { p, sent } = probes(1_000, 4_000, 500);
     const link = channel(false);
     // A 10-byte frame pays for no 60-byte challenge; enough bytes do.
@@ -97,18 +98,30 @@ describe('DirectPathProbes', () => {
     p.heard(link, true, elsewhere, 10, 100);
     expect(sent).toEqual([]);
     for (let t = 200; t < 2_000; t += 10) p.heard(link, true, elsewhere, 100, t);
-    expect(sent.map((s) => s.at)).toEqual([200, 700, 1_200, 1_700]);
+    // Outstanding for two gaps (the RTT is unknown): not replaced by a newer one before.
+    expect(sent.map((s) => s.at)).toEqual([200, 1_200]);
     expect(sent.every((s) => s.to === elsewhere)).toBe(true);
     expect(link.remote).toBe(peerAt);
     // Frames from the current address or through a relay challenge nothing.
     p.heard(link, true, peerAt, 1_000, 5_000);
     p.heard(link, false, elsewhere, 1_000, 5_000);
-    expect(sent.length).toBe(4);
-    // The answer to the latest challenge moves the path.
-    const last = (sent.at(-1) as Sent).challenge;
-    expect(p.answered(link, last, true, peerAt)).toBe(false);
-    expect(p.answered(link, last, true, elsewhere)).toBe(true);
+    expect(sent.length).toBe(2);
+    // The answer to an earlier challenge, arriving after the next went, still moves the path.
+    const first = (sent[0] as Sent).challenge;
+    expect(p.answered(link, first, true, peerAt)).toBe(false);
+    expect(p.answered(link, first, true, elsewhere)).toBe(true);
     expect(link.remote).toBe(elsewhere);
+  });
+
+  it('a challenge stays outstanding for 3 smoothed round trips; the last 3 are answerable', () => {
+    const { p, sent } = probes(1_000, 4_000, 500, 1_000);
+    const link = channel(false);
+    for (let t = 0; t < 20_000; t += 100) p.heard(link, true, elsewhere, 1_000, t);
+    expect(sent.map((s) => s.at).slice(0, 3)).toEqual([0, 3_000, 6_000]);
+    const n = sent.length;
+    const stale = (sent[n - 4] as Sent).challenge;
+    expect(p.answered(link, stale, true, elsewhere)).toBe(false);
+    expect(p.answered(link, (sent[n - 3] as Sent).challenge, true, elsewhere)).toBe(true);
   });
 
   it('bytes to an unvalidated address stay within the amplification bound', () => {
@@ -125,7 +138,7 @@ describe('DirectPathProbes', () => {
     expect(sent.length).toBeGreaterThan(0);
   });
 
-  it('a relayed channel challenged by its peer challenges back at once, once per gap, others kept', () => {
+  it('a relayed channel challenged by its peer challenges back at once unless its own is outstanding, others kept', () => {
     const { p, sent } = probes(10_000, 40_000, 500);
     const link = channel(true);
     const other = { ...channel(true), nodeId: 8n as NodeId } as unknown as PeerLink;
@@ -138,9 +151,12 @@ describe('DirectPathProbes', () => {
     p.hurry(link, 300);
     expect(sent.map((s) => s.at)).toEqual([100]);
     expect(p.size).toBe(2);
+    // Two gaps: ours is still awaited, the peer's challenge replaces nothing.
     p.hurry(link, 700);
-    expect(sent.map((s) => s.at)).toEqual([100, 700]);
-    expect(p.answered(link, (sent[1] as Sent).challenge, true, peerAt)).toBe(true);
+    expect(sent.map((s) => s.at)).toEqual([100]);
+    p.hurry(link, 1_100);
+    expect(sent.map((s) => s.at)).toEqual([100, 1_100]);
+    expect(p.answered(link, (sent[0] as Sent).challenge, true, peerAt)).toBe(true);
     expect(p.size).toBe(1);
   });
 

@@ -5,6 +5,9 @@ import type { PeerLink } from '../peer-link.ts';
 /** Bytes sent to an address not validated yet, at most, per byte received from it (RFC 9000 §8). */
 export const UNVALIDATED_AMPLIFICATION = 3;
 
+/** The last challenges of a path whose answer still validates it (RFC 9000 §8.2.4). */
+export const ANSWERABLE_CHALLENGES = 3;
+
 /** One channel's path under validation. */
 interface PathState {
   /** The channel (a newer channel with the same peer starts afresh). */
@@ -18,9 +21,9 @@ interface PathState {
   /** Bytes received from and sent to `address` while it is not validated. */
   received: number;
   sent: number;
-  /** The challenge outstanding (-1: none), and when the last one went. */
-  challenge: number;
-  challengeT1: number;
+  /** The last challenges sent to `address` (at most {@link ANSWERABLE_CHALLENGES}, oldest first). */
+  challenges: PathChallenge[];
+  /** When the last one went. */
   lastChallengeAt: number;
 }
 
@@ -40,6 +43,8 @@ export interface DirectPathProbesOptions {
   readonly ceilingUs: number;
   /** At most one challenge per channel this often, µs (the heartbeat interval). */
   readonly minGapUs: number;
+  /** The smoothed round trip to `peer`, µs (NaN or 0 while unknown). */
+  readonly rttUs: (peer: NodeId) => number;
   /** An unpredictable challenge (a random u32 id and a stamp). */
   readonly nextChallenge: () => PathChallenge;
   /**
@@ -65,6 +70,12 @@ export interface DirectPathProbesOptions {
  *   one, at most once per `minGapUs`, sending it at most {@link UNVALIDATED_AMPLIFICATION}
  *   times the bytes received from it; the answer moves the path. A real rebinding is followed
  *   within about a round trip of the peer's next frame.
+ *
+ * A challenge stays outstanding until answered or expired, as RFC 9000 §8.2.4 asks: an address
+ * with a challenge younger than `max(3 × smoothed RTT, 2 × minGapUs)` is not challenged again
+ * (three round trips, QUIC's PTO-based timer, with a floor of two heartbeats while the RTT is
+ * unknown or tiny), and an answer to any of the last {@link ANSWERABLE_CHALLENGES} challenges
+ * of the path counts, so a round trip longer than a heartbeat still validates.
  *
  * Frames in flight on the old path still open (the channel is the same), so nothing is lost
  * or taken twice across a switch.
@@ -114,7 +125,7 @@ export class DirectPathProbes {
   hurry(link: PeerLink, now: number): void {
     const p = this.paths.get(link.nodeId);
     if (p === undefined || p.link !== link || !link.relayed) return;
-    if (this.options.intervalUs === 0 || now - p.lastChallengeAt < this.options.minGapUs) return;
+    if (this.options.intervalUs === 0 || now - p.lastChallengeAt < this.expiryUs(link)) return;
     p.nextAt = now + p.waitUs;
     this.challenge(p, link.remote, now);
   }
@@ -134,21 +145,25 @@ export class DirectPathProbes {
       p.address = from;
       p.received = 0;
       p.sent = 0;
-      p.challenge = -1;
+      p.challenges.length = 0;
     }
     p.received += bytes;
-    if (now - p.lastChallengeAt >= this.options.minGapUs) this.challenge(p, from, now);
+    // A young challenge to this address is still on its way: the answer is awaited, not replaced.
+    const waited = now - p.lastChallengeAt;
+    if (waited < this.options.minGapUs) return;
+    if (p.challenges.length > 0 && waited < this.expiryUs(link)) return;
+    this.challenge(p, from, now);
   }
 
   /**
-   * A sealed time-sync answer from `link`'s peer arrived from `from`. True when it answers our
-   * outstanding challenge, on the node's socket, from the address challenged: the path is then
+   * A sealed time-sync answer from `link`'s peer arrived from `from`. True when it answers one of
+   * our last challenges, on the node's socket, from the address challenged: the path is then
    * validated and `link` uses it. False otherwise (an ordinary answer for clock sync).
    */
   answered(link: PeerLink, answer: PathChallenge, direct: boolean, from: Endpoint): boolean {
     const p = this.paths.get(link.nodeId);
-    if (p === undefined || p.link !== link || p.challenge < 0) return false;
-    if (answer.id !== p.challenge || answer.t1 !== p.challengeT1) return false;
+    if (p === undefined || p.link !== link) return false;
+    if (!p.challenges.some((c) => c.id === answer.id && c.t1 === answer.t1)) return false;
     if (!direct || p.address === undefined || !endpointEquals(from, p.address)) return false;
     this.paths.delete(link.nodeId);
     if (link.relayed) link.useDirect(this.options.direct);
@@ -169,10 +184,15 @@ export class DirectPathProbes {
       address,
       received: 0,
       sent: 0,
-      challenge: -1,
-      challengeT1: 0,
+      challenges: [],
       lastChallengeAt: -Infinity,
     };
+  }
+
+  /** How long a challenge to `link`'s peer stays outstanding before another may go. */
+  private expiryUs(link: PeerLink): number {
+    const rtt = this.options.rttUs(link.nodeId);
+    return Math.max(3 * (rtt > 0 ? rtt : 0), 2 * this.options.minGapUs);
   }
 
   private challenge(p: PathState, to: Endpoint, now: number): void {
@@ -181,8 +201,8 @@ export class DirectPathProbes {
     const bounded = !p.link.relayed;
     if (bounded && p.sent + this.challengeBytes > UNVALIDATED_AMPLIFICATION * p.received) return;
     const c = this.options.nextChallenge();
-    p.challenge = c.id;
-    p.challengeT1 = c.t1;
+    if (p.challenges.length === ANSWERABLE_CHALLENGES) p.challenges.shift();
+    p.challenges.push(c);
     p.lastChallengeAt = now;
     p.address = to;
     this.challengeBytes = this.options.send(p.link, to, c, now);

@@ -204,6 +204,7 @@ export class SessionCore {
       intervalUs: config.directProbeIntervalUs,
       ceilingUs: config.directProbeCeilingUs,
       minGapUs: config.heartbeatIntervalUs,
+      rttUs: (peer) => this.time.network.conditions(peer)?.rttUs ?? 0,
       nextChallenge: () => ({
         id: new DataView(host.provider.randomBytes(4).buffer).getUint32(0),
         t1: Math.floor(host.clock.now()),
