@@ -1,4 +1,5 @@
 import { type Datagram, type Endpoint, endpointEquals } from '@elara/core';
+import { STATISTICAL_SEEDS } from '@elara/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, NodeConfig } from '../src/index.ts';
 import { contents } from './session-views.ts';
@@ -180,4 +181,42 @@ describe('path validation', () => {
     expect(direct).toBe(0);
     expect(contents(room)).toEqual(sent);
   });
+
+  describe.each([0.5, 0.8])(
+    'an on-path racer copies a fraction %f of Bob’s frames from a victim’s address during a real rebinding',
+    (fraction) => {
+      it.each(STATISTICAL_SEEDS)('the rebinding is still followed (seed %i)', async (seed) => {
+        const { bob, alice, room } = await pair(seed);
+        const joined = fulfilled(await sim.settle(alice.joinSession(room.invite())));
+        await advance(2_000_000);
+        const nat = sim.net.bind();
+        sim.transports.push(nat);
+        nat.onDatagram((d) => deliver(bob, d.data, d.from));
+        const victim = sim.net.bind();
+        sim.transports.push(victim);
+        let k = 0;
+        const send = bob.transport.send.bind(bob.transport);
+        bob.transport.send = (bytes: Uint8Array, to: Endpoint) => {
+          if (!endpointEquals(to, alice.localAddress)) return send(bytes, to);
+          // The racer's copy arrives first, from the victim's address.
+          k++;
+          if (Math.floor(k * fraction) !== Math.floor((k - 1) * fraction)) {
+            deliver(alice, bytes, victim.localAddress);
+          }
+          return nat.send(bytes, to);
+        };
+        sim.net.partition([alice.localAddress], [bob.localAddress]);
+        const followed = (): boolean =>
+          endpointEquals(
+            joined.participants.get(bob.nodeId)?.path?.remote ?? bob.localAddress,
+            nat.localAddress,
+          );
+        await sim.world.scheduler.runUntil(followed, 10_000_000);
+        expect(followed()).toBe(true);
+        joined.text('general').send('after the rebinding');
+        await advance(2_000_000);
+        expect(contents(room)).toEqual(['after the rebinding']);
+      });
+    },
+  );
 });
