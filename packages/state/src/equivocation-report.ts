@@ -6,8 +6,10 @@ import type { NodeId } from '@elara/core';
  * processed or holds first; replicas that received the other first diverge on that event, so
  * the runtime should report the author (membership part 2 can expel it).
  *
- * Detected against the copy held in quarantine and against the author's latest processed
- * event (its signature is kept); an older processed seq is not remembered.
+ * The field detects it against the copy held in quarantine and against the author's latest
+ * processed event (its signature is kept); the event store against any event it still holds,
+ * an older processed seq included (`EventStore.onEquivocation`). The two never report the same
+ * delivery.
  */
 export interface EquivocationReport {
   readonly author: NodeId;

@@ -203,7 +203,8 @@ interface MissingCursor {
  * chain), local ones included, and every authentic one waiting in the field's quarantine
  * (dropped again if the quarantine evicts it), mostly in processing order (a causal order).
  * So two replicas exchanging digests each get the union of what both hold in one round. Any
- * durable event can also be `add`ed directly (e.g. in tests); the store verifies nothing.
+ * durable event can also be `add`ed directly (e.g. in tests); the store verifies only a second,
+ * different copy of a seq it holds (an equivocation, or a forgery: {@link onEquivocation}).
  *
  * **Bounds and eviction**: count and (charged) bytes in all and per author. The newest
  * event's author over its share loses its own oldest (lowest seq) first; then, while the store

@@ -34,7 +34,10 @@ export interface FieldCounters {
    * frames): see `LawState.dropped`. Atoms cleared or gone no longer count.
    */
   dropped: number;
-  /** Two different signed durable events with one (author, seq) seen (`onEquivocation`). */
+  /**
+   * Two different signed durable events with one (author, seq) seen (`onEquivocation`); at an
+   * older seq the event store counts them instead.
+   */
   equivocations: number;
 }
 

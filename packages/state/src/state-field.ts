@@ -360,7 +360,9 @@ export class StateField {
 
   /**
    * Calls `listener` when an author is seen signing two different durable events with one
-   * seq (the first kept; see {@link EquivocationReport}).
+   * seq (the first kept; see {@link EquivocationReport}), against a held copy or the author's
+   * latest processed event; at an older seq the event store observing the field reports it
+   * (`EventStore.onEquivocation`).
    */
   onEquivocation(listener: (report: EquivocationReport) => void): () => void {
     return this.feed.onEquivocation(listener);
