@@ -2,6 +2,7 @@ import type { Endpoint, NodeId } from '@elara/core';
 import type { Transport } from '@elara/net';
 import { describe, expect, it } from 'vitest';
 import {
+  CANDIDATE_ADDRESSES,
   DirectPathProbes,
   type PathChallenge,
   UNVALIDATED_AMPLIFICATION,
@@ -64,7 +65,7 @@ describe('DirectPathProbes', () => {
     expect(p.size).toBe(1);
   });
 
-  it('a relayed channel switches only on the answer echoing its challenge, direct, from the probed address', () => {
+  it('a relayed channel switches only on the answer echoing its challenge, on the socket', () => {
     const { p, sent } = probes(1_000);
     const link = channel(true);
     const links = new Map([[link.nodeId, link]]);
@@ -75,18 +76,17 @@ describe('DirectPathProbes', () => {
     const c = (sent[0] as Sent).challenge;
     p.heard(link, true, peerAt, 100, 1_050);
     expect(link.relayed).toBe(true);
-    // A wrong id or stamp, through the relay, or from elsewhere: nothing.
-    expect(p.answered(link, { id: c.id ^ 1, t1: c.t1 }, true, peerAt)).toBe(false);
-    expect(p.answered(link, { id: c.id, t1: c.t1 + 1 }, true, peerAt)).toBe(false);
-    expect(p.answered(link, c, false, peerAt)).toBe(false);
-    expect(p.answered(link, c, true, elsewhere)).toBe(false);
+    // A wrong id or stamp, or through the relay: nothing.
+    expect(p.answered(link, { id: c.id ^ 1, t1: c.t1 }, true)).toBe(false);
+    expect(p.answered(link, { id: c.id, t1: c.t1 + 1 }, true)).toBe(false);
+    expect(p.answered(link, c, false)).toBe(false);
     expect(link.relayed).toBe(true);
-    expect(p.answered(link, c, true, peerAt)).toBe(true);
+    expect(p.answered(link, c, true)).toBe(true);
     expect(link.relayed).toBe(false);
     expect(link.via).toBe(socket);
     expect(p.size).toBe(0);
     // Once only.
-    expect(p.answered(link, c, true, peerAt)).toBe(false);
+    expect(p.answered(link, c, true)).toBe(false);
   });
 
   it('a direct channel challenges a new address, again only once the last challenge expired, within 3x the bytes it sent', () => {
@@ -108,8 +108,8 @@ describe('DirectPathProbes', () => {
     expect(sent.length).toBe(2);
     // The answer to an earlier challenge, arriving after the next went, still moves the path.
     const first = (sent[0] as Sent).challenge;
-    expect(p.answered(link, first, true, peerAt)).toBe(false);
-    expect(p.answered(link, first, true, elsewhere)).toBe(true);
+    expect(p.answered(link, first, false)).toBe(false);
+    expect(p.answered(link, first, true)).toBe(true);
     expect(link.remote).toBe(elsewhere);
   });
 
@@ -120,8 +120,38 @@ describe('DirectPathProbes', () => {
     expect(sent.map((s) => s.at).slice(0, 3)).toEqual([0, 3_000, 6_000]);
     const n = sent.length;
     const stale = (sent[n - 4] as Sent).challenge;
-    expect(p.answered(link, stale, true, elsewhere)).toBe(false);
-    expect(p.answered(link, (sent[n - 3] as Sent).challenge, true, elsewhere)).toBe(true);
+    expect(p.answered(link, stale, true)).toBe(false);
+    expect(p.answered(link, (sent[n - 3] as Sent).challenge, true)).toBe(true);
+  });
+
+  it('addresses are validated side by side: one heard from elsewhere keeps the other’s challenges; the answer validates the address challenged', () => {
+    const { p, sent } = probes(1_000, 4_000, 500);
+    const link = channel(false);
+    const victim: Endpoint = { ...elsewhere, port: 5000 };
+    p.heard(link, true, elsewhere, 1_000, 0);
+    p.heard(link, true, victim, 1_000, 10);
+    p.heard(link, true, elsewhere, 1_000, 20);
+    p.heard(link, true, victim, 1_000, 30);
+    // One challenge to each, none replaced.
+    expect(sent.map((s) => [s.to, s.at])).toEqual([
+      [elsewhere, 0],
+      [victim, 10],
+    ]);
+    // The answer to the challenge sent to `elsewhere` validates `elsewhere`, wherever it came from.
+    expect(p.answered(link, (sent[0] as Sent).challenge, true)).toBe(true);
+    expect(link.remote).toBe(elsewhere);
+  });
+
+  it('at most a few addresses are under validation per channel, the least recently heard dropped', () => {
+    const { p, sent } = probes(1_000, 4_000, 500);
+    const link = channel(false);
+    const at = (i: number): Endpoint => ({ ...elsewhere, port: 6000 + i });
+    for (let i = 0; i <= CANDIDATE_ADDRESSES; i++) p.heard(link, true, at(i), 1_000, i);
+    expect(sent.length).toBe(CANDIDATE_ADDRESSES + 1);
+    // The first address's candidate was dropped: its answer no longer counts.
+    expect(p.answered(link, (sent[0] as Sent).challenge, true)).toBe(false);
+    expect(p.answered(link, (sent[1] as Sent).challenge, true)).toBe(true);
+    expect(link.remote).toEqual(at(1));
   });
 
   it('bytes to an unvalidated address stay within the amplification bound', () => {
@@ -156,7 +186,7 @@ describe('DirectPathProbes', () => {
     expect(sent.map((s) => s.at)).toEqual([100]);
     p.hurry(link, 1_100);
     expect(sent.map((s) => s.at)).toEqual([100, 1_100]);
-    expect(p.answered(link, (sent[0] as Sent).challenge, true, peerAt)).toBe(true);
+    expect(p.answered(link, (sent[0] as Sent).challenge, true)).toBe(true);
     expect(p.size).toBe(1);
   });
 

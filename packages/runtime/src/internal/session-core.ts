@@ -751,7 +751,7 @@ export class SessionCore {
         return;
       }
       case 'time-sync-response': {
-        if (this.probes.answered(link, message, this.arrivalDirect, this.arrivalFrom)) {
+        if (this.probes.answered(link, message, this.arrivalDirect)) {
           // The path moved: our presence is refreshed there at the next tick.
           this.nextPresenceAt = 0;
           this.changed();
