@@ -45,6 +45,11 @@ export class FrameSender {
     this.messageId = firstMessageId >>> 0;
   }
 
+  /** Bytes a payload that fits one frame takes once sealed. */
+  sealedSize(payloadLength: number): number {
+    return CHANNEL_HEADER_SIZE + payloadLength + AUTH_TAG_SIZE;
+  }
+
   /** Datagrams the payload takes once sealed (1, or its fragment count). */
   framesFor(payloadLength: number): number {
     if (payloadLength <= this.payloadBudget) return 1;

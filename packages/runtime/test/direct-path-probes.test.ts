@@ -154,6 +154,21 @@ describe('DirectPathProbes', () => {
     expect(link.remote).toEqual(at(1));
   });
 
+  it('answers to a challenge from an unvalidated address share its 3x budget with our challenges', () => {
+    const { p, sent } = probes(1_000, 4_000, 500);
+    const link = channel(false);
+    // Nothing heard from there: nothing may go there.
+    expect(p.charge(link, elsewhere, 1)).toBe(false);
+    p.heard(link, true, elsewhere, 60, 0);
+    expect(sent.length).toBe(1);
+    // 180 bytes of budget, 60 spent on our challenge: 120 left.
+    expect(p.charge(link, elsewhere, 100)).toBe(true);
+    expect(p.charge(link, elsewhere, 21)).toBe(false);
+    expect(p.charge(link, elsewhere, 20)).toBe(true);
+    // Relayed channels' answers go to the peer's address unbounded, as their probes.
+    expect(p.charge(channel(true), elsewhere, 1_000)).toBe(true);
+  });
+
   it('bytes to an unvalidated address stay within the amplification bound', () => {
     const { p, sent } = probes(1_000, 4_000, 0);
     const link = channel(false);

@@ -184,6 +184,22 @@ export class DirectPathProbes {
     return true;
   }
 
+  /**
+   * `bytes` are about to go to `from`, an address of `link`'s peer not validated (the answer to
+   * a challenge it sent from there): true, and counted against that address's
+   * {@link UNVALIDATED_AMPLIFICATION} budget, when they fit it; false when they do not (then
+   * they go on the validated path instead). A relayed channel's are not bounded, as its probes.
+   */
+  charge(link: PeerLink, from: Endpoint, bytes: number): boolean {
+    if (link.relayed) return true;
+    const p = this.paths.get(link.nodeId);
+    const c =
+      p?.link !== link ? undefined : p.candidates.find((x) => endpointEquals(x.address, from));
+    if (c === undefined || c.sent + bytes > UNVALIDATED_AMPLIFICATION * c.received) return false;
+    c.sent += bytes;
+    return true;
+  }
+
   /** `peer` left the session. */
   forget(peer: NodeId): void {
     this.paths.delete(peer);

@@ -728,18 +728,24 @@ export class SessionCore {
         return;
       case 'time-sync-request': {
         const answer = this.exchanges.request(link.nodeId, message, this.host.clock.now());
-        if (answer === undefined) this.host.counters.reject(Rejection.TimeSyncRateLimited);
-        else if (
+        const answerBytes = answer === undefined ? undefined : encodeControlMessage(answer);
+        if (answer === undefined || answerBytes === undefined) {
+          this.host.counters.reject(Rejection.TimeSyncRateLimited);
+        } else if (
           this.arrivalDirect &&
-          (link.relayed || !endpointEquals(this.arrivalFrom, link.remote))
+          (link.relayed || !endpointEquals(this.arrivalFrom, link.remote)) &&
+          this.probes.charge(
+            link,
+            this.arrivalFrom,
+            this.host.sender.sealedSize(answerBytes.length),
+          )
         ) {
-          // A path challenge (RFC 9000 §8.2.2): answered the way it came, and a relayed channel
-          // challenges the peer's address in turn.
+          // A path challenge (RFC 9000 §8.2.2): answered the way it came, within the address's
+          // amplification budget, and a relayed channel challenges the peer's address in turn.
           const sender = this.host.sender;
-          const bytes = encodeControlMessage(answer);
           sender.send(
             link,
-            bytes,
+            answerBytes,
             PacketClass.Core,
             RepresentationProfile.Textual,
             now,
