@@ -694,8 +694,11 @@ export class SessionCore {
           // An event of the batch removed this node: the session has ended, the rest is moot.
           if (this.ended) return;
           const outcome = field.receiveBytes(raw, { from: link.nodeId });
-          if (outcome.status === 'quarantined') this.repair.quarantined(raw, link.nodeId, now);
           this.count(outcome);
+          if (outcome.status === 'quarantined') {
+            this.repair.quarantined(raw, link.nodeId, now);
+            this.earlyRemoval(raw);
+          }
         }
         return;
       }
@@ -903,6 +906,18 @@ export class SessionCore {
         w.resolve();
       }
     }
+  }
+
+  /**
+   * `raw` waits for its causal past. When it is an authentic removal of this node by a member
+   * allowed to remove it (see {@link SessionReplica.removalOfSelf}), the session ends now: a
+   * removed member that missed more than its farewells carry would otherwise wait for a past
+   * no member sends it any more.
+   */
+  private earlyRemoval(raw: Uint8Array): void {
+    if (!this.wasMember || this.leaving || this.ended) return;
+    const by = this.replica.removalOfSelf(raw);
+    if (by !== undefined) this.close({ reason: 'removed', error: new RemovedFromSessionError(by) });
   }
 
   /**

@@ -1,9 +1,12 @@
 import {
   type DurableEnvelope,
+  ElaraError,
   type Endpoint,
   type EventEnvelope,
+  EventKind,
   type NodeId,
   type SessionId,
+  decodeEnvelope,
 } from '@elara/core';
 import {
   type CryptoProvider,
@@ -23,9 +26,12 @@ import {
   type Member,
   MemberRole,
   MembershipLog,
+  type SignatureCheck,
   StateField,
+  decodeMembershipEntry,
   membershipEventType,
   membershipMutation,
+  signatureCheck,
 } from '@elara/state';
 import {
   type StreamOptionsInput,
@@ -68,6 +74,7 @@ export class SessionReplica {
   private readonly local: LocalEvents;
   private readonly diffusion: Diffusion;
   private readonly self: NodeId;
+  private readonly checkSignature: SignatureCheck;
 
   constructor(config: ReplicaConfig) {
     const { identity, provider } = config;
@@ -95,11 +102,13 @@ export class SessionReplica {
       limits: { maxEvents: config.localLogEvents, maxBytes: config.localLogBytes },
     });
     const options = streamOptions(config.streams);
+    const verifier = this.membership.verifier(keys.verify);
+    this.checkSignature = signatureCheck(config.session, verifier);
     this.field = new StateField({
       session: config.session,
       self: this.self,
       time: config.time,
-      verifier: this.membership.verifier(keys.verify),
+      verifier,
       resolve: streamAtomResolver(options),
       membership: this.membership,
       observers: [this.membership, this.store],
@@ -194,6 +203,48 @@ export class SessionReplica {
     }).envelope;
   }
 
+  /**
+   * The signer of `raw` (an encoded event the field could not apply yet) when it removes this
+   * node and may be trusted before its causal past arrives: a membership removal of this node,
+   * its signature good, signed by a member who, in the log this node holds now, may remove it
+   * (an owner; an admin when this node is a member or observer), and stamped after the entry
+   * that added this node (so a removal of an earlier stay, replayed by a rejoin, is not one).
+   * Undefined otherwise (then it waits for its past like any event).
+   */
+  removalOfSelf(raw: Uint8Array): NodeId | undefined {
+    const self = this.membership.member(this.self);
+    if (self === undefined || self.addedBy === undefined) return undefined;
+    const removal = decodedDurable(raw);
+    if (removal === undefined || removal.target !== this.membership.atom) return undefined;
+    const m = removal.mutation;
+    if (m.type !== 'append') return undefined;
+    let entry;
+    try {
+      entry = decodeMembershipEntry(m.data);
+    } catch (e) {
+      if (!ElaraError.isInstance(e)) throw e;
+      return undefined;
+    }
+    if (entry.op !== 'remove' || entry.member !== this.self) return undefined;
+    if (removal.eventType !== membershipEventType(entry) || removal.author === this.self) {
+      return undefined;
+    }
+    const signer = this.membership.role(removal.author);
+    const authorised =
+      signer === MemberRole.Owner ||
+      (signer === MemberRole.Admin && self.role <= MemberRole.Member);
+    if (!authorised) return undefined;
+    const addedBy = self.addedBy;
+    const addBytes = this.store.get(addedBy.author, addedBy.seq);
+    const add = addBytes === undefined ? undefined : decodedDurable(addBytes);
+    const after =
+      removal.author === addedBy.author
+        ? removal.seq > addedBy.seq
+        : add !== undefined && removal.time > add.time;
+    if (!after) return undefined;
+    return this.checkSignature(removal, raw) === undefined ? removal.author : undefined;
+  }
+
   /** Keeps the acknowledgement table's members (everyone but this node) current. */
   syncAcknowledgers(): void {
     this.acks.setMembers(this.memberIds().filter((m) => m !== this.self));
@@ -206,5 +257,16 @@ export class SessionReplica {
 
   private memberIds(): NodeId[] {
     return this.membership.members().map((m) => m.id);
+  }
+}
+
+/** `raw` decoded when it is a durable event; undefined otherwise. */
+function decodedDurable(raw: Uint8Array): DurableEnvelope | undefined {
+  try {
+    const e = decodeEnvelope(raw);
+    return e.kind === EventKind.Durable ? e : undefined;
+  } catch (e) {
+    if (!ElaraError.isInstance(e)) throw e;
+    return undefined;
   }
 }
