@@ -5,11 +5,13 @@ import {
   decodeEnvelope,
   type DurableEnvelope,
   encodeEnvelope,
+  type EventVerifier,
   type NodeId,
   StateType,
 } from '@elara/core';
 import {
   DeltaLaw,
+  type DurableObserver,
   type EquivocationReport,
   EventStore,
   Outcome,
@@ -190,5 +192,78 @@ describe('event store: equivocation', () => {
       ),
       { numRuns: propertyRuns(40, 400) },
     );
+  });
+});
+
+/** `author`'s event `seq` with payload `data`, depending on `deps` (validly signed). */
+function versionAfter(
+  author: NodeId,
+  seq: number,
+  data: number,
+  deps: { author: NodeId; seq: number }[],
+): DurableEnvelope {
+  const w = new Writer(author);
+  w.seq = seq - 1;
+  return w.durable(LOG, { type: 'append', data: bytes(data) }, { deps });
+}
+
+describe('event store and field: equivocation, adversarial cases', () => {
+  it('a forgery waiting unverified (key unknown) is replaced by the genuine copy, nobody reported', () => {
+    const keys = new Set<NodeId>([B]);
+    const toy = toyVerifier();
+    const verifier: EventVerifier = (a, b, s) => keys.has(a) && toy(a, b, s);
+    const keyring: DurableObserver = { knowsSigner: (a) => keys.has(a) };
+    const store = new EventStore();
+    const { field } = makeField(node(50), { observers: [keyring, store], verifier });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [A, B] },
+    });
+    const reports: string[] = [];
+    field.onEquivocation((r) => reports.push(key(r)));
+    store.onEquivocation((r) => reports.push(key(r)));
+    const genuine = versionAfter(A, 1, 1, [{ author: B, seq: 1 }]);
+    const forgery = {
+      ...versionAfter(A, 1, 77, [{ author: B, seq: 1 }]),
+      signature: new Uint8Array(64).fill(5),
+    };
+    expect(field.receive(forgery)).toBe(Outcome.Quarantined); // A's key unknown: waits
+    keys.add(A); // the entry adding A's key is processed
+    expect(field.receive(genuine)).toBe(Outcome.Quarantined); // still waits for B#1
+    expect(reports).toEqual([]);
+    expect(field.counters().rejected.BadSignature).toBe(1); // the forgery, dropped
+    expect(store.get(A, 1)).toEqual(encodeEnvelope(genuine)); // held: peers can get it
+    expect(field.receive(version(B, 1, 3))).toBe(Outcome.Applied);
+    expect(field.processedOf(A)).toBe(1);
+    expect(store.get(A, 1)).toEqual(encodeEnvelope(genuine));
+    expect(field.counters().equivocations + store.counters().equivocations).toBe(0);
+  });
+
+  it('an authentic version waiting unverified, then another: the author is reported once, first kept', () => {
+    const keys = new Set<NodeId>([B]);
+    const toy = toyVerifier();
+    const verifier: EventVerifier = (a, b, s) => keys.has(a) && toy(a, b, s);
+    const keyring: DurableObserver = { knowsSigner: (a) => keys.has(a) };
+    const store = new EventStore();
+    const { field } = makeField(node(50), { observers: [keyring, store], verifier });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [A, B] },
+    });
+    const reports: string[] = [];
+    field.onEquivocation((r) => reports.push(key(r)));
+    store.onEquivocation((r) => reports.push(key(r)));
+    const first = versionAfter(A, 1, 1, [{ author: B, seq: 1 }]);
+    const second = versionAfter(A, 1, 2, [{ author: B, seq: 1 }]);
+    expect(field.receive(first)).toBe(Outcome.Quarantined);
+    keys.add(A);
+    expect(field.receive(second)).toBe(Outcome.Duplicate);
+    expect(field.receive(second)).toBe(Outcome.Duplicate);
+    expect(reports).toEqual([`${A}:1`]);
+    field.receive(version(B, 1, 3));
+    expect(field.processedOf(A)).toBe(1);
+    expect(store.get(A, 1)).toEqual(encodeEnvelope(first));
   });
 });
