@@ -157,6 +157,8 @@ export class StateField {
   private authorityWatched = 0;
   /** Held durable events whose author's key is not known yet: verified when released. */
   private readonly unverified = new Set<EventEnvelope>();
+  /** Quarantined copies whose (author, seq) was reported as equivocated (they go with them). */
+  private readonly equivocatedHeld = new WeakSet<EventEnvelope>();
   private readonly quarantine: Quarantine;
   private readonly stats = fieldCounters();
   private readonly feed = new ChangeFeed(() => this.stats.listenerErrors++);
@@ -448,7 +450,16 @@ export class StateField {
       this.quarantine.size > 0
         ? this.quarantine.heldDurable(envelope.author, envelope.seq)
         : undefined;
-    if ((rec !== undefined && envelope.seq <= rec.processed) || held !== undefined) {
+    let verified = false;
+    if (held !== undefined && this.unverified.has(held.envelope)) {
+      const outcome = this.againUnverified(held, envelope, raw);
+      if (outcome !== undefined) return outcome;
+      if (rec !== undefined && envelope.seq <= rec.processed) {
+        this.stats.duplicates++;
+        return Outcome.Duplicate;
+      }
+      verified = true; // authentic, and the forgery it replaces is gone
+    } else if ((rec !== undefined && envelope.seq <= rec.processed) || held !== undefined) {
       const known =
         held !== undefined
           ? (held.envelope as DurableEnvelope).signature
@@ -459,13 +470,15 @@ export class StateField {
         // an older seq: its signature is gone, the event store (an observer) compares
         for (const o of this.observers) o.repeated?.(envelope);
       } else if (!sameBytes(known, envelope.signature)) {
-        this.checkEquivocation(envelope, raw);
+        this.checkEquivocation(envelope, raw, held);
       }
       this.stats.duplicates++;
       return Outcome.Duplicate;
     }
-    const bad = this.checkSignature(envelope, raw);
-    if (bad !== undefined) return this.holdUnverified(envelope, bad) ?? this.reject(bad);
+    if (!verified) {
+      const bad = this.checkSignature(envelope, raw);
+      if (bad !== undefined) return this.holdUnverified(envelope, bad) ?? this.reject(bad);
+    }
     rec ??= this.authorRecord(envelope.author);
     if (rec === undefined) return this.reject(RejectionReason.TooManyAuthors);
     if (durableTooEarly(envelope.time, this.time.now(), this.limits.maxClockLeadUs)) {
@@ -499,9 +512,53 @@ export class StateField {
     return this.observers.some((o) => o.knowsSigner?.(author) === false);
   }
 
-  /** A second, different event with a known (author, seq): equivocation if it is signed. */
-  private checkEquivocation(envelope: DurableEnvelope, raw: Uint8Array | undefined): void {
+  /**
+   * Another copy of an event waiting unverified (its author's key was unknown): never compared
+   * with it, which may be a forgery. The new copy is verified; when authentic, the held one is
+   * verified now too: a forgery is dropped (refused, counted) and the authentic copy goes on in
+   * its place (undefined: the caller holds or processes it); an authentic one stays (the first
+   * is kept), held by the observers from now on, and the two are compared as usual.
+   */
+  private againUnverified(
+    held: QuarantinedEvent,
+    envelope: DurableEnvelope,
+    raw: Uint8Array | undefined,
+  ): Outcome | undefined {
+    const copy = held.envelope as DurableEnvelope;
+    if (
+      sameBytes(copy.signature, envelope.signature) ||
+      this.checkSignature(envelope, raw) !== undefined
+    ) {
+      this.stats.duplicates++;
+      return Outcome.Duplicate;
+    }
+    this.unverified.delete(copy);
+    const bad =
+      this.checkSignature(copy, undefined) ??
+      (this.authorRecord(copy.author) === undefined ? RejectionReason.TooManyAuthors : undefined);
+    if (bad !== undefined) {
+      this.unquarantine(held);
+      this.reject(bad);
+      return undefined;
+    }
+    for (const o of this.observers) o.held?.(copy);
+    this.checkEquivocation(envelope, raw, held);
+    this.stats.duplicates++;
+    return Outcome.Duplicate;
+  }
+
+  /**
+   * A second event with a known (author, seq) and another signature: equivocation if it is
+   * signed, reported once per copy held in quarantine.
+   */
+  private checkEquivocation(
+    envelope: DurableEnvelope,
+    raw: Uint8Array | undefined,
+    held: QuarantinedEvent | undefined,
+  ): void {
+    if (held !== undefined && this.equivocatedHeld.has(held.envelope)) return;
     if (this.checkSignature(envelope, raw) !== undefined) return; // a forgery, not the author
+    if (held !== undefined) this.equivocatedHeld.add(held.envelope);
     this.stats.equivocations++;
     this.feed.equivocation({ author: envelope.author, seq: envelope.seq });
   }
