@@ -68,7 +68,7 @@ describe('event store: equivocation', () => {
     const second = version(A, 1, 9);
     expect(field.receive(second)).toBe(Outcome.Duplicate);
     expect(byStore).toEqual([`${A}:1`]);
-    expect(byField).toEqual([]); // one reporter per equivocation: nothing counted twice
+    expect(byField).toEqual([]); // the store compared it: (author, seq) reported once in all
     expect(store.counters()).toMatchObject({ equivocations: 1, forged: 0 });
     // again, and as a fresh object: refused, but reported and counted once
     expect(field.receive(decodeEnvelope(encodeEnvelope(second)))).toBe(Outcome.Duplicate);
@@ -180,8 +180,9 @@ describe('event store: equivocation', () => {
             const store = new EventStore();
             const r = replica(store, authors);
             for (const e of sorted) r.field.receive(e);
-            expect(new Set(r.byStore).size).toBe(r.byStore.length);
-            expect(new Set([...r.byField, ...r.byStore])).toEqual(shown);
+            const both = [...r.byField, ...r.byStore];
+            expect(both.length).toBe(shown.size); // each pair once, by one of them
+            expect(new Set(both)).toEqual(shown);
             // the first version to arrive is the one kept and served
             for (const [a, s] of pairs) {
               const first = sorted.find((e) => e.author === a && e.seq === s && authentic(e));
@@ -265,5 +266,60 @@ describe('event store and field: equivocation, adversarial cases', () => {
     field.receive(version(B, 1, 3));
     expect(field.processedOf(A)).toBe(1);
     expect(store.get(A, 1)).toEqual(encodeEnvelope(first));
+  });
+});
+
+describe('field and event store: each (author, seq) reported once between them', () => {
+  it('at the latest seq, delivered again, then at an older seq', () => {
+    const store = new EventStore();
+    const { field, byField, byStore } = replica(store, [A]);
+    field.receive(version(A, 1, 1));
+    const second = version(A, 1, 9);
+    expect(field.receive(second)).toBe(Outcome.Duplicate); // at the latest seq
+    expect(field.receive(second)).toBe(Outcome.Duplicate);
+    expect(field.receive(version(A, 2, 2))).toBe(Outcome.Applied);
+    expect(field.receive(second)).toBe(Outcome.Duplicate); // now an older seq
+    expect([...byField, ...byStore]).toEqual([`${A}:1`]);
+    expect(field.counters().equivocations + store.counters().equivocations).toBe(1);
+  });
+
+  it('in quarantine, then processed, then older', () => {
+    const store = new EventStore();
+    const { field, byField, byStore } = replica(store, [A, B]);
+    const first = versionAfter(A, 1, 1, [{ author: B, seq: 1 }]);
+    const second = versionAfter(A, 1, 2, [{ author: B, seq: 1 }]);
+    expect(field.receive(first)).toBe(Outcome.Quarantined);
+    expect(field.receive(second)).toBe(Outcome.Duplicate);
+    expect(field.receive(second)).toBe(Outcome.Duplicate);
+    field.receive(version(B, 1, 3));
+    expect(field.processedOf(A)).toBe(1);
+    expect(field.receive(second)).toBe(Outcome.Duplicate); // latest
+    field.receive(version(A, 2, 4));
+    expect(field.receive(second)).toBe(Outcome.Duplicate); // older
+    expect([...byField, ...byStore]).toEqual([`${A}:1`]);
+    expect(field.counters().equivocations + store.counters().equivocations).toBe(1);
+    expect(store.get(A, 1)).toEqual(encodeEnvelope(first));
+  });
+
+  it('a field without a store reports once per pair too', () => {
+    const { field } = makeField(node(50));
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [A, B] },
+    });
+    const reports: string[] = [];
+    field.onEquivocation((r) => reports.push(key(r)));
+    field.receive(versionAfter(A, 1, 1, [{ author: B, seq: 1 }]));
+    const second = versionAfter(A, 1, 2, [{ author: B, seq: 1 }]);
+    field.receive(second);
+    field.receive(second);
+    field.receive(version(B, 1, 3)); // A#1 processed: now its latest
+    field.receive(second);
+    field.receive(version(B, 2, 5));
+    field.receive(version(B, 2, 6)); // B#2 at the latest seq
+    field.receive(version(B, 2, 6));
+    expect(reports).toEqual([`${A}:1`, `${B}:2`]);
+    expect(field.counters().equivocations).toBe(2);
   });
 });
