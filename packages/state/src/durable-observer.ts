@@ -64,9 +64,17 @@ export interface DurableObserver {
    */
   processed?(envelope: DurableEnvelope): void;
   /**
-   * A durable event whose seq the field consumed before its author's latest came again, not
-   * verified: the field keeps only the latest signature, so the event store compares it with
-   * the copy it holds (an equivocation when they differ and it is authentic).
+   * Another copy of a durable event whose seq the field consumed or holds, with a signature
+   * other than the one the field keeps, not verified (`raw`: its received bytes, when the field
+   * got bytes). An observer holding that event (the event store) compares it, by content, and
+   * reports an equivocation when they differ and the copy is authentic: true then (or when
+   * reported already), false when it is the same event or a forgery, undefined when it does
+   * not hold the event (the field then compares where it can).
    */
-  repeated?(envelope: DurableEnvelope): void;
+  repeated?(envelope: DurableEnvelope, raw: Uint8Array | undefined): boolean | undefined;
+  /**
+   * The field reported (author, seq) as equivocated: an observer that reports equivocations
+   * too does not report it again (so each pair is reported once between them).
+   */
+  equivocated?(author: NodeId, seq: number): void;
 }

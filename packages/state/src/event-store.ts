@@ -298,14 +298,23 @@ export class EventStore implements DurableObserver {
   }
 
   /**
-   * @internal The field consumed this (author, seq) long ago and cannot compare the copy: the
-   * store does, with the event it holds (never storing it: it was not verified).
+   * @internal The field got another copy of an (author, seq) it consumed or holds: the store
+   * compares it with the event it holds (never storing it: it was not verified). True for an
+   * equivocation (reported here, now or before), undefined when the event is not held.
    */
-  repeated(envelope: DurableEnvelope): void {
+  repeated(envelope: DurableEnvelope, _raw?: Uint8Array): boolean | undefined {
     const a = this.authors.get(envelope.author);
-    if (a === undefined) return;
+    if (a === undefined) return undefined;
     const at = lowerBound(a, envelope.seq);
-    if (at < a.seqs.length && a.seqs[at] === envelope.seq) this.again(a, at, envelope);
+    if (at >= a.seqs.length || a.seqs[at] !== envelope.seq) return undefined;
+    return this.again(a, at, envelope) === 'equivocation';
+  }
+
+  /** @internal The field reported (author, seq): the store does not report it again. */
+  equivocated(author: NodeId, seq: number): void {
+    const a = this.authors.get(author);
+    if (a !== undefined && this.get(author, seq) !== undefined)
+      (a.equivocated ??= new Set()).add(seq);
   }
 
   /** @internal The field consumed this event's seq: store it, and claim it from now on. */

@@ -107,6 +107,8 @@ interface AuthorRecord {
   bucket: TokenBucket | undefined;
   /** Signature of the latest processed durable event (to detect equivocation at it). */
   signature: Uint8Array | undefined;
+  /** The latest processed seq was reported as equivocated (by the field or an observer). */
+  equivocated: boolean;
 }
 
 interface MutableStamp {
@@ -460,18 +462,7 @@ export class StateField {
       }
       verified = true; // authentic, and the forgery it replaces is gone
     } else if ((rec !== undefined && envelope.seq <= rec.processed) || held !== undefined) {
-      const known =
-        held !== undefined
-          ? (held.envelope as DurableEnvelope).signature
-          : envelope.seq === rec?.processed
-            ? rec.signature
-            : undefined;
-      if (known === undefined) {
-        // an older seq: its signature is gone, the event store (an observer) compares
-        for (const o of this.observers) o.repeated?.(envelope);
-      } else if (!sameBytes(known, envelope.signature)) {
-        this.checkEquivocation(envelope, raw, held);
-      }
+      this.again(envelope, raw, rec, held);
       this.stats.duplicates++;
       return Outcome.Duplicate;
     }
@@ -542,25 +533,59 @@ export class StateField {
       return undefined;
     }
     for (const o of this.observers) o.held?.(copy);
-    this.checkEquivocation(envelope, raw, held);
+    this.again(envelope, raw, this.authors.get(envelope.author), held);
     this.stats.duplicates++;
     return Outcome.Duplicate;
   }
 
   /**
-   * A second event with a known (author, seq) and another signature: equivocation if it is
-   * signed, reported once per copy held in quarantine.
+   * Another copy of a durable event whose seq is processed, or held (authentic) in quarantine.
+   * An observer holding that event (the event store) compares it first, by content, and
+   * reports an equivocation itself; failing that the field does, against the held copy or the
+   * author's latest processed signature (an older seq: nobody can). Each (author, seq) is
+   * reported once between them: the field marks the held copy or the author's latest seq, and
+   * tells the observers ({@link DurableObserver.equivocated}).
    */
-  private checkEquivocation(
+  private again(
     envelope: DurableEnvelope,
     raw: Uint8Array | undefined,
+    rec: AuthorRecord | undefined,
     held: QuarantinedEvent | undefined,
   ): void {
-    if (held !== undefined && this.equivocatedHeld.has(held.envelope)) return;
-    if (this.checkSignature(envelope, raw) !== undefined) return; // a forgery, not the author
+    const latest = held === undefined && rec !== undefined && envelope.seq === rec.processed;
+    const known =
+      held !== undefined
+        ? (held.envelope as DurableEnvelope).signature
+        : latest
+          ? rec.signature
+          : undefined;
+    if (known !== undefined && sameBytes(known, envelope.signature)) return; // the same event
+    if (held !== undefined ? this.equivocatedHeld.has(held.envelope) : latest && rec.equivocated) {
+      return; // reported already
+    }
+    let verdict: boolean | undefined;
+    for (const o of this.observers) {
+      const v = o.repeated?.(envelope, raw);
+      if (v !== undefined) verdict = verdict === true || v;
+    }
+    if (verdict === undefined && known !== undefined) {
+      verdict = this.checkEquivocation(envelope, raw);
+    }
+    if (verdict !== true) return;
     if (held !== undefined) this.equivocatedHeld.add(held.envelope);
+    else if (latest) rec.equivocated = true;
+  }
+
+  /**
+   * A second event with an (author, seq) the field holds or just processed, compared by the
+   * field itself: an equivocation (reported) if it is signed.
+   */
+  private checkEquivocation(envelope: DurableEnvelope, raw: Uint8Array | undefined): boolean {
+    if (this.checkSignature(envelope, raw) !== undefined) return false; // a forgery, not the author
     this.stats.equivocations++;
     this.feed.equivocation({ author: envelope.author, seq: envelope.seq });
+    for (const o of this.observers) o.equivocated?.(envelope.author, envelope.seq);
+    return true;
   }
 
   /**
@@ -679,6 +704,7 @@ export class StateField {
   /** Consumes a durable event's seq (applied or refused) and notes it for the quarantine. */
   private advance(envelope: DurableEnvelope, rec: AuthorRecord): void {
     rec.processed = envelope.seq;
+    rec.equivocated = false;
     // reused: one copy per author, not one allocation per event
     const sig = envelope.signature;
     if (rec.signature?.length === sig.length) rec.signature.set(sig);
@@ -757,6 +783,11 @@ export class StateField {
     }
     this.stats.released++;
     this.processDurable(envelope, rec, false);
+    if (this.equivocatedHeld.has(envelope)) {
+      // reported while it waited: its seq is the latest now, and observers hold it again
+      rec.equivocated = true;
+      for (const o of this.observers) o.equivocated?.(rec.id, envelope.seq);
+    }
   }
 
   /**
@@ -1081,6 +1112,7 @@ export class StateField {
         time: Number.MIN_SAFE_INTEGER,
         bucket: undefined,
         signature: undefined,
+        equivocated: false,
       };
       this.authors.set(author, rec);
     }
