@@ -17,6 +17,7 @@ import {
   Outcome,
   signatureCheck,
   type StateField,
+  STORE_EVENT_OVERHEAD,
 } from '../src/index.ts';
 import { atomId, bytes, makeField, node, SESSION, toyVerifier, Writer } from './helpers.ts';
 
@@ -321,5 +322,26 @@ describe('field and event store: each (author, seq) reported once between them',
     field.receive(version(B, 2, 6));
     expect(reports).toEqual([`${A}:1`, `${B}:2`]);
     expect(field.counters().equivocations).toBe(2);
+  });
+});
+
+describe('event store with verify: forged, malformed and throwing input', () => {
+  it('a forged first copy given to add is replaced by the genuine one, the author not reported', () => {
+    const store = new EventStore({ verify: signatureCheck(SESSION, toyVerifier()) });
+    const reports: string[] = [];
+    store.onEquivocation((r) => reports.push(key(r)));
+    const forgery = forged(version(A, 1, 66));
+    expect(store.add(forgery)).toBe('stored'); // a new seq is trusted
+    const genuine = version(A, 1, 1);
+    expect(store.add(genuine)).toBe('stored'); // replaces the forgery
+    expect(reports).toEqual([]);
+    expect(store.counters()).toMatchObject({ equivocations: 0, forged: 1 });
+    expect(store.get(A, 1)).toEqual(encodeEnvelope(genuine));
+    expect(store.size).toBe(1);
+    expect(store.bytes).toBe(encodeEnvelope(genuine).length + STORE_EVENT_OVERHEAD);
+    expect(store.add(forgery)).toBe('forged');
+    // a real second version is still the author equivocating
+    expect(store.add(version(A, 1, 2))).toBe('equivocation');
+    expect(reports).toEqual([`${A}:1`]);
   });
 });
