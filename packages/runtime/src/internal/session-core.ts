@@ -228,8 +228,11 @@ export class SessionCore {
       }),
       // Something could not be applied in time: it, and what it waited for, are asked for again.
       field.onEviction((report) => this.repair.evicted(report, host.scheduler.now())),
-      // Two signed events with one (author, seq): replicas may differ for good; counted.
+      // Two signed events with one (author, seq): replicas may differ for good; counted. The
+      // field sees it against quarantine and its latest seq, the store against the older seqs it
+      // holds; they never report one delivery twice.
       field.onEquivocation(() => host.counters.equivocations++),
+      this.replica.store.onEquivocation(() => host.counters.equivocations++),
     );
     this.subscriptions.push(
       this.replica.streams.outgoing$.subscribe({ next: (e) => this.propagate(e.envelope) }),
