@@ -1,4 +1,5 @@
 import {
+  decodeEnvelope,
   type DurableEnvelope,
   type EventEnvelope,
   EventKind,
@@ -447,6 +448,11 @@ export class EventStore implements DurableObserver {
     }
     const seq = envelope.seq;
     if (a.equivocated?.has(seq) === true) return 'equivocation';
+    // add trusts a new seq: the held copy may be a forgery given first (checked once, here)
+    if (this.verify !== undefined && !this.heldAuthentic(held)) {
+      this.replace(a, at, other);
+      return 'stored';
+    }
     (a.equivocated ??= new Set()).add(seq);
     this.stats.equivocations++;
     const report: EquivocationReport = { author: a.author, seq };
@@ -458,6 +464,32 @@ export class EventStore implements DurableObserver {
       }
     }
     return 'equivocation';
+  }
+
+  /** False when `verify` refuses the held encoding's signature. */
+  private heldAuthentic(held: Uint8Array): boolean {
+    let envelope: EventEnvelope;
+    try {
+      envelope = decodeEnvelope(held);
+    } catch {
+      return false;
+    }
+    return envelope.kind === EventKind.Durable && this.verify?.(envelope, held) === undefined;
+  }
+
+  /**
+   * Replaces the forged event held at `a[at]` with the authentic `bytes` (same seq, same place
+   * in the eviction order): the forgery is counted as such, the new one as stored.
+   */
+  private replace(a: AuthorEvents, at: number, bytes: Uint8Array): void {
+    const delta = bytes.length - (a.data[at] as Uint8Array).length;
+    a.data[at] = bytes;
+    a.bytes += delta;
+    this.byteCount += delta;
+    this.stats.forged++;
+    this.stats.stored++;
+    this.makeRoom(a);
+    this.report();
   }
 
   /** A new author's record, or undefined (counted) beyond `maxAuthors`. */
