@@ -345,3 +345,34 @@ describe('event store with verify: forged, malformed and throwing input', () => 
     expect(reports).toEqual([`${A}:1`]);
   });
 });
+
+describe('field: what observers get for another copy', () => {
+  it('the received bytes go to the store, which verifies them instead of encoding the copy again', () => {
+    const check = signatureCheck(SESSION, toyVerifier());
+    const verified: (Uint8Array | undefined)[] = [];
+    const store = new EventStore({
+      verify: (e, raw) => {
+        verified.push(raw);
+        return check(e, raw);
+      },
+    });
+    const { field } = makeField(node(50), { observers: [store] });
+    field.define(LOG, {
+      stateType: StateType.Core,
+      law: DeltaLaw.appendLog(),
+      authority: { owners: [A] },
+    });
+    const reports: string[] = [];
+    store.onEquivocation((r) => reports.push(key(r)));
+    field.receive(version(A, 1, 1));
+    field.receive(version(A, 2, 2));
+    const forgery = encodeEnvelope(forged(version(A, 1, 7)));
+    const second = encodeEnvelope(version(A, 1, 9));
+    expect(field.receiveBytes(forgery)).toBe(Outcome.Duplicate);
+    expect(field.receiveBytes(second)).toBe(Outcome.Duplicate);
+    expect(verified[0]).toBe(forgery);
+    expect(verified[1]).toBe(second);
+    expect(reports).toEqual([`${A}:1`]);
+    expect(store.counters()).toMatchObject({ forged: 1, equivocations: 1 });
+  });
+});
