@@ -303,12 +303,12 @@ export class EventStore implements DurableObserver {
    * compares it with the event it holds (never storing it: it was not verified). True for an
    * equivocation (reported here, now or before), undefined when the event is not held.
    */
-  repeated(envelope: DurableEnvelope, _raw?: Uint8Array): boolean | undefined {
+  repeated(envelope: DurableEnvelope, raw?: Uint8Array): boolean | undefined {
     const a = this.authors.get(envelope.author);
     if (a === undefined) return undefined;
     const at = lowerBound(a, envelope.seq);
     if (at >= a.seqs.length || a.seqs[at] !== envelope.seq) return undefined;
-    return this.again(a, at, envelope) === 'equivocation';
+    return this.again(a, at, envelope, raw) === 'equivocation';
   }
 
   /** @internal The field reported (author, seq): the store does not report it again. */
@@ -424,19 +424,27 @@ export class EventStore implements DurableObserver {
    * then the signature): equal signatures settle it without allocating; different ones are
    * compared by content (a same event re-signed is no second event) and only then verified.
    */
-  private again(a: AuthorEvents, at: number, envelope: DurableEnvelope): StoreOutcome {
+  private again(
+    a: AuthorEvents,
+    at: number,
+    envelope: DurableEnvelope,
+    raw?: Uint8Array,
+  ): StoreOutcome {
     const held = a.data[at] as Uint8Array;
     if (sameSignature(held, envelope.signature)) {
       this.stats.duplicates++;
       return 'duplicate';
     }
     let other: Uint8Array;
-    try {
-      other = encodingOf(envelope);
-    } catch {
-      // the codec refuses the value: nobody can have signed it as is
-      this.stats.forged++;
-      return 'forged';
+    if (raw !== undefined) other = raw;
+    else {
+      try {
+        other = encodingOf(envelope);
+      } catch {
+        // the codec refuses the value: nobody can have signed it as is
+        this.stats.forged++;
+        return 'forged';
+      }
     }
     if (sameContent(held, other)) {
       this.stats.duplicates++;
@@ -450,7 +458,7 @@ export class EventStore implements DurableObserver {
     if (a.equivocated?.has(seq) === true) return 'equivocation';
     // add trusts a new seq: the held copy may be a forgery given first (checked once, here)
     if (this.verify !== undefined && !this.heldAuthentic(held)) {
-      this.replace(a, at, other);
+      this.replace(a, at, raw === undefined ? other : raw.slice()); // raw: a datagram's view
       return 'stored';
     }
     (a.equivocated ??= new Set()).add(seq);
