@@ -376,3 +376,48 @@ describe('field: what observers get for another copy', () => {
     expect(store.counters()).toMatchObject({ forged: 1, equivocations: 1 });
   });
 });
+
+describe('field: the same content under another valid signature is the one event', () => {
+  /** Accepts a toy signature, or the same with its last byte's top bit flipped (malleable). */
+  const toy = toyVerifier();
+  const malleable: EventVerifier = (a, b, s) => {
+    if (toy(a, b, s)) return true;
+    const t = s.slice();
+    t[63] = (t[63] as number) ^ 0x80;
+    return toy(a, b, t);
+  };
+  const twin = (e: DurableEnvelope): DurableEnvelope => {
+    const signature = e.signature.slice();
+    signature[63] = (signature[63] as number) ^ 0x80;
+    return { ...e, signature };
+  };
+
+  it('against a quarantined copy or the latest seq (with a store), and in quarantine without one', () => {
+    for (const withStore of [true, false]) {
+      const store = new EventStore();
+      const { field } = makeField(node(50), {
+        verifier: malleable,
+        observers: withStore ? [store] : [],
+      });
+      field.define(LOG, {
+        stateType: StateType.Core,
+        law: DeltaLaw.appendLog(),
+        authority: { owners: [A, B] },
+      });
+      const reports: string[] = [];
+      field.onEquivocation((r) => reports.push(key(r)));
+      store.onEquivocation((r) => reports.push(key(r)));
+      const waiting = versionAfter(A, 1, 1, [{ author: B, seq: 1 }]);
+      expect(field.receive(waiting)).toBe(Outcome.Quarantined);
+      expect(field.receive(twin(waiting))).toBe(Outcome.Duplicate); // in quarantine
+      field.receive(version(B, 1, 2));
+      expect(field.processedOf(A)).toBe(1);
+      if (withStore) expect(field.receive(twin(waiting))).toBe(Outcome.Duplicate); // latest
+      expect(reports).toEqual([]);
+      expect(field.counters().equivocations + store.counters().equivocations).toBe(0);
+      // a different content is still reported
+      expect(field.receive(versionAfter(A, 1, 5, [{ author: B, seq: 1 }]))).toBe(Outcome.Duplicate);
+      expect(reports).toEqual([`${A}:1`]);
+    }
+  });
+});
