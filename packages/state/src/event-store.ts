@@ -16,6 +16,7 @@ import { encodingOf } from './envelope-encoding.ts';
 import { checkDigest, type Digest, type DigestLimits } from './digest.ts';
 import type { DurableObserver, PastQuery } from './durable-observer.ts';
 import type { EquivocationReport } from './equivocation-report.ts';
+import { sameSignedContent } from './signed-content.ts';
 import type { SignatureCheck } from './stages/signature-check.ts';
 
 /** Bounds of an {@link EventStore} (bytes are charged bytes: encoded size + overhead). */
@@ -446,7 +447,7 @@ export class EventStore implements DurableObserver {
         return 'forged';
       }
     }
-    if (sameContent(held, other)) {
+    if (sameSignedContent(held, other)) {
       this.stats.duplicates++;
       return 'duplicate';
     }
@@ -844,13 +845,6 @@ function sameSignature(encoded: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_LENGTH) return false;
   const from = encoded.length - SIGNATURE_LENGTH;
   for (let i = 0; i < SIGNATURE_LENGTH; i++) if (encoded[from + i] !== signature[i]) return false;
-  return true;
-}
-
-/** True when two durable envelopes' encodings are equal but for their signatures. */
-function sameContent(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = a.length - SIGNATURE_LENGTH - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
   return true;
 }
 

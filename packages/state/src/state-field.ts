@@ -31,6 +31,7 @@ import { compareAscending } from './compare-ascending.ts';
 import { copyEnvelope, mutationValueLength } from './copy-envelope.ts';
 import { LawKind } from './delta-law.ts';
 import type { DurableObserver } from './durable-observer.ts';
+import { encodingOf } from './envelope-encoding.ts';
 import { isWellFormedEnvelope } from './envelope-shape.ts';
 import type { EquivocationReport } from './equivocation-report.ts';
 import type { EventStamp } from './event-stamp.ts';
@@ -47,6 +48,7 @@ import { type Eviction, Quarantine, type QuarantinedEvent } from './quarantine.t
 import { takeToken, type TokenBucket, tokenBucket } from './rate-limiter.ts';
 import { RejectionReason } from './rejection-reason.ts';
 import { sameBytes } from './same-bytes.ts';
+import { sameSignedContent } from './signed-content.ts';
 import { seenMark, seenStatus } from './seen-window.ts';
 import { decodeSetOp, type SetOp } from './set-op.ts';
 import { dependencyProblem, firstMissing } from './stages/causality.ts';
@@ -569,7 +571,7 @@ export class StateField {
       if (v !== undefined) verdict = verdict === true || v;
     }
     if (verdict === undefined && known !== undefined) {
-      verdict = this.checkEquivocation(envelope, raw);
+      verdict = this.checkEquivocation(envelope, raw, held);
     }
     if (verdict !== true) return;
     if (held !== undefined) this.equivocatedHeld.add(held.envelope);
@@ -577,10 +579,22 @@ export class StateField {
   }
 
   /**
-   * A second event with an (author, seq) the field holds or just processed, compared by the
-   * field itself: an equivocation (reported) if it is signed.
+   * A copy with another signature of an (author, seq) the field holds or just processed,
+   * compared by the field itself: the same event when its content is that of the held copy
+   * (the latest seq's content is not kept: only its signature), else an equivocation
+   * (reported) if it is signed.
    */
-  private checkEquivocation(envelope: DurableEnvelope, raw: Uint8Array | undefined): boolean {
+  private checkEquivocation(
+    envelope: DurableEnvelope,
+    raw: Uint8Array | undefined,
+    held: QuarantinedEvent | undefined,
+  ): boolean {
+    if (
+      held !== undefined &&
+      sameSignedContent(encodingOf(held.envelope), raw ?? encodingOf(envelope))
+    ) {
+      return false;
+    }
     if (this.checkSignature(envelope, raw) !== undefined) return false; // a forgery, not the author
     this.stats.equivocations++;
     this.feed.equivocation({ author: envelope.author, seq: envelope.seq });
