@@ -344,6 +344,36 @@ describe('event store with verify: forged, malformed and throwing input', () => 
     expect(store.add(version(A, 1, 2))).toBe('equivocation');
     expect(reports).toEqual([`${A}:1`]);
   });
+
+  it('a verify that throws refuses the copy by name, never escapes field.receive', () => {
+    const store = new EventStore({
+      verify: () => {
+        throw new Error('verify fails');
+      },
+    });
+    const { field, byField, byStore } = replica(store, [A]);
+    field.receive(version(A, 1, 1));
+    field.receive(version(A, 2, 2));
+    expect(field.receive(version(A, 1, 9))).toBe(Outcome.Duplicate);
+    expect(store.add(version(A, 2, 9))).toBe('forged');
+    expect([...byField, ...byStore]).toEqual([]);
+    expect(store.counters()).toMatchObject({ forged: 2, equivocations: 0 });
+  });
+
+  it('an envelope without a 64-byte signature is refused as forged, held seq or new', () => {
+    const store = new EventStore();
+    store.add(version(A, 1, 1));
+    const unsigned = (e: DurableEnvelope): DurableEnvelope =>
+      ({ ...e, signature: undefined }) as unknown as DurableEnvelope;
+    expect(store.add(unsigned(version(A, 1, 2)))).toBe('forged');
+    expect(store.add(unsigned(version(A, 2, 2)))).toBe('forged');
+    expect(store.add({ ...version(A, 3, 3), signature: new Uint8Array(12) })).toBe('forged');
+    expect(store.add({ ...version(A, 4, 4), signature: 'sig' as unknown as Uint8Array })).toBe(
+      'forged',
+    );
+    expect(store.seqsOf(A)).toEqual([1]);
+    expect(store.counters()).toMatchObject({ stored: 1, forged: 4 });
+  });
 });
 
 describe('field: what observers get for another copy', () => {
