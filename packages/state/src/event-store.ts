@@ -451,7 +451,7 @@ export class EventStore implements DurableObserver {
       this.stats.duplicates++;
       return 'duplicate';
     }
-    if (this.verify !== undefined && this.verify(envelope, other) !== undefined) {
+    if (this.authentic(envelope, other) === false) {
       this.stats.forged++;
       return 'forged';
     }
@@ -475,7 +475,21 @@ export class EventStore implements DurableObserver {
     return 'equivocation';
   }
 
-  /** False when `verify` refuses the held encoding's signature. */
+  /**
+   * `verify`'s verdict on `envelope` (its encoding `raw`): true without one, false when it
+   * refuses the signature or throws (a check must not throw; one that does vouches for
+   * nothing, and must not break the field feeding the store).
+   */
+  private authentic(envelope: DurableEnvelope, raw: Uint8Array): boolean {
+    if (this.verify === undefined) return true;
+    try {
+      return this.verify(envelope, raw) === undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** False when `verify` refuses the held encoding's signature (one that throws: the first stays). */
   private heldAuthentic(held: Uint8Array): boolean {
     let envelope: EventEnvelope;
     try {
@@ -483,7 +497,12 @@ export class EventStore implements DurableObserver {
     } catch {
       return false;
     }
-    return envelope.kind === EventKind.Durable && this.verify?.(envelope, held) === undefined;
+    if (envelope.kind !== EventKind.Durable) return false;
+    try {
+      return this.verify?.(envelope, held) === undefined;
+    } catch {
+      return true;
+    }
   }
 
   /**
