@@ -372,6 +372,11 @@ export class EventStore implements DurableObserver {
       this.stats.ephemeral++;
       return 'ephemeral';
     }
+    const signature: unknown = envelope.signature;
+    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_LENGTH) {
+      this.stats.forged++; // nobody signed it
+      return 'forged';
+    }
     let a = this.authors.get(envelope.author);
     const seq = envelope.seq;
     let at = 0;
