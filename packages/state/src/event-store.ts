@@ -80,7 +80,10 @@ export type StoreOutcome =
    * (see {@link EventStore.onEquivocation}); the first stays.
    */
   | 'equivocation'
-  /** A different event with an (author, seq) held whose signature fails: not the author's. */
+  /**
+   * A different event with an (author, seq) held whose signature fails (or `verify` throws):
+   * not the author's. Also any durable event without a 64-byte signature.
+   */
   | 'forged';
 
 /** Counters of an {@link EventStore}. */
@@ -92,7 +95,10 @@ export interface StoreCounters {
   tooManyAuthors: number;
   /** (author, seq) pairs found with a second, different, authentic event (each counted once). */
   equivocations: number;
-  /** Different copies of a held (author, seq) refused as `forged`. */
+  /**
+   * Copies refused as `forged`, and held copies found forged and replaced by an authentic one
+   * (see {@link EventStore.add}).
+   */
   forged: number;
   evicted: Record<StoreEvictionReason, number>;
   /** Of those evicted, how many every member had acknowledged. */
@@ -206,7 +212,8 @@ interface MissingCursor {
  * (dropped again if the quarantine evicts it), mostly in processing order (a causal order).
  * So two replicas exchanging digests each get the union of what both hold in one round. Any
  * durable event can also be `add`ed directly (e.g. in tests); the store verifies only a second,
- * different copy of a seq it holds (an equivocation, or a forgery: {@link onEquivocation}).
+ * different copy of a seq it holds (an equivocation, or a forgery: {@link onEquivocation}),
+ * and then, once, the copy it holds (a forgery `add`ed first is replaced).
  *
  * **Bounds and eviction**: count and (charged) bytes in all and per author. The newest
  * event's author over its share loses its own oldest (lowest seq) first; then, while the store
@@ -271,7 +278,8 @@ export class EventStore implements DurableObserver {
    * field's it observes): its events some member has not acknowledged are evicted last.
    * `verify` (by default the field's it observes) tells a second, different event with a held
    * (author, seq) that is authentic (an equivocation) from a forgery; without one, `add`
-   * trusts its caller that a different copy is signed by its author.
+   * trusts its caller that a different copy is signed by its author. A `verify` that throws
+   * refuses the copy (`forged`).
    */
   constructor(
     config: {
@@ -365,7 +373,10 @@ export class EventStore implements DurableObserver {
    * an ephemeral one is refused and counted. A seq already held keeps its first copy: the same
    * event again (the same signed content) is a `duplicate`, a different one an `equivocation`
    * (counted and reported once per (author, seq)) or, when `verify` refuses its signature,
-   * `forged`. Evictions it causes are reported before it returns.
+   * `forged`. A new seq is trusted, so when a different copy verifies, the held one is verified
+   * too (once): if it fails, the authentic copy replaces it (`stored`, the held one counted as
+   * forged, nobody reported). An envelope without a 64-byte signature is `forged` at once.
+   * Evictions it causes are reported before it returns.
    */
   add(envelope: EventEnvelope): StoreOutcome {
     if (envelope.kind !== EventKind.Durable) {
@@ -689,9 +700,9 @@ export class EventStore implements DurableObserver {
 
   /**
    * Calls `listener` once per (author, seq) held with a second, different, authentic event
-   * offered (by `add`, or by the field it observes for a seq the field can no longer compare
-   * itself: see {@link EquivocationReport}), synchronously, before that call returns: when fed
-   * by a field it must not call back into the field. An event the store no longer holds
+   * offered (by `add`, or by the field it observes: any copy of a seq the store holds, which
+   * the field then does not report itself: see {@link EquivocationReport}), synchronously,
+   * before that call returns: when fed by a field it must not call back into the field. An event the store no longer holds
    * (evicted, forgotten, refused as oversized) cannot be compared: a second version of it is
    * not detected here. Returns its remover.
    *

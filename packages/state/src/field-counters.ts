@@ -35,8 +35,9 @@ export interface FieldCounters {
    */
   dropped: number;
   /**
-   * Two different signed durable events with one (author, seq) seen (`onEquivocation`); at an
-   * older seq the event store counts them instead.
+   * (author, seq) pairs the field reported with two different signed durable events
+   * (`onEquivocation`), each once; those an event store observing the field compares (any seq
+   * it holds) it counts instead.
    */
   equivocations: number;
 }

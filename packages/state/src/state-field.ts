@@ -365,10 +365,11 @@ export class StateField {
   }
 
   /**
-   * Calls `listener` when an author is seen signing two different durable events with one
-   * seq (the first kept; see {@link EquivocationReport}), against a held copy or the author's
-   * latest processed event; at an older seq the event store observing the field reports it
-   * (`EventStore.onEquivocation`).
+   * Calls `listener` once per (author, seq) seen signed by its author as two different durable
+   * events (the first kept; see {@link EquivocationReport}), against a copy held in quarantine
+   * or the author's latest processed event, when no observer compares it: an event store
+   * observing the field compares what it holds and reports it itself
+   * (`EventStore.onEquivocation`), never both.
    */
   onEquivocation(listener: (report: EquivocationReport) => void): () => void {
     return this.feed.onEquivocation(listener);
