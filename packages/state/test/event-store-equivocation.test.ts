@@ -35,12 +35,13 @@ function version(author: NodeId, seq: number, data: number): DurableEnvelope {
 /** The same event with a signature its author never made. */
 const forged = (e: DurableEnvelope): DurableEnvelope => ({ ...e, signature: new Uint8Array(64) });
 
-/** A field owning LOG for `authors`, feeding `store`, with both reporters recorded. */
+/** A field owning LOG for `authors`, feeding `store` unless `options` say otherwise, both reporters recorded. */
 function replica(
   store: EventStore,
   authors: readonly NodeId[],
+  options: Parameters<typeof makeField>[1] = {},
 ): { field: StateField; byField: string[]; byStore: string[] } {
-  const { field } = makeField(node(50), { observers: [store] });
+  const { field } = makeField(node(50), { observers: [store], ...options });
   field.define(LOG, {
     stateType: StateType.Core,
     law: DeltaLaw.appendLog(),
@@ -209,22 +210,19 @@ function versionAfter(
   return w.durable(LOG, { type: 'append', data: bytes(data) }, { deps });
 }
 
+/** A replica for A and B whose keyring knows B's key only, until the test adds A to `keys`. */
+function awaitingKeyOfA(): ReturnType<typeof replica> & { keys: Set<NodeId>; store: EventStore } {
+  const keys = new Set<NodeId>([B]);
+  const toy = toyVerifier();
+  const verifier: EventVerifier = (a, b, s) => keys.has(a) && toy(a, b, s);
+  const keyring: DurableObserver = { knowsSigner: (a) => keys.has(a) };
+  const store = new EventStore();
+  return { keys, store, ...replica(store, [A, B], { observers: [keyring, store], verifier }) };
+}
+
 describe('event store and field: equivocation, adversarial cases', () => {
   it('a forgery waiting unverified (key unknown) is replaced by the genuine copy, nobody reported', () => {
-    const keys = new Set<NodeId>([B]);
-    const toy = toyVerifier();
-    const verifier: EventVerifier = (a, b, s) => keys.has(a) && toy(a, b, s);
-    const keyring: DurableObserver = { knowsSigner: (a) => keys.has(a) };
-    const store = new EventStore();
-    const { field } = makeField(node(50), { observers: [keyring, store], verifier });
-    field.define(LOG, {
-      stateType: StateType.Core,
-      law: DeltaLaw.appendLog(),
-      authority: { owners: [A, B] },
-    });
-    const reports: string[] = [];
-    field.onEquivocation((r) => reports.push(key(r)));
-    store.onEquivocation((r) => reports.push(key(r)));
+    const { keys, store, field, byField, byStore } = awaitingKeyOfA();
     const genuine = versionAfter(A, 1, 1, [{ author: B, seq: 1 }]);
     const forgery = {
       ...versionAfter(A, 1, 77, [{ author: B, seq: 1 }]),
@@ -233,7 +231,7 @@ describe('event store and field: equivocation, adversarial cases', () => {
     expect(field.receive(forgery)).toBe(Outcome.Quarantined); // A's key unknown: waits
     keys.add(A); // the entry adding A's key is processed
     expect(field.receive(genuine)).toBe(Outcome.Quarantined); // still waits for B#1
-    expect(reports).toEqual([]);
+    expect([...byField, ...byStore]).toEqual([]);
     expect(field.counters().rejected.BadSignature).toBe(1); // the forgery, dropped
     expect(store.get(A, 1)).toEqual(encodeEnvelope(genuine)); // held: peers can get it
     expect(field.receive(version(B, 1, 3))).toBe(Outcome.Applied);
@@ -243,27 +241,14 @@ describe('event store and field: equivocation, adversarial cases', () => {
   });
 
   it('an authentic version waiting unverified, then another: the author is reported once, first kept', () => {
-    const keys = new Set<NodeId>([B]);
-    const toy = toyVerifier();
-    const verifier: EventVerifier = (a, b, s) => keys.has(a) && toy(a, b, s);
-    const keyring: DurableObserver = { knowsSigner: (a) => keys.has(a) };
-    const store = new EventStore();
-    const { field } = makeField(node(50), { observers: [keyring, store], verifier });
-    field.define(LOG, {
-      stateType: StateType.Core,
-      law: DeltaLaw.appendLog(),
-      authority: { owners: [A, B] },
-    });
-    const reports: string[] = [];
-    field.onEquivocation((r) => reports.push(key(r)));
-    store.onEquivocation((r) => reports.push(key(r)));
+    const { keys, store, field, byField, byStore } = awaitingKeyOfA();
     const first = versionAfter(A, 1, 1, [{ author: B, seq: 1 }]);
     const second = versionAfter(A, 1, 2, [{ author: B, seq: 1 }]);
     expect(field.receive(first)).toBe(Outcome.Quarantined);
     keys.add(A);
     expect(field.receive(second)).toBe(Outcome.Duplicate);
     expect(field.receive(second)).toBe(Outcome.Duplicate);
-    expect(reports).toEqual([`${A}:1`]);
+    expect([...byField, ...byStore]).toEqual([`${A}:1`]);
     field.receive(version(B, 1, 3));
     expect(field.processedOf(A)).toBe(1);
     expect(store.get(A, 1)).toEqual(encodeEnvelope(first));
@@ -386,14 +371,7 @@ describe('field: what observers get for another copy', () => {
         return check(e, raw);
       },
     });
-    const { field } = makeField(node(50), { observers: [store] });
-    field.define(LOG, {
-      stateType: StateType.Core,
-      law: DeltaLaw.appendLog(),
-      authority: { owners: [A] },
-    });
-    const reports: string[] = [];
-    store.onEquivocation((r) => reports.push(key(r)));
+    const { field, byStore } = replica(store, [A]);
     field.receive(version(A, 1, 1));
     field.receive(version(A, 2, 2));
     const forgery = encodeEnvelope(forged(version(A, 1, 7)));
@@ -402,7 +380,7 @@ describe('field: what observers get for another copy', () => {
     expect(field.receiveBytes(second)).toBe(Outcome.Duplicate);
     expect(verified[0]).toBe(forgery);
     expect(verified[1]).toBe(second);
-    expect(reports).toEqual([`${A}:1`]);
+    expect(byStore).toEqual([`${A}:1`]);
     expect(store.counters()).toMatchObject({ forged: 1, equivocations: 1 });
   });
 });
@@ -425,29 +403,21 @@ describe('field: the same content under another valid signature is the one event
   it('against a quarantined copy or the latest seq (with a store), and in quarantine without one', () => {
     for (const withStore of [true, false]) {
       const store = new EventStore();
-      const { field } = makeField(node(50), {
+      const { field, byField, byStore } = replica(store, [A, B], {
         verifier: malleable,
         observers: withStore ? [store] : [],
       });
-      field.define(LOG, {
-        stateType: StateType.Core,
-        law: DeltaLaw.appendLog(),
-        authority: { owners: [A, B] },
-      });
-      const reports: string[] = [];
-      field.onEquivocation((r) => reports.push(key(r)));
-      store.onEquivocation((r) => reports.push(key(r)));
       const waiting = versionAfter(A, 1, 1, [{ author: B, seq: 1 }]);
       expect(field.receive(waiting)).toBe(Outcome.Quarantined);
       expect(field.receive(twin(waiting))).toBe(Outcome.Duplicate); // in quarantine
       field.receive(version(B, 1, 2));
       expect(field.processedOf(A)).toBe(1);
       if (withStore) expect(field.receive(twin(waiting))).toBe(Outcome.Duplicate); // latest
-      expect(reports).toEqual([]);
+      expect([...byField, ...byStore]).toEqual([]);
       expect(field.counters().equivocations + store.counters().equivocations).toBe(0);
       // a different content is still reported
       expect(field.receive(versionAfter(A, 1, 5, [{ author: B, seq: 1 }]))).toBe(Outcome.Duplicate);
-      expect(reports).toEqual([`${A}:1`]);
+      expect([...byField, ...byStore]).toEqual([`${A}:1`]);
     }
   });
 });
