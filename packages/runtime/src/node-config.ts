@@ -551,6 +551,9 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
   const limits = recordOf('limits', config.limits, LIMIT_FIELDS) as NonNullable<
     NodeConfig['limits']
   >;
+  // A numeric limit: the one given, else the default, within its bounds.
+  const limit = (name: keyof NodeLimits & keyof typeof d, min: number, max: number): number =>
+    integer(`limits.${name}`, limits[name] ?? d[name], min, max);
   return {
     nodeId: config.nodeId,
     identity: config.identity,
@@ -596,26 +599,15 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
     clock: config.clock,
     timeSync: checkedTimeSync(config.timeSync),
     limits: {
-      maxSessions: integer('limits.maxSessions', limits.maxSessions ?? d.maxSessions, 1, 65_536),
-      maxPendingHandshakes: integer(
-        'limits.maxPendingHandshakes',
-        limits.maxPendingHandshakes ?? d.maxPendingHandshakes,
-        1,
-        65_536,
-      ),
-      maxDatagramSize: integer(
-        'limits.maxDatagramSize',
-        limits.maxDatagramSize ?? d.maxDatagramSize,
+      maxSessions: limit('maxSessions', 1, 65_536),
+      maxPendingHandshakes: limit('maxPendingHandshakes', 1, 65_536),
+      maxDatagramSize: limit(
+        'maxDatagramSize',
         // The smallest datagram that still carries a sealed fragment: 41 + 16 + 10.
         67,
         MAX_DATAGRAM_SIZE,
       ),
-      sendQueueLength: integer(
-        'limits.sendQueueLength',
-        limits.sendQueueLength ?? d.sendQueueLength,
-        1,
-        1 << 20,
-      ),
+      sendQueueLength: limit('sendQueueLength', 1, 1 << 20),
       reassembly: positiveRecord(
         'limits.reassembly',
         DEFAULT_REASSEMBLER_CONFIG,
@@ -631,37 +623,12 @@ export function resolveNodeConfig(config: NodeConfig = {}): ResolvedNodeConfig {
         1,
         1 << 30,
       ),
-      repairEvents: integer(
-        'limits.repairEvents',
-        limits.repairEvents ?? d.repairEvents,
-        1,
-        65_536,
-      ),
-      maxGapAhead: integer(
-        'limits.maxGapAhead',
-        limits.maxGapAhead ?? d.maxGapAhead,
-        1,
-        d.maxGapAhead,
-      ),
-      maxGapTries: integer('limits.maxGapTries', limits.maxGapTries ?? d.maxGapTries, 1, 1_024),
-      repairAnswerRate: integer(
-        'limits.repairAnswerRate',
-        limits.repairAnswerRate ?? d.repairAnswerRate,
-        1,
-        100_000,
-      ),
-      repairAnswerBurst: integer(
-        'limits.repairAnswerBurst',
-        limits.repairAnswerBurst ?? d.repairAnswerBurst,
-        1,
-        100_000,
-      ),
-      relayPermissions: integer(
-        'limits.relayPermissions',
-        limits.relayPermissions ?? d.relayPermissions,
-        1,
-        65_536,
-      ),
+      repairEvents: limit('repairEvents', 1, 65_536),
+      maxGapAhead: limit('maxGapAhead', 1, d.maxGapAhead),
+      maxGapTries: limit('maxGapTries', 1, 1_024),
+      repairAnswerRate: limit('repairAnswerRate', 1, 100_000),
+      repairAnswerBurst: limit('repairAnswerBurst', 1, 100_000),
+      relayPermissions: limit('relayPermissions', 1, 65_536),
     },
   };
 }
