@@ -14,6 +14,7 @@ import { StreamKind, encodeTextMessage, streamAtomId } from '@elara/streams';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, Session } from '../src/index.ts';
 import { puppetJoin, type PuppetPeer } from './puppet-peer.ts';
+import { contents } from './session-views.ts';
 import { simNodes, type SimNodes } from './sim-nodes.ts';
 
 let sim: SimNodes;
@@ -76,7 +77,7 @@ async function setup(seed: number): Promise<Setup> {
   const first = [message(1, 'one'), message(2, 'two'), message(3, 'three')];
   puppet.send(encodeEventBatch(first));
   await advance(100_000);
-  expect(texts(room)).toEqual(['one', 'two', 'three']);
+  expect(contents(room)).toEqual(['one', 'two', 'three']);
   expect(alice.counters().equivocations).toBe(0);
   return { alice, room, puppet, message, first };
 }
@@ -92,12 +93,6 @@ function aliceHeads(puppet: PuppetPeer, alice: Node): EventId[] {
   return [{ author: alice.nodeId, seq: Math.max(...seqs) }];
 }
 
-const texts = (room: Session): string[] =>
-  room
-    .text('general')
-    .messages()
-    .map((m) => m.content);
-
 describe('equivocation counted by the node', () => {
   it('a second signed version of an older seq, after newer ones were processed, counts once and the first stays', async () => {
     const { alice, room, puppet, message } = await setup(301);
@@ -105,17 +100,17 @@ describe('equivocation counted by the node', () => {
     puppet.send(second);
     await advance(100_000);
     expect(alice.counters().equivocations).toBe(1);
-    expect(texts(room)).toEqual(['one', 'two', 'three']);
+    expect(contents(room)).toEqual(['one', 'two', 'three']);
     // The same second version again: already reported for (author, 1).
     puppet.send(second);
     await advance(100_000);
     expect(alice.counters().equivocations).toBe(1);
-    expect(texts(room)).toEqual(['one', 'two', 'three']);
+    expect(contents(room)).toEqual(['one', 'two', 'three']);
     // Another version of another older seq is a new equivocation.
     puppet.send(encodeEventBatch([message(2, 'dos')]));
     await advance(100_000);
     expect(alice.counters().equivocations).toBe(2);
-    expect(texts(room)).toEqual(['one', 'two', 'three']);
+    expect(contents(room)).toEqual(['one', 'two', 'three']);
   });
 
   it('a second version of the latest seq is counted once (field and store never both report it)', async () => {
@@ -123,7 +118,7 @@ describe('equivocation counted by the node', () => {
     puppet.send(encodeEventBatch([message(3, 'tres')]));
     await advance(100_000);
     expect(alice.counters().equivocations).toBe(1);
-    expect(texts(room)).toEqual(['one', 'two', 'three']);
+    expect(contents(room)).toEqual(['one', 'two', 'three']);
   });
 
   it('a second version of a seq waiting in quarantine is counted once, and the first is applied', async () => {
@@ -139,12 +134,12 @@ describe('equivocation counted by the node', () => {
     puppet.send(encodeEventBatch([message(4, 'four')]));
     await advance(100_000);
     expect(alice.counters().quarantine.events).toBe(0);
-    expect(texts(room)).toEqual(['one', 'two', 'three', 'four', 'five']);
+    expect(contents(room)).toEqual(['one', 'two', 'three', 'four', 'five']);
     // Processed now, and still the one reported.
     puppet.send(cinco);
     await advance(100_000);
     expect(alice.counters().equivocations).toBe(1);
-    expect(texts(room)).toEqual(['one', 'two', 'three', 'four', 'five']);
+    expect(contents(room)).toEqual(['one', 'two', 'three', 'four', 'five']);
   });
 
   it('the first version sent again is a duplicate, not an equivocation', async () => {
@@ -152,6 +147,6 @@ describe('equivocation counted by the node', () => {
     puppet.send(encodeEventBatch(first));
     await advance(100_000);
     expect(alice.counters().equivocations).toBe(0);
-    expect(texts(room)).toEqual(['one', 'two', 'three']);
+    expect(contents(room)).toEqual(['one', 'two', 'three']);
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, NodeConfig, Session } from '../src/index.ts';
 import type { SessionCore } from '../src/internal/session-core.ts';
 import { contents, present, sameSnapshot } from './session-views.ts';
-import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
+import { sessionGroup, simNodes, type SimNodes } from './sim-nodes.ts';
 
 let sim: SimNodes;
 afterEach(async () => {
@@ -17,15 +17,7 @@ async function group(
   configs: NodeConfig[],
 ): Promise<{ nodes: Node[]; sessions: Session[] }> {
   sim = simNodes(seed, { latencyUs: 15_000 });
-  const nodes: Node[] = [];
-  for (const c of configs) nodes.push(await sim.add(c));
-  const room = await (nodes[0] as Node).createSession();
-  const sessions: Session[] = [room];
-  for (const node of nodes.slice(1)) {
-    sessions.push(fulfilled(await sim.settle(node.joinSession(room.invite()))));
-  }
-  await advance(2_000_000);
-  return { nodes, sessions };
+  return sessionGroup(sim, configs);
 }
 
 /** Events waiting in the session's local log for acknowledgements (a look inside). */

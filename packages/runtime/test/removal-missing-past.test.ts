@@ -18,7 +18,7 @@ import { type Node, type NodeConfig, RemovedFromSessionError, type Session } fro
 import type { PeerLink } from '../src/peer-link.ts';
 import type { SessionCore } from '../src/internal/session-core.ts';
 import type { SessionHost } from '../src/internal/session-host.ts';
-import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
+import { sessionGroup, simNodes, type SimNodes } from './sim-nodes.ts';
 
 let sim: SimNodes;
 afterEach(async () => {
@@ -45,13 +45,9 @@ async function trio(seed: number): Promise<{
   lost: Session;
 }> {
   sim = simNodes(seed, { latencyUs: 10_000 });
-  const founder = await sim.add(short);
-  const bob = await sim.add(short);
-  const mallory = await sim.add(short);
-  const room = await founder.createSession();
-  const bobs = fulfilled(await sim.settle(bob.joinSession(room.invite())));
-  const lost = fulfilled(await sim.settle(mallory.joinSession(room.invite())));
-  await advance(2_000_000);
+  const { nodes, sessions } = await sessionGroup(sim, [short, short, short]);
+  const [founder, bob, mallory] = nodes as [Node, Node, Node];
+  const [room, bobs, lost] = sessions as [Session, Session, Session];
   return { founder, bob, mallory, room, bobs, lost };
 }
 

@@ -20,7 +20,7 @@ import {
 import type { SessionCore } from '../src/internal/session-core.ts';
 import type { PeerLink } from '../src/peer-link.ts';
 import { contents } from './session-views.ts';
-import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
+import { sessionGroup, simNodes, type SimNodes } from './sim-nodes.ts';
 
 let sim: SimNodes;
 afterEach(async () => {
@@ -34,15 +34,10 @@ const advance = (us: number): Promise<void> => sim.world.scheduler.advanceBy(us)
 /** `n` nodes in one session founded by the first. */
 async function group(seed: number, n: number): Promise<{ nodes: Node[]; sessions: Session[] }> {
   sim = simNodes(seed, { latencyUs: 10_000 });
-  const nodes: Node[] = [];
-  for (let i = 0; i < n; i++) nodes.push(await sim.add(short));
-  const room = await (nodes[0] as Node).createSession();
-  const sessions: Session[] = [room];
-  for (const node of nodes.slice(1)) {
-    sessions.push(fulfilled(await sim.settle(node.joinSession(room.invite()))));
-  }
-  await advance(2_000_000);
-  return { nodes, sessions };
+  return sessionGroup(
+    sim,
+    Array.from({ length: n }, () => short),
+  );
 }
 
 function ends(s: Session): SessionEnd[] {

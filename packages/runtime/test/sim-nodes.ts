@@ -2,7 +2,7 @@ import type { LinkConfig } from '@elara/core/sim';
 import { nativeCryptoProvider } from '@elara/crypto';
 import { SimNetwork, type SimTransport } from '@elara/net';
 import { simWorld, type SimWorld } from '@elara/testkit';
-import { Node, type NodeConfig } from '../src/index.ts';
+import { Node, type NodeConfig, type Session } from '../src/index.ts';
 
 /** Nodes on one simulated network, in one virtual time, every random draw from one seed. */
 export interface SimNodes {
@@ -68,6 +68,22 @@ export function simNodes(seed: number, link?: LinkConfig): SimNodes {
       await net.close();
     },
   };
+}
+
+/** Nodes made with `configs`, in one session founded by the first, once 2 s of virtual time let the joins settle. */
+export async function sessionGroup(
+  sim: SimNodes,
+  configs: readonly NodeConfig[],
+): Promise<{ nodes: Node[]; sessions: Session[] }> {
+  const nodes: Node[] = [];
+  for (const c of configs) nodes.push(await sim.add(c));
+  const room = await (nodes[0] as Node).createSession();
+  const sessions: Session[] = [room];
+  for (const node of nodes.slice(1)) {
+    sessions.push(fulfilled(await sim.settle(node.joinSession(room.invite()))));
+  }
+  await sim.world.scheduler.advanceBy(2_000_000);
+  return { nodes, sessions };
 }
 
 /** The value of a fulfilled outcome; fails the test with the reason otherwise. */
