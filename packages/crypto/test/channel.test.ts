@@ -4,6 +4,7 @@ import { describeVectors, isSlowRun, propertyRuns, toHex } from '@elara/test-env
 import {
   ClosedError,
   ElaraError,
+  type FixedHeader,
   FrameFlags,
   PacketClass,
   RepresentationProfile,
@@ -12,7 +13,9 @@ import {
   encodeExtensions,
   encodeHeader,
   fixedHeader,
+  type NodeId,
   nodeId,
+  type SessionId,
   sessionId,
 } from '@elara/core';
 import {
@@ -45,6 +48,29 @@ const frameOf = (packetClass: PacketClass, payload: Uint8Array) => ({
 });
 const payloadOf = (i: number, n = 24) =>
   Uint8Array.from({ length: n }, (_, k) => (i * 7 + k) & 0xff);
+
+/**
+ * Writes into `into` the V1 header a ratcheted channel should put on a frame: `fields`, the
+ * extension flag, and the ratchet extension.
+ */
+function writeExpectedHeader(
+  session: SessionId,
+  local: NodeId,
+  fields: Pick<FixedHeader, 'packetClass' | 'profile' | 'timeHint' | 'flags' | 'seq'>,
+  ratchet: { ratchetId: number; keyEpoch: number },
+  into: Uint8Array,
+): void {
+  encodeHeader(
+    fixedHeader(session, local, {
+      version: WireVersion.V1,
+      headerLen: CHANNEL_HEADER_SIZE,
+      ...fields,
+      flags: fields.flags | FrameFlags.Extension,
+    }),
+    into,
+  );
+  encodeExtensions(ratchet, into, 30);
+}
 
 describe('a channel from a real handshake', () => {
   it.each([
@@ -437,19 +463,13 @@ describe.each(bothProviders(3))('secure channel on the $name provider', (crypto)
           const flags = flagBits.reduce((x, f) => x | f, 0);
           const frame = a.seal({ packetClass, profile, timeHint, flags, payload: payloadOf(1, 3) });
           const expected = new Uint8Array(CHANNEL_HEADER_SIZE);
-          encodeHeader(
-            fixedHeader(ra.sessionId, local, {
-              version: WireVersion.V1,
-              flags: flags | FrameFlags.Extension,
-              headerLen: CHANNEL_HEADER_SIZE,
-              packetClass,
-              profile,
-              timeHint,
-              seq: at.seq,
-            }),
+          writeExpectedHeader(
+            ra.sessionId,
+            local,
+            { packetClass, profile, timeHint, flags, seq: at.seq },
+            { ratchetId: tag, keyEpoch: at.epoch },
             expected,
           );
-          encodeExtensions({ ratchetId: tag, keyEpoch: at.epoch }, expected, 30);
           expect(toHex(frame.subarray(0, CHANNEL_HEADER_SIZE))).toBe(toHex(expected));
           seqs.set(packetClass, { epoch: at.epoch, seq: at.seq + 1 });
         },
@@ -595,19 +615,13 @@ describe('the channel header at high seq and epoch bytes', () => {
       const flags = (seq + epoch) & 0x5f & ~FrameFlags.Extension;
       const profile = RepresentationProfile.Textual;
       a.sealInto({ packetClass, profile, timeHint, flags, payload: new Uint8Array(0) }, target);
-      encodeHeader(
-        fixedHeader(ra.sessionId, ra.local, {
-          version: WireVersion.V1,
-          flags: flags | FrameFlags.Extension,
-          headerLen: CHANNEL_HEADER_SIZE,
-          packetClass,
-          profile,
-          timeHint,
-          seq,
-        }),
+      writeExpectedHeader(
+        ra.sessionId,
+        ra.local,
+        { packetClass, profile, timeHint, flags, seq },
+        { ratchetId: 0xcafef00d, keyEpoch: epoch },
         expected,
       );
-      encodeExtensions({ ratchetId: 0xcafef00d, keyEpoch: epoch }, expected, 30);
       for (let i = 0; i < CHANNEL_HEADER_SIZE; i++) {
         if (target[i] !== expected[i]) {
           mismatches.push(`class ${packetClass} seq ${seq} epoch ${epoch}: byte ${i}`);
