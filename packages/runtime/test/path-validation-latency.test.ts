@@ -1,7 +1,7 @@
-import { type Datagram, type Endpoint, endpointEquals } from '@elara/core';
 import { STATISTICAL_SEEDS } from '@elara/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, NodeConfig, Session } from '../src/index.ts';
+import { reachesAt, rebind } from './nat-rebinding.ts';
 import { contents } from './session-views.ts';
 import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
 import { TURN_PASSWORD, TURN_USER, simTurnRelay, type SimTurnRelay } from './sim-turn-relay.ts';
@@ -13,12 +13,6 @@ afterEach(async () => {
   relay = undefined;
   await sim.close();
 });
-
-/** Puts `data` on `to`'s own socket as if it came from `from`. */
-function deliver(to: Node, data: Uint8Array, from: Endpoint): void {
-  const d: Datagram = { data: data.slice(), from, receivedAt: sim.world.scheduler.now() };
-  (to as unknown as { receive(d: Datagram, via: unknown): void }).receive(d, to.transport);
-}
 
 function config(heartbeatUs: number, latencyUs: number): NodeConfig {
   return {
@@ -50,18 +44,8 @@ describe('path validation on a round trip longer than a heartbeat', () => {
         const room = await bob.createSession();
         const joined = fulfilled(await sim.settle(alice.joinSession(room.invite())));
         await sim.world.scheduler.advanceBy(5_000_000);
-        const nat = sim.net.bind();
-        sim.transports.push(nat);
-        nat.onDatagram((d) => deliver(bob, d.data, d.from));
-        const send = bob.transport.send.bind(bob.transport);
-        bob.transport.send = (bytes: Uint8Array, to: Endpoint) =>
-          endpointEquals(to, alice.localAddress) ? nat.send(bytes, to) : send(bytes, to);
-        sim.net.partition([alice.localAddress], [bob.localAddress]);
-        const followed = (): boolean =>
-          endpointEquals(
-            joined.participants.get(bob.nodeId)?.path?.remote ?? bob.localAddress,
-            nat.localAddress,
-          );
+        const nat = rebind(sim, bob, alice);
+        const followed = (): boolean => reachesAt(joined, bob, nat.localAddress);
         await sim.world.scheduler.runUntil(followed, 20_000_000);
         expect(followed()).toBe(true);
         joined.text('general').send('from alice after the rebinding');

@@ -1,7 +1,8 @@
-import { type Datagram, type Endpoint, endpointEquals } from '@elara/core';
+import { type Endpoint, endpointEquals } from '@elara/core';
 import { STATISTICAL_SEEDS } from '@elara/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, NodeConfig } from '../src/index.ts';
+import { deliver, natMapping, reachesAt, rebind } from './nat-rebinding.ts';
 import { contents } from './session-views.ts';
 import { fulfilled, simNodes, type SimNodes } from './sim-nodes.ts';
 import { TURN_PASSWORD, TURN_USER, simTurnRelay, type SimTurnRelay } from './sim-turn-relay.ts';
@@ -25,12 +26,6 @@ const fast: NodeConfig = {
 function withTurn(r: SimTurnRelay): NodeConfig {
   const server = `${r.address.address}:${r.address.port}`;
   return { ...fast, turnServers: [{ server, username: TURN_USER, password: TURN_PASSWORD }] };
-}
-
-/** Puts `data` on `to`'s own socket as if it came from `from` (a forged UDP source address). */
-function deliver(to: Node, data: Uint8Array, from: Endpoint): void {
-  const d: Datagram = { data: data.slice(), from, receivedAt: sim.world.scheduler.now() };
-  (to as unknown as { receive(d: Datagram, via: unknown): void }).receive(d, to.transport);
 }
 
 /** Calls `copy` for every datagram `node` sends to `to` (it is still sent). */
@@ -73,7 +68,7 @@ describe('path validation', () => {
       () => alice.localAddress,
       (bytes) => {
         injectedBytes += bytes.length;
-        deliver(alice, bytes, victim.localAddress);
+        deliver(sim, alice, bytes, victim.localAddress);
       },
     );
     const start = sim.world.scheduler.now();
@@ -105,7 +100,7 @@ describe('path validation', () => {
       () => alice.localAddress,
       (bytes) => {
         const v = victims[injected++ % 2] as (typeof victims)[number];
-        deliver(alice, bytes, v.localAddress);
+        deliver(sim, alice, bytes, v.localAddress);
       },
     );
     await advance(10_000_000);
@@ -122,22 +117,9 @@ describe('path validation', () => {
     await advance(2_000_000);
     // Bob's NAT gives him a new mapping: his frames to Alice leave from `nat`, what reaches
     // `nat` comes to him, and his old address is unreachable.
-    const nat = sim.net.bind();
-    sim.transports.push(nat);
-    nat.onDatagram((d) => deliver(bob, d.data, d.from));
-    const send = bob.transport.send.bind(bob.transport);
-    bob.transport.send = (bytes: Uint8Array, to: Endpoint) =>
-      endpointEquals(to, alice.localAddress) ? nat.send(bytes, to) : send(bytes, to);
-    sim.net.partition([alice.localAddress], [bob.localAddress]);
+    const nat = rebind(sim, bob, alice);
     const rebound = sim.world.scheduler.now();
-    await sim.world.scheduler.runUntil(
-      () =>
-        endpointEquals(
-          joined.participants.get(bob.nodeId)?.path?.remote ?? bob.localAddress,
-          nat.localAddress,
-        ),
-      10_000_000,
-    );
+    await sim.world.scheduler.runUntil(() => reachesAt(joined, bob, nat.localAddress), 10_000_000);
     const took = sim.world.scheduler.now() - rebound;
     expect(took).toBeLessThanOrEqual(3 * HEARTBEAT_US);
     joined.text('general').send('after the rebinding');
@@ -164,7 +146,7 @@ describe('path validation', () => {
         // sniffer races a copy with Bob's own address as its source.
         if (bytes[1] === 0x80) return;
         injected++;
-        deliver(alice, bytes, bob.localAddress);
+        deliver(sim, alice, bytes, bob.localAddress);
       },
     );
     const sent: string[] = [];
@@ -189,9 +171,7 @@ describe('path validation', () => {
         const { bob, alice, room } = await pair(seed);
         const joined = fulfilled(await sim.settle(alice.joinSession(room.invite())));
         await advance(2_000_000);
-        const nat = sim.net.bind();
-        sim.transports.push(nat);
-        nat.onDatagram((d) => deliver(bob, d.data, d.from));
+        const nat = natMapping(sim, bob);
         const victim = sim.net.bind();
         sim.transports.push(victim);
         let k = 0;
@@ -201,16 +181,12 @@ describe('path validation', () => {
           // The racer's copy arrives first, from the victim's address.
           k++;
           if (Math.floor(k * fraction) !== Math.floor((k - 1) * fraction)) {
-            deliver(alice, bytes, victim.localAddress);
+            deliver(sim, alice, bytes, victim.localAddress);
           }
           return nat.send(bytes, to);
         };
         sim.net.partition([alice.localAddress], [bob.localAddress]);
-        const followed = (): boolean =>
-          endpointEquals(
-            joined.participants.get(bob.nodeId)?.path?.remote ?? bob.localAddress,
-            nat.localAddress,
-          );
+        const followed = (): boolean => reachesAt(joined, bob, nat.localAddress);
         await sim.world.scheduler.runUntil(followed, 10_000_000);
         expect(followed()).toBe(true);
         joined.text('general').send('after the rebinding');
