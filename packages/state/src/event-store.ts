@@ -1,6 +1,7 @@
 import {
   decodeEnvelope,
   type DurableEnvelope,
+  ElaraError,
   type EventEnvelope,
   EventKind,
   MAX_REPAIR_RANGE_SPAN,
@@ -457,7 +458,8 @@ export class EventStore implements DurableObserver {
     else {
       try {
         other = encodingOf(envelope);
-      } catch {
+      } catch (e) {
+        if (!refusedInput(e)) throw e;
         // the codec refuses the value: nobody can have signed it as is
         this.stats.forged++;
         return 'forged';
@@ -510,7 +512,8 @@ export class EventStore implements DurableObserver {
     let envelope: EventEnvelope;
     try {
       envelope = decodeEnvelope(held);
-    } catch {
+    } catch (e) {
+      if (!refusedInput(e)) throw e;
       return false;
     }
     if (envelope.kind !== EventKind.Durable) return false;
@@ -702,9 +705,9 @@ export class EventStore implements DurableObserver {
    * Calls `listener` once per (author, seq) held with a second, different, authentic event
    * offered (by `add`, or by the field it observes: any copy of a seq the store holds, which
    * the field then does not report itself: see {@link EquivocationReport}), synchronously,
-   * before that call returns: when fed by a field it must not call back into the field. An event the store no longer holds
-   * (evicted, forgotten, refused as oversized) cannot be compared: a second version of it is
-   * not detected here. Returns its remover.
+   * before that call returns: when fed by a field it must not call back into the field. An
+   * event the store no longer holds (evicted, forgotten, refused as oversized) cannot be
+   * compared: a second version of it is not detected here. Returns its remover.
    *
    * @example
    * store.onEquivocation(({ author, seq }) => counters.equivocations++);
@@ -1019,4 +1022,9 @@ function heapPop(heap: MissingCursor[]): void {
   if (heap.length === 0) return;
   heap[0] = last;
   heapSiftDown(heap, 0);
+}
+
+/** A codec's refusal of its input (named, or a value of the wrong type), not a programming error. */
+function refusedInput(e: unknown): boolean {
+  return ElaraError.isInstance(e) || e instanceof TypeError;
 }

@@ -35,10 +35,10 @@ interface Farewell {
  * Tells removed members they were removed. When the membership log removes a member, its
  * channel leaves the session's table at once (nothing it sends is opened any more), but is kept
  * here to seal the signed removal entry to it, with the events of the removal's causal past it
-had not acknowledged (at most {@link FAREWELL_PAST_EVENTS}; without them it would hold the
-removal in quarantine for good, its channels being gone): once at once and again each heartbeat interval,
- * {@link FAREWELL_SENDS} copies in all (a lost datagram does not leave it unaware), then its keys
- * are erased. The removed node applies the entry like any other (signature and authority
+ * had not acknowledged (at most {@link FAREWELL_PAST_EVENTS}; without them it would hold the
+ * removal in quarantine for good, its channels being gone): once at once and again each
+ * heartbeat interval, {@link FAREWELL_SENDS} copies in all (a lost datagram does not leave it
+ * unaware), then its keys are erased. The removed node applies the entry like any other (signature and authority
  * checked against its log) and ends its session with `RemovedFromSessionError`; a copy that
  * comes after that finds no session there. Bounded by `maxPeers`: past it the oldest farewell is
  * cut short.

@@ -16,7 +16,10 @@ export interface NodeRelayOptions {
   readonly demux: Demultiplexer;
   readonly scheduler: Scheduler;
   readonly random: RandomSource;
-  /** Most peers the relay holds permissions (channels) for at once (`limits.relayPermissions`). */
+  /**
+   * Most peers the relay is ever asked for permissions (channels) over the allocation's life
+   * (`limits.relayPermissions`): permissions are not released.
+   */
   readonly maxPermissions: number;
   /** Tried in order until one allocates. */
   readonly servers: readonly TurnServerConfig[];
