@@ -1,4 +1,10 @@
-import type { Datagram, Endpoint, RandomSource, Scheduler } from '@elara/core';
+import {
+  type Datagram,
+  type Endpoint,
+  type RandomSource,
+  type Scheduler,
+  endpointKey,
+} from '@elara/core';
 import {
   type Demultiplexer,
   RelayedTransport,
@@ -104,7 +110,7 @@ export class NodeRelay {
   reach(peer: Endpoint): Transport | undefined {
     const relayed = this.relayed;
     if (relayed === undefined || relayed.closed) return undefined;
-    const key = `${peer.address}|${peer.port}`;
+    const key = endpointKey(peer);
     const state = this.permits.get(key);
     if (state === true) return relayed;
     if (state === undefined && this.permits.size < this.options.maxPermissions) {
