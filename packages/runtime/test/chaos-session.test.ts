@@ -53,7 +53,7 @@ const config: NodeConfig = {
 };
 
 /** Repair overhead per seed: bytes of repair per byte of events, and per byte of text. */
-const overhead: { seed: number; perEventByte: number; perTextByte: number }[] = [];
+const overhead: { perEventByte: number; perTextByte: number }[] = [];
 
 afterAll(() => {
   if (overhead.length === 0) return;
@@ -176,7 +176,7 @@ describe('8 members through loss, bursts, jitter, reordering and duplication', (
       const events = sum(grown(before, after, (c) => c.eventBytesOut));
       const textBytes = sent.reduce((a, t) => a + t.length, 0) * (MEMBERS - 1);
       const datagrams = sum(after.map((c) => c.datagramsOut));
-      overhead.push({ seed, perEventByte: repair / events, perTextByte: repair / textBytes });
+      overhead.push({ perEventByte: repair / events, perTextByte: repair / textBytes });
       console.log(
         `seed ${seed}: ${sent.length} messages, ${sum(repairedIn)} events repaired in; delivery ` +
           `p99 ${((arrivals[Math.floor(arrivals.length * 0.99)] as number) / 1e6).toFixed(2)} s, ` +
