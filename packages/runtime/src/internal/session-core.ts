@@ -734,24 +734,22 @@ export class SessionCore {
         return;
       case 'time-sync-request': {
         const answer = this.exchanges.request(link.nodeId, message, this.host.clock.now());
-        const answerBytes = answer === undefined ? undefined : encodeControlMessage(answer);
-        if (answer === undefined || answerBytes === undefined) {
+        if (answer === undefined) {
           this.host.counters.reject(Rejection.TimeSyncRateLimited);
-        } else if (
+          return;
+        }
+        const sender = this.host.sender;
+        const bytes = encodeControlMessage(answer);
+        if (
           this.arrivalDirect &&
           (link.relayed || !endpointEquals(this.arrivalFrom, link.remote)) &&
-          this.probes.charge(
-            link,
-            this.arrivalFrom,
-            this.host.sender.sealedSize(answerBytes.length),
-          )
+          this.probes.charge(link, this.arrivalFrom, sender.sealedSize(bytes.length))
         ) {
           // A path challenge (RFC 9000 §8.2.2): answered the way it came, within the address's
           // amplification budget, and a relayed channel challenges the peer's address in turn.
-          const sender = this.host.sender;
           sender.send(
             link,
-            answerBytes,
+            bytes,
             PacketClass.Core,
             RepresentationProfile.Textual,
             now,
@@ -759,7 +757,9 @@ export class SessionCore {
             this.arrivalFrom,
           );
           this.probes.hurry(link, now);
-        } else this.sendControl(link, answer, now);
+        } else {
+          sender.send(link, bytes, PacketClass.Core, RepresentationProfile.Textual, now);
+        }
         return;
       }
       case 'time-sync-response': {
