@@ -528,7 +528,7 @@ export class SessionCore {
       }
       if (now >= link.nextHeartbeatAt) {
         link.nextHeartbeatAt = now + config.heartbeatIntervalUs;
-        this.sendHeartbeat(link, now, link.via);
+        this.sendHeartbeat(link, now);
         this.sendAck(link, now);
       }
       if (link.digestDue) this.repair.sendDigest(link, now);
@@ -651,16 +651,19 @@ export class SessionCore {
     }
   }
 
-  /** A heartbeat to `link` (this node's latest durable seq) over `via`. */
-  private sendHeartbeat(link: PeerLink, now: number, via: Transport): void {
+  /** A heartbeat to `link` (this node's latest durable seq). */
+  private sendHeartbeat(link: PeerLink, now: number): void {
     link.heartbeats = (link.heartbeats + 1) >>> 0;
-    const message = encodeControlMessage({
-      type: 'heartbeat',
-      counter: link.heartbeats,
-      time: this.time.now(),
-      lastSeq: this.replica.field.processedOf(this.host.identity.nodeId),
-    });
-    this.host.sender.send(link, message, PacketClass.Core, RepresentationProfile.Textual, now, via);
+    this.sendControl(
+      link,
+      {
+        type: 'heartbeat',
+        counter: link.heartbeats,
+        time: this.time.now(),
+        lastSeq: this.replica.field.processedOf(this.host.identity.nodeId),
+      },
+      now,
+    );
   }
 
   /** Acknowledges to `link` every author's events held contiguously here (core's `ack`). */
