@@ -950,11 +950,12 @@ export class SessionCore {
       return;
     }
     const now = this.host.scheduler.now();
+    // Only read (and decoded) when a peer with a channel was removed.
+    const removal = pasts === undefined ? undefined : this.removalOf(change);
     for (const [peer, link] of this.links) {
       if (!this.replica.inSession(peer)) {
         // Removal takes its channel out: nothing it sends is opened any more. The channel seals
         // the removal to it a few times before its keys are erased, unless it left by itself.
-        const removal = this.removalOf(change);
         // What was queued for it this turn goes first (the removal may depend on it).
         this.outbox.flush(peer);
         if (removal === undefined || removal.author === peer) link.close();
