@@ -939,6 +939,7 @@ export class SessionCore {
       (pasts ??= new Map()).set(peer, this.unacknowledged(peer));
     }
     this.replica.syncAcknowledgers();
+    this.repair.membersChanged();
     this.nextDialCheckAt = 0;
     const self = this.host.identity.nodeId;
     this.checkAdmission();

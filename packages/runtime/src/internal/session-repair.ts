@@ -127,6 +127,11 @@ export class SessionRepair {
     this.gaps.forget(peer);
   }
 
+  /** The log changed: authors that left it (with a channel here or not) are asked for no more. */
+  membersChanged(): void {
+    this.gaps.retain((author) => this.replica.inSession(author));
+  }
+
   /**
    * Events of `author` up to `seq` exist: a gap, if `author` is another member (whoever sent the
    * claim may name any author and any seq; the tracker bounds how far above what is processed).
@@ -175,8 +180,6 @@ export class SessionRepair {
   /** Asks for the gaps whose time has come (on the tick). */
   requestGaps(now: number): void {
     if (this.gaps.size === 0) return;
-    // Authors that left the log (whether or not this node had a channel to them) are forgotten.
-    this.gaps.retain((author) => this.replica.inSession(author));
     const store = this.replica.store;
     const field = this.replica.field;
     const requests = new Map<PeerLink, SeqRange[]>();
