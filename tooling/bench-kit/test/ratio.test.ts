@@ -104,6 +104,29 @@ describe('ratioEstimate', () => {
       basis: 'wall paired',
     });
   });
+
+  it('scales CPU-time samples too, so a scaled result still pairs on CPU time', () => {
+    // Wall clock says 0.5 every round, CPU time 0.6: scaling must keep (and scale) both.
+    const [ours, raw] = resultsOfRounds(
+      ['ours', 'raw'],
+      [
+        [50, 25, 100],
+        [100, 50, 200],
+      ],
+      [
+        [60, 66, 90],
+        [100, 110, 150],
+      ],
+    ) as [CaseResult, CaseResult];
+    const perEvent = scaled(ours, 4);
+    expect(perEvent.cpuSamples).toEqual([240, 264, 360]);
+    expect(perEvent.run).toBe(raw.run);
+    expect(ratioEstimate(perEvent, scaled(raw, 2))).toEqual({
+      value: 1.2,
+      basis: 'cpu paired',
+      iqr: [1.2, 1.2],
+    });
+  });
 });
 
 describe('ratio and formatTable', () => {
