@@ -12,8 +12,8 @@ import {
 import { eventSigner } from '@elara/crypto';
 import { StreamKind, encodeTextMessage, streamAtomId } from '@elara/streams';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Node, Session } from '../src/index.ts';
-import { puppetJoin, type PuppetPeer } from './puppet-peer.ts';
+import type { Node } from '../src/index.ts';
+import { nodeWithPuppet, type NodeWithPuppet, type PuppetPeer } from './puppet-peer.ts';
 import { contents } from './session-views.ts';
 import { simNodes, type SimNodes } from './sim-nodes.ts';
 
@@ -24,10 +24,7 @@ afterEach(async () => {
 
 const advance = (us: number): Promise<void> => sim.world.scheduler.advanceBy(us);
 
-interface Setup {
-  readonly alice: Node;
-  readonly room: Session;
-  readonly puppet: PuppetPeer;
+interface Setup extends NodeWithPuppet {
   /** A text message of the puppet's, `content` at `seq`, validly signed by the puppet. */
   readonly message: (seq: number, content: string) => DurableEnvelope;
   /** The versions of seqs 1 to 3 the puppet sent first. */
@@ -37,10 +34,7 @@ interface Setup {
 /** Alice's session with a member the test drives, which has sent "one", "two", "three". */
 async function setup(seed: number): Promise<Setup> {
   sim = simNodes(seed, { latencyUs: 5_000 });
-  const alice = await sim.add({ heartbeatIntervalUs: 200_000, peerTimeoutUs: 1_000_000 });
-  const room = await alice.createSession();
-  const puppet = await puppetJoin(sim, alice, room);
-  await advance(500_000); // the puppet has its admission entry
+  const { alice, room, puppet } = await nodeWithPuppet(sim);
   const author = puppet.identity.nodeId;
   // Its events follow Alice's latest (its admission): a member's events must have it in their past.
   const heads = aliceHeads(puppet, alice);

@@ -8,7 +8,7 @@ import {
   nativeCryptoProvider,
 } from '@elara/crypto';
 import type { SimTransport } from '@elara/net';
-import type { Node, Session } from '../src/index.ts';
+import type { Node, NodeConfig, Session } from '../src/index.ts';
 import type { SimNodes } from './sim-nodes.ts';
 
 /**
@@ -71,4 +71,32 @@ export async function puppetJoin(sim: SimNodes, node: Node, session: Session): P
       transport.send(bytes, target);
     },
   };
+}
+
+/** A node, a session of its own, and a puppet member of it. */
+export interface NodeWithPuppet {
+  readonly alice: Node;
+  readonly room: Session;
+  readonly puppet: PuppetPeer;
+}
+
+/**
+ * A node (a 200 ms heartbeat, peers timed out after 1 s, then `config`) with a session of its own,
+ * `prepare`d before a puppet joins it; returns once the puppet has the node's admission entry.
+ */
+export async function nodeWithPuppet(
+  sim: SimNodes,
+  config: NodeConfig = {},
+  prepare: (room: Session) => void = () => {},
+): Promise<NodeWithPuppet> {
+  const alice = await sim.add({
+    heartbeatIntervalUs: 200_000,
+    peerTimeoutUs: 1_000_000,
+    ...config,
+  });
+  const room = await alice.createSession();
+  prepare(room);
+  const puppet = await puppetJoin(sim, alice, room);
+  await sim.world.scheduler.advanceBy(500_000);
+  return { alice, room, puppet };
 }

@@ -16,8 +16,8 @@ import { eventSigner } from '@elara/crypto';
 import { StreamKind, streamAtomId } from '@elara/streams';
 import { MalformedDigestError } from '@elara/state';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Rejection, type Node, type NodeConfig, type Session } from '../src/index.ts';
-import { puppetJoin, type PuppetPeer } from './puppet-peer.ts';
+import { Rejection, type NodeConfig } from '../src/index.ts';
+import { nodeWithPuppet, type NodeWithPuppet, type PuppetPeer } from './puppet-peer.ts';
 import { simNodes, type SimNodes } from './sim-nodes.ts';
 
 let sim: SimNodes;
@@ -27,29 +27,25 @@ afterEach(async () => {
 
 const advance = (us: number): Promise<void> => sim.world.scheduler.advanceBy(us);
 
-interface Setup {
-  readonly alice: Node;
-  readonly room: Session;
-  readonly puppet: PuppetPeer;
-}
-
 /** Alice with ten messages of her own, and a member the test drives. */
 async function setup(
   seed: number,
   quarantineAgeUs?: number,
   limits: NodeConfig['limits'] = {},
-): Promise<Setup> {
+): Promise<NodeWithPuppet> {
   sim = simNodes(seed, { latencyUs: 5_000 });
-  const alice = await sim.add({
-    heartbeatIntervalUs: 200_000,
-    peerTimeoutUs: 1_000_000,
-    limits: { ...limits, ...(quarantineAgeUs === undefined ? {} : { field: { quarantineAgeUs } }) },
-  });
-  const room = await alice.createSession();
-  for (let i = 0; i < 10; i++) room.text('general').send(`m${i}`);
-  const puppet = await puppetJoin(sim, alice, room);
-  await advance(500_000);
-  return { alice, room, puppet };
+  return nodeWithPuppet(
+    sim,
+    {
+      limits: {
+        ...limits,
+        ...(quarantineAgeUs === undefined ? {} : { field: { quarantineAgeUs } }),
+      },
+    },
+    (room) => {
+      for (let i = 0; i < 10; i++) room.text('general').send(`m${i}`);
+    },
+  );
 }
 
 /** The repair responses the puppet received since `from` (an index into its received list). */
