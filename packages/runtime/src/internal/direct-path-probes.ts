@@ -6,7 +6,7 @@ import type { PeerLink } from '../peer-link.ts';
 export const UNVALIDATED_AMPLIFICATION = 3;
 
 /** The last challenges to an address whose answer still validates it (RFC 9000 §8.2.4). */
-export const ANSWERABLE_CHALLENGES = 3;
+const ANSWERABLE_CHALLENGES = 3;
 
 /** Addresses under validation per channel, at most (the least recently heard is dropped). */
 export const CANDIDATE_ADDRESSES = 4;

@@ -9,7 +9,7 @@ import { eventClass, eventProfile } from './event-class.ts';
 import type { SessionHost } from './session-host.ts';
 
 /** Copies of the removal each removed member is sent (one now, then one per heartbeat). */
-export const FAREWELL_SENDS = 3;
+const FAREWELL_SENDS = 3;
 
 /**
  * Events of the removal's causal past the removed member had not acknowledged that go with
