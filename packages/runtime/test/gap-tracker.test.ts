@@ -1,4 +1,4 @@
-import { nodeId } from '@elara/core';
+import { type NodeId, nodeId } from '@elara/core';
 import { describe, expect, it } from 'vitest';
 import { GapTracker, type GapTrackerLimits } from '../src/internal/gap-tracker.ts';
 
@@ -7,6 +7,17 @@ const limits = (maxAuthors: number, maxAhead = 1_000, maxTries = 100): GapTracke
   maxAhead,
   maxTries,
 });
+
+/** The authors whose gaps are asked for at time 0 (every gap here is learned with no hold). */
+function askedAuthors(gaps: GapTracker): Set<NodeId> {
+  const authors = new Set<NodeId>();
+  gaps.due(
+    0,
+    () => 0,
+    (author) => (authors.add(author), 100),
+  );
+  return authors;
+}
 
 describe('GapTracker', () => {
   it('asks after the hold, again after each retry, until the gap closes', () => {
@@ -46,8 +57,11 @@ describe('GapTracker', () => {
     for (let a = 1; a <= 5; a++) gaps.learn(nodeId(a), 10, 0, undefined, 0, 0);
     expect(gaps.size).toBe(2);
     gaps.forget(nodeId(1));
+    expect(gaps.size).toBe(1);
     gaps.learn(nodeId(5), 10, 0, undefined, 0, 0);
     expect(gaps.size).toBe(2);
+    // The slot forget() freed went to the newcomer: it is the one asked for beside author 2.
+    expect(askedAuthors(gaps)).toEqual(new Set([nodeId(2), nodeId(5)]));
   });
 
   it('waits without counting a try when nobody can be asked', () => {
@@ -108,5 +122,6 @@ describe('GapTracker', () => {
     for (let a = 1; a <= 4; a++) gaps.learn(nodeId(a), 10, 0, undefined, 0, 0);
     gaps.retain((a) => a !== nodeId(2) && a !== nodeId(3));
     expect(gaps.size).toBe(2);
+    expect(askedAuthors(gaps)).toEqual(new Set([nodeId(1), nodeId(4)]));
   });
 });
