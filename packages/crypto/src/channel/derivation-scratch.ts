@@ -12,12 +12,16 @@ export class DerivationScratch {
   readonly nextChainKey = new Uint8Array(KEY_LENGTH);
   readonly walkKey = new Uint8Array(KEY_LENGTH);
   private skippedSlab: Uint8Array | undefined;
+  /** Bytes of the skipped-key slab: `windowSize − 1` keys (at least one). */
+  private readonly slabLength: number;
 
-  constructor(private readonly windowSize: number) {}
+  constructor(windowSize: number) {
+    this.slabLength = Math.max(1, windowSize - 1) * KEY_LENGTH;
+  }
 
   /** The slab of skipped message keys (key `i` at `i × 32`). */
   get skipped(): Uint8Array {
-    this.skippedSlab ??= new Uint8Array(Math.max(1, this.windowSize - 1) * KEY_LENGTH);
+    this.skippedSlab ??= new Uint8Array(this.slabLength);
     return this.skippedSlab;
   }
 
@@ -38,7 +42,7 @@ export class DerivationScratch {
       new Uint8Array(this.messageKey),
       new Uint8Array(this.nextChainKey),
       new Uint8Array(this.walkKey),
-      this.skippedSlab?.slice() ?? new Uint8Array(Math.max(1, this.windowSize - 1) * KEY_LENGTH),
+      this.skippedSlab?.slice() ?? new Uint8Array(this.slabLength),
     ];
   }
 }
