@@ -209,10 +209,16 @@ describe('DirectPathProbes', () => {
     const off = probes(0, 0);
     const link = channel(true);
     const links = new Map([[link.nodeId, link]]);
-    for (let now = 0; now <= 100_000; now += 1_000) off.p.tick(now, links);
-    expect(off.sent).toEqual([]);
     const on = probes(1_000);
-    on.p.tick(0, links);
+    for (let now = 0; now <= 100_000; now += 1_000) {
+      off.p.tick(now, links);
+      on.p.tick(now, links);
+    }
+    expect(off.sent).toEqual([]);
+    expect(off.p.size).toBe(0);
+    // The same channel and ticks with an interval probe it: the path is under validation.
+    expect(on.sent.length).toBeGreaterThan(0);
+    expect(on.p.size).toBe(1);
     on.p.forget(link.nodeId);
     expect(on.p.size).toBe(0);
   });
