@@ -133,10 +133,10 @@ export class SessionCore {
   private nextDigestAt = 0;
   /** When {@link dials} next looks for members to dial. */
   private nextDialCheckAt = 0;
-  private ended = false;
   /** How the datagram being dispatched came: on the node's socket, and from where. */
   private arrivalDirect = false;
   private arrivalFrom: Endpoint = { family: 'IPv4', address: '0.0.0.0', port: 0 };
+  /** Why the session ended; undefined while it runs. */
   private endValue: SessionEnd | undefined;
   private readonly endSubject = new ReplaySubject<SessionEnd>(1);
   /**
@@ -249,6 +249,10 @@ export class SessionCore {
   /** Why the session ended; undefined while it runs. */
   get end(): SessionEnd | undefined {
     return this.endValue;
+  }
+
+  private get ended(): boolean {
+    return this.endValue !== undefined;
   }
 
   /** Emits why the session ended, once (also to a later subscriber), then completes. */
@@ -582,7 +586,6 @@ export class SessionCore {
    */
   close(end: SessionEnd = { reason: 'stopped' }): void {
     if (this.ended) return;
-    this.ended = true;
     this.endValue = end;
     for (const off of this.offs.splice(0)) off();
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
