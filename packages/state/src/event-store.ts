@@ -180,6 +180,12 @@ function lowerBound(a: AuthorEvents, seq: number): number {
   return lo;
 }
 
+/** Index of `seq` in `a`, or -1 when it is not stored. */
+function indexOf(a: AuthorEvents, seq: number): number {
+  const at = lowerBound(a, seq);
+  return at < a.seqs.length && a.seqs[at] === seq ? at : -1;
+}
+
 /** The last index of the run of consecutive seqs that starts at `i`. */
 function runEnd(a: AuthorEvents, i: number): number {
   const key = (a.seqs[i] as number) - i;
@@ -316,16 +322,14 @@ export class EventStore implements DurableObserver {
   repeated(envelope: DurableEnvelope, raw?: Uint8Array): boolean | undefined {
     const a = this.authors.get(envelope.author);
     if (a === undefined) return undefined;
-    const at = lowerBound(a, envelope.seq);
-    if (at >= a.seqs.length || a.seqs[at] !== envelope.seq) return undefined;
-    return this.again(a, at, envelope, raw) === 'equivocation';
+    const at = indexOf(a, envelope.seq);
+    return at < 0 ? undefined : this.again(a, at, envelope, raw) === 'equivocation';
   }
 
   /** @internal The field reported (author, seq): the store does not report it again. */
   equivocated(author: NodeId, seq: number): void {
     const a = this.authors.get(author);
-    if (a !== undefined && this.get(author, seq) !== undefined)
-      (a.equivocated ??= new Set()).add(seq);
+    if (a !== undefined && indexOf(a, seq) >= 0) (a.equivocated ??= new Set()).add(seq);
   }
 
   /** @internal The field consumed this event's seq: store it, and claim it from now on. */
@@ -358,8 +362,8 @@ export class EventStore implements DurableObserver {
     const a = this.authors.get(author);
     if (a === undefined) return false;
     if (seq <= a.contiguous && seq > a.processed) a.contiguous = seq - 1;
-    const at = lowerBound(a, seq);
-    if (at >= a.seqs.length || a.seqs[at] !== seq) return false;
+    const at = indexOf(a, seq);
+    if (at < 0) return false;
     const charged = (a.data[at] as Uint8Array).length + STORE_EVENT_OVERHEAD;
     this.remove(a, at);
     a.bytes -= charged;
@@ -729,8 +733,8 @@ export class EventStore implements DurableObserver {
   get(author: NodeId, seq: number): Uint8Array | undefined {
     const a = this.authors.get(author);
     if (a === undefined) return undefined;
-    const at = lowerBound(a, seq);
-    return at < a.seqs.length && a.seqs[at] === seq ? a.data[at] : undefined;
+    const at = indexOf(a, seq);
+    return at < 0 ? undefined : a.data[at];
   }
 
   /** True when (author, seq) is stored. */
