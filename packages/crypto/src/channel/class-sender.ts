@@ -5,7 +5,7 @@ import { channelChainStep, channelEpochStep, splitChannelStep } from './channel-
 import type { EpochPolicy } from './epoch-policy.ts';
 
 /** The last epoch: the KeyEpoch extension is a u16. */
-export const LAST_EPOCH = 0xffff;
+const LAST_EPOCH = 0xffff;
 
 /**
  * The sending side of one packet class of one channel: the chain key of the next frame's
