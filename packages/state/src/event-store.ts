@@ -486,14 +486,7 @@ export class EventStore implements DurableObserver {
     }
     (a.equivocated ??= new Set()).add(seq);
     this.stats.equivocations++;
-    const report: EquivocationReport = { author: a.author, seq };
-    for (const l of this.equivocationListeners) {
-      try {
-        l(report);
-      } catch {
-        this.stats.listenerErrors++;
-      }
-    }
+    this.notify(this.equivocationListeners, { author: a.author, seq });
     return 'equivocation';
   }
 
@@ -683,13 +676,16 @@ export class EventStore implements DurableObserver {
 
   private report(): void {
     if (this.evictions.length === 0) return;
-    for (const e of this.evictions.splice(0)) {
-      for (const l of this.listeners) {
-        try {
-          l(e);
-        } catch {
-          this.stats.listenerErrors++;
-        }
+    for (const e of this.evictions.splice(0)) this.notify(this.listeners, e);
+  }
+
+  /** Calls each listener with `value`; one that throws is counted and does not stop the others. */
+  private notify<T>(listeners: ReadonlySet<(value: T) => void>, value: T): void {
+    for (const l of listeners) {
+      try {
+        l(value);
+      } catch {
+        this.stats.listenerErrors++;
       }
     }
   }
