@@ -137,10 +137,14 @@ describe('equivocation counted by the node', () => {
   });
 
   it('the first version sent again is a duplicate, not an equivocation', async () => {
-    const { alice, room, puppet, first } = await setup(303);
+    const { alice, room, puppet, message, first } = await setup(303);
     puppet.send(encodeEventBatch(first));
     await advance(100_000);
     expect(alice.counters().equivocations).toBe(0);
     expect(contents(room)).toEqual(['one', 'two', 'three']);
+    // Another version of one of them, in the same setup, is counted: the duplicate was told apart.
+    puppet.send(encodeEventBatch([message(1, 'uno')]));
+    await advance(100_000);
+    expect(alice.counters().equivocations).toBe(1);
   });
 });
