@@ -473,7 +473,7 @@ export class EventStore implements DurableObserver {
       this.stats.duplicates++;
       return 'duplicate';
     }
-    if (this.authentic(envelope, other) === false) {
+    if (this.authentic(envelope, other) !== true) {
       this.stats.forged++;
       return 'forged';
     }
@@ -491,16 +491,16 @@ export class EventStore implements DurableObserver {
   }
 
   /**
-   * `verify`'s verdict on `envelope` (its encoding `raw`): true without one, false when it
-   * refuses the signature or throws (a check must not throw; one that does vouches for
-   * nothing, and must not break the field feeding the store).
+   * `verify`'s verdict on `envelope` (its encoding `raw`): true without one, undefined when it
+   * throws (a check must not throw; one that does vouches for nothing, and must not break the
+   * field feeding the store: a copy it throws on is refused, a held event it throws on stays).
    */
-  private authentic(envelope: DurableEnvelope, raw: Uint8Array): boolean {
+  private authentic(envelope: DurableEnvelope, raw: Uint8Array): boolean | undefined {
     if (this.verify === undefined) return true;
     try {
       return this.verify(envelope, raw) === undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
@@ -513,12 +513,7 @@ export class EventStore implements DurableObserver {
       if (!refusedInput(e)) throw e;
       return false;
     }
-    if (envelope.kind !== EventKind.Durable) return false;
-    try {
-      return this.verify?.(envelope, held) === undefined;
-    } catch {
-      return true;
-    }
+    return envelope.kind === EventKind.Durable && this.authentic(envelope, held) !== false;
   }
 
   /**
