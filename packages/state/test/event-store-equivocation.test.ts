@@ -345,6 +345,24 @@ describe('event store with verify: forged, malformed and throwing input', () => 
     expect(store.counters()).toMatchObject({ forged: 2, equivocations: 0 });
   });
 
+  it('a verify that throws on the held copy vouches for nothing: the held copy stays', () => {
+    const check = signatureCheck(SESSION, toyVerifier());
+    const store = new EventStore({
+      verify: (e, raw) => {
+        if (!authentic(e)) throw new Error('verify fails');
+        return check(e, raw);
+      },
+    });
+    const reports: string[] = [];
+    store.onEquivocation((r) => reports.push(key(r)));
+    const held = forged(version(A, 1, 66));
+    expect(store.add(held)).toBe('stored'); // a new seq is trusted
+    expect(store.add(version(A, 1, 1))).toBe('equivocation'); // not taken for a forgery
+    expect(store.get(A, 1)).toEqual(encodeEnvelope(held));
+    expect(reports).toEqual([`${A}:1`]);
+    expect(store.counters()).toMatchObject({ stored: 1, equivocations: 1, forged: 0 });
+  });
+
   it('an envelope without a 64-byte signature is refused as forged, held seq or new', () => {
     const store = new EventStore();
     store.add(version(A, 1, 1));
