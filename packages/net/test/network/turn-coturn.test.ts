@@ -32,15 +32,15 @@ let server: Endpoint;
 const peers: StunPeer[] = [];
 const clients: TurnClient[] = [];
 
+/** An allocation on a fresh carrier (`makePeer` gives the carriers), closed after the tests. */
 async function allocate(
   options: Partial<TurnClientOptions> = {},
+  makePeer?: () => Promise<StunPeer>,
 ): Promise<{ peer: StunPeer; turn: TurnClient }> {
-  const { peer, turn } = await allocateOnFreshPort({
-    server,
-    username: coturn.username,
-    password: coturn.password,
-    ...options,
-  });
+  const { peer, turn } = await allocateOnFreshPort(
+    { server, username: coturn.username, password: coturn.password, ...options },
+    makePeer,
+  );
   peers.push(peer);
   clients.push(turn);
   return { peer, turn };
@@ -235,12 +235,7 @@ describe('TURN against coturn', () => {
     }).catch((e: unknown) => e);
     expect(TurnAllocationMismatchError.isInstance(direct)).toBe(true);
     expect((direct as TurnAllocationMismatchError).errorCode).toBe(437);
-    const { peer, turn } = await allocateOnFreshPort(
-      { server, username: coturn.username, password: coturn.password },
-      makePeer,
-    );
-    peers.push(peer);
-    clients.push(turn);
+    const { peer } = await allocate({}, makePeer);
     expect(calls).toBe(2);
     expect(peer).toBe(offered[1]);
     expect(peer.udp.localAddress.port).not.toBe(port);
