@@ -25,8 +25,11 @@ describe('a node on loopback UDP, real crypto', () => {
   });
 
   it('a socket that fails to close still leaves the node stopped, run() resolved, observables complete', async () => {
+    // Sockets closed by earlier tests release their handles a turn later.
+    await until(() => openHandles()['UDPWrap'] === undefined, 2_000);
     const before = openHandles();
     const node = await Node.create();
+    expect(openHandles()['UDPWrap'] ?? 0).toBeGreaterThan(before['UDPWrap'] ?? 0);
     const transport = node.transport as { close: () => Promise<void> };
     const close = transport.close.bind(transport);
     transport.close = async () => {

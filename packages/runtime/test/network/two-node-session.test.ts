@@ -217,6 +217,8 @@ describe('a two-node session over loopback UDP, real crypto', () => {
       joined.text('general').send(`cycle ${cycle}`);
       const sub = room.text('general').messages$.subscribe(() => undefined);
       expect(await until(() => contents(room).length === 1)).toBe(true);
+      // The count sees the nodes' sockets: the final check would catch one left open.
+      expect(handlesLeftSince(before)['UDPWrap']).toBeGreaterThan(0);
       await joined.leave();
       await Promise.all([alice.stop(), bob.stop()]);
       expect(sub.closed).toBe(true);

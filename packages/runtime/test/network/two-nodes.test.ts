@@ -153,6 +153,8 @@ describe('two nodes on loopback UDP, real crypto', () => {
       expect(await until(() => (room.participants.get(bob.nodeId)?.network?.rttUs ?? 0) > 0)).toBe(
         true,
       );
+      // The count sees the nodes' sockets: the final check would catch one left open.
+      expect(handlesLeftSince(before)['UDPWrap']).toBeGreaterThan(0);
       const sub = alice.counters$.subscribe(() => undefined);
       const participants = joined.participants$.subscribe(() => undefined);
       const ac = new AbortController();
