@@ -455,21 +455,20 @@ export class StateField {
       this.quarantine.size > 0
         ? this.quarantine.heldDurable(envelope.author, envelope.seq)
         : undefined;
-    let verified = false;
     if (held !== undefined && this.unverified.has(held.envelope)) {
       const outcome = this.againUnverified(held, envelope, raw);
       if (outcome !== undefined) return outcome;
+      // authentic (verified there), and the forgery it replaces is gone
       if (rec !== undefined && envelope.seq <= rec.processed) {
         this.stats.duplicates++;
         return Outcome.Duplicate;
       }
-      verified = true; // authentic, and the forgery it replaces is gone
-    } else if ((rec !== undefined && envelope.seq <= rec.processed) || held !== undefined) {
-      this.again(envelope, raw, rec, held);
-      this.stats.duplicates++;
-      return Outcome.Duplicate;
-    }
-    if (!verified) {
+    } else {
+      if ((rec !== undefined && envelope.seq <= rec.processed) || held !== undefined) {
+        this.again(envelope, raw, rec, held);
+        this.stats.duplicates++;
+        return Outcome.Duplicate;
+      }
       const bad = this.checkSignature(envelope, raw);
       if (bad !== undefined) return this.holdUnverified(envelope, bad) ?? this.reject(bad);
     }
