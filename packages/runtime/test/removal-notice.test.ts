@@ -19,7 +19,7 @@ import {
 } from '../src/index.ts';
 import type { SessionCore } from '../src/internal/session-core.ts';
 import type { PeerLink } from '../src/peer-link.ts';
-import { contents } from './session-views.ts';
+import { contents, farewells } from './session-views.ts';
 import { sessionGroup, simNodes, type SimNodes } from './sim-nodes.ts';
 
 let sim: SimNodes;
@@ -38,11 +38,6 @@ async function group(seed: number, n: number): Promise<{ nodes: Node[]; sessions
     sim,
     Array.from({ length: n }, () => short),
   );
-}
-
-/** Copies of a removal the session still sends the removed member (a look inside). */
-function farewells(s: Session): number {
-  return (s as unknown as { core: { farewells: { size: number } } }).core.farewells.size;
 }
 
 function ends(s: Session): SessionEnd[] {

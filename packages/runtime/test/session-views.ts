@@ -28,3 +28,10 @@ export function unacknowledged(s: Session): number {
   // The local log is the session's machinery, not its API: tests read it through the core.
   return (s as unknown as { readonly core: SessionCore }).core.replica.localLog.size;
 }
+
+/** Removals this session is still sending copies of to the members they removed. */
+export function farewells(s: Session): number {
+  // A private field of the core (not on SessionCore's type): read structurally.
+  return (s as unknown as { readonly core: { readonly farewells: { readonly size: number } } }).core
+    .farewells.size;
+}

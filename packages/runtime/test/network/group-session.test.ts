@@ -2,7 +2,7 @@ import { endpointEquals } from '@elara/core';
 import { UnauthorizedPeerError } from '@elara/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Node, type NodeConfig, type Session } from '../../src/index.ts';
-import { contents, present, sameSnapshot } from '../session-views.ts';
+import { contents, farewells, present, sameSnapshot } from '../session-views.ts';
 import { until } from './loopback.ts';
 
 /** Short timers, so nothing waits out real TTLs. */
@@ -127,8 +127,6 @@ describe('a session of four members over loopback UDP, real crypto', () => {
     (sessions[1] as Session).text('general').send('members only');
     expect(await until(() => others.every((s) => contents(s).includes('members only')))).toBe(true);
     // Past the copies of the removal (three per member, a heartbeat apart), nothing more.
-    const farewells = (x: Session): number =>
-      (x as unknown as { core: { farewells: { size: number } } }).core.farewells.size;
     expect(await until(() => others.every((x) => farewells(x) === 0))).toBe(true);
     for (const untap of taps) untap();
     expect(after.length).toBeGreaterThan(0);
