@@ -109,8 +109,11 @@ interface AuthorRecord {
   bucket: TokenBucket | undefined;
   /** Signature of the latest processed durable event (to detect equivocation at it). */
   signature: Uint8Array | undefined;
-  /** The latest processed seq was reported as equivocated (by the field or an observer). */
-  equivocated: boolean;
+  /**
+   * The seq last reported as equivocated while it was the latest processed one (by the field
+   * or an observer), -1 for none: it still counts while it equals `processed`.
+   */
+  equivocated: number;
 }
 
 interface MutableStamp {
@@ -562,7 +565,11 @@ export class StateField {
           ? rec.signature
           : undefined;
     if (known !== undefined && sameBytes(known, envelope.signature)) return; // the same event
-    if (held !== undefined ? this.equivocatedHeld.has(held.envelope) : latest && rec.equivocated) {
+    if (
+      held !== undefined
+        ? this.equivocatedHeld.has(held.envelope)
+        : latest && rec.equivocated === rec.processed
+    ) {
       return; // reported already
     }
     let verdict: boolean | undefined;
@@ -575,7 +582,7 @@ export class StateField {
     }
     if (verdict !== true) return;
     if (held !== undefined) this.equivocatedHeld.add(held.envelope);
-    else if (latest) rec.equivocated = true;
+    else if (latest) rec.equivocated = rec.processed;
   }
 
   /**
@@ -718,7 +725,6 @@ export class StateField {
   /** Consumes a durable event's seq (applied or refused) and notes it for the quarantine. */
   private advance(envelope: DurableEnvelope, rec: AuthorRecord): void {
     rec.processed = envelope.seq;
-    rec.equivocated = false;
     // reused: one copy per author, not one allocation per event
     const sig = envelope.signature;
     if (rec.signature?.length === sig.length) rec.signature.set(sig);
@@ -799,7 +805,7 @@ export class StateField {
     this.processDurable(envelope, rec, false);
     if (this.equivocatedHeld.has(envelope)) {
       // reported while it waited: its seq is the latest now, and observers hold it again
-      rec.equivocated = true;
+      rec.equivocated = envelope.seq;
       for (const o of this.observers) o.equivocated?.(rec.id, envelope.seq);
     }
   }
@@ -1126,7 +1132,7 @@ export class StateField {
         time: Number.MIN_SAFE_INTEGER,
         bucket: undefined,
         signature: undefined,
-        equivocated: false,
+        equivocated: -1,
       };
       this.authors.set(author, rec);
     }
